@@ -1,0 +1,131 @@
+// runInExecutor's worker-thread pool: a lazily created tinypool running exported module functions.
+
+import { isAbsolute } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Tinypool } from "tinypool";
+
+/**
+ * What {@link IOLoop.runInExecutor} runs in a worker thread. Worker threads cannot receive a
+ * closure, so a task names a module and one of its exported functions:
+ *
+ * - a `URL` or string naming an ES module (absolute path or `file:` URL) whose default export is
+ *   the function, e.g. `new URL("./hash.mjs", import.meta.url)`;
+ * - `{ module, name }`: the same module reference and the name of the exported function
+ *   (`name` defaults to `"default"`).
+ *
+ * The function receives the arguments given to `runInExecutor` (structured-cloned) and may
+ * return a value or a promise; the result is structured-cloned back.
+ */
+export type ExecutorTask = string | URL | { module: string | URL; name?: string };
+
+/** Options of the executor pool, set via `IOLoopOptions.executor`. */
+export interface ExecutorOptions {
+  /** Most worker threads at once. Default: tinypool's (the number of CPUs). */
+  maxThreads?: number;
+  /** Idle worker threads are ended after this many milliseconds. Default 10000. */
+  idleTimeoutMs?: number;
+}
+
+/**
+ * The module every worker loads: it imports the task's module (cached by the worker's module
+ * map) and calls the named export with the spread arguments. Shipped as a `data:` URL so that
+ * it needs no file of its own next to either `src/` or `dist/`.
+ */
+const TRAMPOLINE_SOURCE = `export default async function runTask(task) {
+  const mod = await import(task.module);
+  const fn = mod[task.name];
+  if (typeof fn !== "function") {
+    throw new TypeError("runInExecutor: " + task.module + " has no exported function " + JSON.stringify(task.name));
+  }
+  return fn(...task.args);
+}
+`;
+const TRAMPOLINE_URL = `data:text/javascript,${encodeURIComponent(TRAMPOLINE_SOURCE)}`;
+
+interface TaskMessage {
+  module: string;
+  name: string;
+  args: unknown[];
+}
+
+function moduleHref(module: unknown): string {
+  if (module instanceof URL) {
+    if (module.protocol !== "file:") {
+      throw new TypeError(`runInExecutor: module URL must be a file: URL, got ${module.href}`);
+    }
+    return module.href;
+  }
+  if (typeof module === "string") {
+    if (module.startsWith("file:")) return new URL(module).href;
+    if (isAbsolute(module)) return pathToFileURL(module).href;
+    throw new TypeError(
+      `runInExecutor: module must be an absolute path or a file: URL (e.g. new URL("./task.mjs", import.meta.url)), got ${JSON.stringify(module)}`,
+    );
+  }
+  throw new TypeError(
+    `runInExecutor: task must be a module path/URL or { module, name }, got ${module === null ? "null" : typeof module}`,
+  );
+}
+
+/** Normalises a task into the message sent to the worker; throws TypeError on bad input. */
+function toMessage(task: ExecutorTask, args: unknown[]): TaskMessage {
+  if (typeof task === "string" || task instanceof URL) {
+    return { module: moduleHref(task), name: "default", args };
+  }
+  if (task === null || typeof task !== "object") {
+    return { module: moduleHref(task), name: "default", args };
+  }
+  const name = task.name ?? "default";
+  if (typeof name !== "string" || name.length === 0) {
+    throw new TypeError(`runInExecutor: task.name must be a non-empty string, got ${String(name)}`);
+  }
+  return { module: moduleHref(task.module), name, args };
+}
+
+/** A worker-thread pool created on first use and destroyed by {@link Executor.destroy}. */
+export class Executor {
+  private pool: Tinypool | null = null;
+  private destroyed = false;
+  private readonly maxThreads: number | undefined;
+  private readonly idleTimeoutMs: number;
+
+  constructor(options: ExecutorOptions = {}) {
+    const { maxThreads, idleTimeoutMs = 10_000 } = options;
+    if (maxThreads !== undefined && (!Number.isInteger(maxThreads) || maxThreads < 1)) {
+      throw new RangeError(`executor.maxThreads must be an integer >= 1, got ${maxThreads}`);
+    }
+    if (!Number.isFinite(idleTimeoutMs) || idleTimeoutMs < 0) {
+      throw new RangeError(`executor.idleTimeoutMs must be a number >= 0, got ${idleTimeoutMs}`);
+    }
+    this.maxThreads = maxThreads;
+    this.idleTimeoutMs = idleTimeoutMs;
+  }
+
+  /** Whether the pool exists (a task was run and the executor is not destroyed). */
+  get started(): boolean {
+    return this.pool !== null;
+  }
+
+  /** Runs `task` with `args` on a worker thread; resolves with its result or rejects with its error. */
+  run<T>(task: ExecutorTask, args: unknown[]): Promise<T> {
+    if (this.destroyed) throw new Error("executor destroyed");
+    const message = toMessage(task, args);
+    if (this.pool === null) {
+      this.pool = new Tinypool({
+        filename: TRAMPOLINE_URL,
+        minThreads: 0,
+        ...(this.maxThreads === undefined ? {} : { maxThreads: this.maxThreads }),
+        idleTimeout: this.idleTimeoutMs,
+      });
+    }
+    return this.pool.run(message) as Promise<T>;
+  }
+
+  /** Terminates the worker threads; pending tasks reject. Idempotent. */
+  destroy(): Promise<void> {
+    this.destroyed = true;
+    const pool = this.pool;
+    this.pool = null;
+    return pool === null ? Promise.resolve() : pool.destroy();
+  }
+}

@@ -1,0 +1,28 @@
+// Public API of @t/ioloop.
+
+export { ERROR, READ, WRITE } from "@t/poller-native";
+export { CallbackQueue } from "./callback-queue.js";
+export {
+  FdRegisteredError,
+  FdUnknownError,
+  IOLoopError,
+  LoopClosedError,
+  LoopRunningError,
+  LoopStoppedError,
+  TimeoutError,
+} from "./errors.js";
+export type { ExecutorOptions, ExecutorTask } from "./executor.js";
+export {
+  type FdHandler,
+  IOLoop,
+  type IOLoopOptions,
+  type TimeoutHandle,
+} from "./ioloop.js";
+export {
+  createDefaultLogger,
+  type DefaultLoggerOptions,
+  type Logger,
+  type LogLevel,
+} from "./logger.js";
+export { PeriodicCallback } from "./periodic-callback.js";
+export { TimeoutHeap, type TimeoutHeapOptions } from "./timeout-heap.js";

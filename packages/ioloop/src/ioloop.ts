@@ -1,0 +1,648 @@
+// IOLoop: fd handlers on a native poller, a timeout heap and a callback queue driven by Node's loop.
+
+import {
+  close as closeFd,
+  ERROR,
+  Poller,
+  type PollerBackend,
+  type PollerOptions,
+  READ,
+  WRITE,
+} from "@t/poller-native";
+import { CallbackQueue } from "./callback-queue.js";
+import {
+  LoopClosedError,
+  LoopRunningError,
+  LoopStoppedError,
+  FdRegisteredError,
+  FdUnknownError,
+  TimeoutError,
+} from "./errors.js";
+import { Executor, type ExecutorOptions, type ExecutorTask } from "./executor.js";
+import { createDefaultLogger, type Logger } from "./logger.js";
+import {
+  type AnyCallback,
+  TIMEOUT_DONE,
+  TIMEOUT_DUE,
+  TimeoutEntry,
+  TimeoutHeap,
+} from "./timeout-heap.js";
+
+/** Called with the descriptor and the ready event bits (READ, WRITE, ERROR). */
+export type FdHandler = (fd: number, events: number) => void;
+
+/** Returned by `callLater`/`callAt`/`addTimeout`; pass it to `removeTimeout` to cancel. */
+export interface TimeoutHandle {
+  /** When the timeout runs, in milliseconds on the loop's `time()` clock. */
+  readonly deadline: number;
+}
+
+/** Options of {@link IOLoop}. */
+export interface IOLoopOptions {
+  /** Poller backend. Default: epoll on Linux, kqueue on macOS/BSD, else poll; env `T_POLLER_BACKEND` overrides. */
+  backend?: PollerBackend;
+  /** Most (fd, events) pairs per poller batch; default 1024 (the poller's). Range 1..65536. */
+  maxEvents?: number;
+  /** Where errors and warnings go. Default `createDefaultLogger("ioloop")`. */
+  logger?: Logger;
+  /** Make this loop the one `IOLoop.current()` returns. Default false. */
+  makeCurrent?: boolean;
+  /** Worker-thread pool of `runInExecutor` (created on first use). */
+  executor?: ExecutorOptions;
+}
+
+const ALL_EVENTS = READ | WRITE | ERROR;
+
+/** The loop `makeCurrent()` chose (or `current()` created). */
+let madeCurrent: IOLoop | null = null;
+/** The loop whose batch, callbacks or timeouts are running right now. */
+let dispatching: IOLoop | null = null;
+
+function describeFunction(fn: AnyCallback): string {
+  return fn.name ? fn.name : "<anonymous>";
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as PromiseLike<unknown>).then === "function"
+  );
+}
+
+function checkFunction(fn: unknown, what: string): asserts fn is AnyCallback {
+  if (typeof fn !== "function") {
+    throw new TypeError(`${what} must be a function, got ${fn === null ? "null" : typeof fn}`);
+  }
+}
+
+function checkFd(fd: unknown): asserts fd is number {
+  if (typeof fd !== "number") throw new TypeError(`fd must be a number, got ${typeof fd}`);
+  if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
+    throw new RangeError(`fd must be an integer >= 0, got ${fd}`);
+  }
+}
+
+function checkEvents(events: unknown): asserts events is number {
+  if (typeof events !== "number") {
+    throw new TypeError(`events must be a number (READ | WRITE | ERROR), got ${typeof events}`);
+  }
+  if (!Number.isInteger(events) || (events & ~ALL_EVENTS) !== 0 || events < 0) {
+    throw new RangeError(
+      `events must be a combination of READ (${READ}), WRITE (${WRITE}) and ERROR (${ERROR}), got ${events}`,
+    );
+  }
+}
+
+function checkTime(value: unknown, what: string): asserts value is number {
+  if (typeof value !== "number") throw new TypeError(`${what} must be a number, got ${typeof value}`);
+  if (!Number.isFinite(value)) throw new RangeError(`${what} must be finite, got ${value}`);
+}
+
+/**
+ * Tornado's IOLoop on Node.js. Readiness of registered descriptors comes from a native poller
+ * (epoll/kqueue/poll) whose own descriptor libuv watches, so Node's timers, fs and DNS keep
+ * working while this loop runs. Timeouts live in a min-heap with lazy deletion and wake the
+ * loop through a single Node timer; callbacks are drained by a single `setImmediate` per
+ * iteration. Errors thrown by handlers, callbacks and timeouts are logged, never fatal.
+ */
+export class IOLoop {
+  /** Where the loop reports exceptions and slow callbacks. */
+  readonly logger: Logger;
+
+  private readonly poller: Poller;
+  private readonly handlers: (FdHandler | undefined)[] = [];
+  private handlerCount = 0;
+  private readonly heap = new TimeoutHeap();
+  private readonly callbacks = new CallbackQueue();
+  private readonly due: TimeoutEntry[] = [];
+  private isRunning = false;
+  private isClosed = false;
+  private refed = true;
+  private timer: NodeJS.Timeout | null = null;
+  private armedDeadline = Number.POSITIVE_INFINITY;
+  private immediate: NodeJS.Immediate | null = null;
+  private resolveStart: (() => void) | null = null;
+  private blockingThresholdMs = 0;
+  private executor: Executor | null = null;
+  private readonly executorOptions: ExecutorOptions | undefined;
+  private readonly onBatch: (count: number) => void;
+  private readonly onImmediate: () => void;
+  private readonly onTimer: () => void;
+  private readonly onRejected: (err: unknown) => void;
+
+  constructor(options: IOLoopOptions = {}) {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError("options must be an object");
+    }
+    const { backend, maxEvents, logger, makeCurrent = false, executor } = options;
+    if (logger !== undefined) {
+      if (
+        logger === null ||
+        typeof logger !== "object" ||
+        typeof logger.error !== "function" ||
+        typeof logger.warn !== "function"
+      ) {
+        throw new TypeError("options.logger must have debug/info/warn/error methods");
+      }
+    }
+    this.logger = logger ?? createDefaultLogger("ioloop");
+    this.executorOptions = executor;
+    if (executor !== undefined) new Executor(executor); // validate the options now
+    this.onBatch = (count) => this.dispatchBatch(count);
+    this.onImmediate = () => {
+      this.immediate = null;
+      this.runIteration();
+    };
+    this.onTimer = () => {
+      this.timer = null;
+      this.armedDeadline = Number.POSITIVE_INFINITY;
+      this.runIteration();
+    };
+    this.onRejected = (err) => this.logger.error(err, "Exception in callback (rejected promise)");
+    const pollerOptions: PollerOptions = {};
+    if (backend !== undefined) pollerOptions.backend = backend;
+    if (maxEvents !== undefined) pollerOptions.maxEvents = maxEvents;
+    this.poller = new Poller(this.onBatch, pollerOptions);
+    if (makeCurrent) madeCurrent = this;
+  }
+
+  /**
+   * The current loop: the one dispatching right now, else the one made current, else a default
+   * loop created (and made current) on first use.
+   */
+  static current(): IOLoop {
+    if (dispatching !== null) return dispatching;
+    if (madeCurrent === null) madeCurrent = new IOLoop();
+    return madeCurrent;
+  }
+
+  /** Forgets the loop made current; the next `current()` outside a dispatch creates a new one. */
+  static clearCurrent(): void {
+    madeCurrent = null;
+  }
+
+  /** Makes this loop the one `IOLoop.current()` returns outside of any loop's dispatch. */
+  makeCurrent(): void {
+    if (this.isClosed) throw new LoopClosedError("makeCurrent()");
+    madeCurrent = this;
+  }
+
+  /** True between `start()` and `stop()`. */
+  get running(): boolean {
+    return this.isRunning;
+  }
+
+  /** True after `close()`. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Poller backend in use ("epoll", "kqueue" or "poll"). */
+  get backend(): PollerBackend {
+    return this.poller.backend;
+  }
+
+  /** Number of descriptors with a handler. */
+  get handlerSize(): number {
+    return this.handlerCount;
+  }
+
+  /** Callbacks and live timeouts waiting to run (for tests and metrics). */
+  get pendingCount(): number {
+    return this.callbacks.size + this.heap.liveCount;
+  }
+
+  // ---- descriptors -------------------------------------------------------------------------
+
+  /**
+   * Calls `handler(fd, events)` whenever `fd` is ready for any of `events` (READ, WRITE; ERROR
+   * is always reported). Level-triggered. Throws {@link FdRegisteredError} if `fd` already has
+   * a handler, and the poller's system error if the kernel refuses the descriptor.
+   */
+  addHandler(fd: number, handler: FdHandler, events: number): void {
+    checkFd(fd);
+    checkFunction(handler, "handler");
+    checkEvents(events);
+    if (this.isClosed) throw new LoopClosedError("addHandler()");
+    const handlers = this.handlers;
+    if (handlers[fd] !== undefined) throw new FdRegisteredError(fd);
+    this.poller.add(fd, events);
+    // Grow densely so the array never turns into a dictionary.
+    while (handlers.length <= fd) handlers.push(undefined);
+    handlers[fd] = handler;
+    this.handlerCount++;
+  }
+
+  /** Changes the events `fd` is watched for. Throws {@link FdUnknownError} if it has no handler. */
+  updateHandler(fd: number, events: number): void {
+    checkFd(fd);
+    checkEvents(events);
+    if (this.isClosed) throw new LoopClosedError("updateHandler()");
+    if (this.handlers[fd] === undefined) throw new FdUnknownError(fd);
+    this.poller.modify(fd, events);
+  }
+
+  /**
+   * Stops watching `fd`. Unknown descriptors are ignored (as in Tornado). Events of `fd` still
+   * waiting in the batch being dispatched are dropped.
+   */
+  removeHandler(fd: number): void {
+    checkFd(fd);
+    const handlers = this.handlers;
+    if (handlers[fd] === undefined) return;
+    handlers[fd] = undefined;
+    this.handlerCount--;
+    if (this.isClosed) return;
+    try {
+      this.poller.remove(fd);
+    } catch (err) {
+      // The descriptor was probably closed first, which already removed it from the kernel set.
+      this.logger.debug({ err, fd }, "Error removing fd from the poller");
+    }
+  }
+
+  // ---- callbacks ---------------------------------------------------------------------------
+
+  /**
+   * Runs `fn(...args)` on the next loop iteration. Callbacks added while callbacks run wait
+   * for the following iteration. A throw or a rejected returned promise is logged. Ignored
+   * after `close()` (as in Tornado).
+   */
+  addCallback<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
+    checkFunction(fn, "callback");
+    if (this.isClosed) return;
+    if (this.callbacks.push(fn as AnyCallback, args) && this.isRunning) this.armImmediate();
+  }
+
+  /** Like {@link addCallback}; the callback is detached from the caller (Tornado's spawn_callback). */
+  spawnCallback<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
+    checkFunction(fn, "callback");
+    if (this.isClosed) return;
+    if (this.callbacks.push(fn as AnyCallback, args) && this.isRunning) this.armImmediate();
+  }
+
+  /**
+   * Runs `fn(promise)` on the loop once `future` settles (fulfilled or rejected); `fn` gets the
+   * settled promise, so `await` in it yields the value or throws the reason.
+   */
+  addFuture<T>(future: PromiseLike<T>, fn: (future: Promise<T>) => unknown): void {
+    if (!isThenable(future)) throw new TypeError("future must be a promise or thenable");
+    checkFunction(fn, "callback");
+    const promise = Promise.resolve(future);
+    const schedule = () => this.addCallback(fn, promise);
+    promise.then(schedule, schedule);
+  }
+
+  // ---- timeouts ----------------------------------------------------------------------------
+
+  /** Runs `fn(...args)` after `delayMs` milliseconds; returns a handle for `removeTimeout`. */
+  callLater<A extends unknown[]>(
+    delayMs: number,
+    fn: (...args: A) => unknown,
+    ...args: A
+  ): TimeoutHandle {
+    checkTime(delayMs, "delayMs");
+    checkFunction(fn, "callback");
+    return this.schedule(performance.now() + delayMs, fn as AnyCallback, args);
+  }
+
+  /** Runs `fn(...args)` at `timeMs` on the `time()` clock (a past time runs next iteration). */
+  callAt<A extends unknown[]>(timeMs: number, fn: (...args: A) => unknown, ...args: A): TimeoutHandle {
+    checkTime(timeMs, "timeMs");
+    checkFunction(fn, "callback");
+    return this.schedule(timeMs, fn as AnyCallback, args);
+  }
+
+  /** Same as {@link callAt} (Tornado's name). */
+  addTimeout<A extends unknown[]>(
+    deadlineMs: number,
+    fn: (...args: A) => unknown,
+    ...args: A
+  ): TimeoutHandle {
+    checkTime(deadlineMs, "deadlineMs");
+    checkFunction(fn, "callback");
+    return this.schedule(deadlineMs, fn as AnyCallback, args);
+  }
+
+  /** Cancels a timeout. Safe for handles that already ran or were removed. */
+  removeTimeout(handle: TimeoutHandle): void {
+    if (!(handle instanceof TimeoutEntry)) {
+      throw new TypeError("removeTimeout() expects a handle returned by callLater/callAt/addTimeout");
+    }
+    this.heap.cancel(handle);
+  }
+
+  /** Monotonic time in milliseconds (`performance.now()`), the clock of timeouts. */
+  time(): number {
+    return performance.now();
+  }
+
+  // ---- running -----------------------------------------------------------------------------
+
+  /**
+   * Starts dispatching handlers, callbacks and timeouts. The promise resolves when `stop()` is
+   * called. Throws {@link LoopRunningError} if running and {@link LoopClosedError} if closed.
+   */
+  start(): Promise<void> {
+    if (this.isClosed) throw new LoopClosedError("start()");
+    if (this.isRunning) throw new LoopRunningError("start()");
+    const stopped = new Promise<void>((resolve) => {
+      this.resolveStart = resolve;
+    });
+    this.isRunning = true;
+    this.poller.start();
+    if (this.refed) this.poller.ref();
+    else this.poller.unref();
+    this.scheduleWakeups();
+    return stopped;
+  }
+
+  /**
+   * Stops the loop after the handler, callback or timeout now running returns; what is left of
+   * the batch runs when the loop is started again. No-op when not running.
+   */
+  stop(): void {
+    if (!this.isRunning) return;
+    this.isRunning = false;
+    this.poller.stop();
+    this.poller.unref();
+    this.disarmTimer();
+    if (this.immediate !== null) {
+      clearImmediate(this.immediate);
+      this.immediate = null;
+    }
+    const resolve = this.resolveStart;
+    this.resolveStart = null;
+    if (resolve !== null) resolve();
+  }
+
+  /**
+   * Starts the loop, runs `fn` on it, and stops once its result settles; returns that result.
+   * With `timeoutMs`, rejects with {@link TimeoutError} if it takes longer. Rejects with
+   * {@link LoopStoppedError} if someone else stops the loop first.
+   */
+  runSync<T>(fn: () => T | PromiseLike<T>, options: { timeoutMs?: number } = {}): Promise<T> {
+    checkFunction(fn, "fn");
+    const timeoutMs = options.timeoutMs;
+    if (timeoutMs !== undefined) {
+      checkTime(timeoutMs, "timeoutMs");
+      if (timeoutMs <= 0) throw new RangeError(`timeoutMs must be > 0, got ${timeoutMs}`);
+    }
+    if (this.isClosed) throw new LoopClosedError("runSync()");
+    if (this.isRunning) throw new LoopRunningError("runSync()");
+    // 0 pending, 1 fulfilled, 2 rejected, 3 timed out
+    let outcome = 0;
+    let value: T | undefined;
+    let error: unknown;
+    const settle = (kind: number, result: unknown) => {
+      if (outcome !== 0) return;
+      outcome = kind;
+      if (kind === 1) value = result as T;
+      else error = result;
+      this.stop();
+    };
+    this.addCallback(() => {
+      let result: T | PromiseLike<T>;
+      try {
+        result = fn();
+      } catch (err) {
+        settle(2, err);
+        return;
+      }
+      Promise.resolve(result).then(
+        (v) => settle(1, v),
+        (err) => settle(2, err),
+      );
+    });
+    const timeout =
+      timeoutMs === undefined
+        ? null
+        : this.callLater(timeoutMs, () => {
+            if (outcome === 0) {
+              outcome = 3;
+              this.stop();
+            }
+          });
+    return this.start().then(() => {
+      if (timeout !== null) this.removeTimeout(timeout);
+      if (outcome === 1) return value as T;
+      if (outcome === 2) throw error;
+      if (outcome === 3) throw new TimeoutError(`runSync: operation timed out after ${timeoutMs} ms`);
+      throw new LoopStoppedError("runSync()");
+    });
+  }
+
+  /**
+   * Closes the poller (stopping the loop first if it runs), drops pending callbacks and
+   * timeouts and destroys the executor pool. With `allFds`, also closes every descriptor that
+   * still has a handler. Idempotent.
+   */
+  close(allFds = false): void {
+    if (this.isClosed) return;
+    this.stop();
+    this.isClosed = true;
+    const handlers = this.handlers;
+    const fds: number[] = [];
+    if (allFds) {
+      for (let fd = 0; fd < handlers.length; fd++) if (handlers[fd] !== undefined) fds.push(fd);
+    }
+    handlers.length = 0;
+    this.handlerCount = 0;
+    this.poller.close();
+    for (const fd of fds) {
+      try {
+        closeFd(fd);
+      } catch (err) {
+        this.logger.debug({ err, fd }, "Error closing fd");
+      }
+    }
+    this.heap.clear();
+    this.callbacks.clear();
+    if (this.executor !== null) {
+      const executor = this.executor;
+      this.executor = null;
+      executor.destroy().catch((err: unknown) => {
+        this.logger.error(err, "Error destroying the executor pool");
+      });
+    }
+    if (madeCurrent === this) madeCurrent = null;
+  }
+
+  // ---- off-loop work and health ------------------------------------------------------------
+
+  /**
+   * Runs an exported function of an ES module on a worker thread (a tinypool pool created on
+   * first use and destroyed by `close()`); resolves with its result, rejects with its error.
+   * See {@link ExecutorTask} for how to name the function.
+   */
+  runInExecutor<T>(task: ExecutorTask, ...args: unknown[]): Promise<T> {
+    if (this.isClosed) throw new LoopClosedError("runInExecutor()");
+    if (this.executor === null) this.executor = new Executor(this.executorOptions);
+    return this.executor.run<T>(task, args);
+  }
+
+  /**
+   * Logs a warning naming any handler, callback or timeout that held the loop for at least
+   * `ms` milliseconds, with how long it took. `null` or 0 turns the check off (the default).
+   */
+  setBlockingLogThreshold(ms: number | null): void {
+    if (ms === null) {
+      this.blockingThresholdMs = 0;
+      return;
+    }
+    checkTime(ms, "ms");
+    if (ms < 0) throw new RangeError(`ms must be >= 0 or null, got ${ms}`);
+    this.blockingThresholdMs = ms;
+  }
+
+  /** Lets a running loop keep the process alive (the default). */
+  ref(): void {
+    this.refed = true;
+    if (!this.isRunning) return;
+    this.poller.ref();
+    this.timer?.ref();
+    this.immediate?.ref();
+  }
+
+  /** Lets the process exit even though this loop runs. */
+  unref(): void {
+    this.refed = false;
+    if (!this.isRunning) return;
+    this.poller.unref();
+    this.timer?.unref();
+    this.immediate?.unref();
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private schedule(deadline: number, fn: AnyCallback, args: unknown[]): TimeoutEntry {
+    if (this.isClosed) throw new LoopClosedError("callLater()/callAt()");
+    const entry = this.heap.add(deadline, fn, args);
+    if (this.isRunning && deadline < this.armedDeadline) {
+      if (deadline <= performance.now()) this.armImmediate();
+      else this.armTimer(deadline);
+    }
+    return entry;
+  }
+
+  private armImmediate(): void {
+    if (this.immediate !== null) return;
+    this.immediate = setImmediate(this.onImmediate);
+    if (!this.refed) this.immediate.unref();
+  }
+
+  private armTimer(deadline: number): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    const delayMs = Math.max(1, Math.ceil(deadline - performance.now()));
+    this.timer = setTimeout(this.onTimer, delayMs);
+    if (!this.refed) this.timer.unref();
+    this.armedDeadline = deadline;
+  }
+
+  private disarmTimer(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.armedDeadline = Number.POSITIVE_INFINITY;
+  }
+
+  /** After an iteration or at start: make sure Node wakes us for callbacks and the next timeout. */
+  private scheduleWakeups(): void {
+    if (this.callbacks.size > 0) this.armImmediate();
+    const next = this.heap.peekDeadline();
+    if (next === Number.POSITIVE_INFINITY) {
+      this.disarmTimer();
+    } else if (next <= performance.now()) {
+      this.armImmediate();
+    } else if (next !== this.armedDeadline) {
+      this.armTimer(next);
+    }
+  }
+
+  /** The poller's batch callback: dispatch each (fd, events) pair to its handler. */
+  private dispatchBatch(count: number): void {
+    if (!this.isRunning) return;
+    const events = this.poller.events;
+    const handlers = this.handlers;
+    const previous = dispatching;
+    dispatching = this;
+    for (let i = 0; i < count; i++) {
+      const fd = events[2 * i] as number;
+      if (fd < 0) continue; // removed by an earlier handler of this batch
+      const handler = handlers[fd];
+      if (handler === undefined) continue;
+      const startMs = this.blockingThresholdMs > 0 ? performance.now() : 0;
+      try {
+        const result: unknown = handler(fd, events[2 * i + 1] as number);
+        if (result !== undefined && isThenable(result)) result.then(undefined, this.onRejected);
+      } catch (err) {
+        this.logger.error(err, `Exception in handler for fd ${fd} (${describeFunction(handler)})`);
+      }
+      if (this.blockingThresholdMs > 0) {
+        this.checkBlocking(startMs, `handler for fd ${fd} (${describeFunction(handler)})`);
+      }
+      if (!this.isRunning) break;
+    }
+    dispatching = previous;
+  }
+
+  /** One iteration: the callbacks queued before it, then the timeouts due at its start. */
+  private runIteration(): void {
+    if (!this.isRunning) return;
+    const previous = dispatching;
+    dispatching = this;
+    const queue = this.callbacks;
+    if (queue.size > 0) {
+      queue.beginDrain();
+      for (let fn = queue.next(); fn !== undefined; fn = queue.next()) {
+        this.runCallback(fn, queue.args, "callback");
+        if (!this.isRunning) break;
+      }
+    }
+    const heap = this.heap;
+    if (this.isRunning && heap.size > 0) {
+      const due = this.due;
+      heap.takeDue(performance.now(), due);
+      for (let i = 0; i < due.length; i++) {
+        const entry = due[i] as TimeoutEntry;
+        if (entry.state !== TIMEOUT_DUE) continue; // removed by an earlier callback
+        if (!this.isRunning) {
+          // Stopped half way: the rest keeps its place for the next start().
+          heap.reinsert(entry);
+          continue;
+        }
+        const fn = entry.callback as AnyCallback;
+        const args = entry.args as unknown[];
+        entry.state = TIMEOUT_DONE;
+        entry.callback = null;
+        entry.args = null;
+        this.runCallback(fn, args, "timeout");
+      }
+      due.length = 0;
+    }
+    dispatching = previous;
+    if (this.isRunning) this.scheduleWakeups();
+  }
+
+  private runCallback(fn: AnyCallback, args: unknown[], kind: string): void {
+    const startMs = this.blockingThresholdMs > 0 ? performance.now() : 0;
+    try {
+      const result = args.length === 0 ? fn() : fn.apply(undefined, args);
+      if (result !== undefined && isThenable(result)) result.then(undefined, this.onRejected);
+    } catch (err) {
+      this.logger.error(err, `Exception in ${kind} ${describeFunction(fn)}`);
+    }
+    if (this.blockingThresholdMs > 0) {
+      this.checkBlocking(startMs, `${kind} ${describeFunction(fn)}`);
+    }
+  }
+
+  private checkBlocking(startMs: number, what: string): void {
+    const heldMs = performance.now() - startMs;
+    if (heldMs >= this.blockingThresholdMs) {
+      this.logger.warn(`Blocked the IOLoop for ${heldMs.toFixed(1)} ms in ${what}`);
+    }
+  }
+}

@@ -1,0 +1,129 @@
+// The Logger interface (pino-compatible) and a default that writes Tornado-style lines.
+
+/**
+ * The logging interface every @t package writes to. pino's logger satisfies it, and so does
+ * {@link createDefaultLogger}. Calls look like `warn("msg")`, `warn({ err, fd }, "msg")` or
+ * `error(err, "msg")`.
+ */
+export interface Logger {
+  debug(objOrMsg: unknown, msg?: string): void;
+  info(objOrMsg: unknown, msg?: string): void;
+  warn(objOrMsg: unknown, msg?: string): void;
+  error(objOrMsg: unknown, msg?: string): void;
+}
+
+/** Levels understood by {@link createDefaultLogger}, most verbose first. */
+export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+
+/** Options of {@link createDefaultLogger}. */
+export interface DefaultLoggerOptions {
+  /** Lowest level written. Default: env `T_LOG_LEVEL`, else `"info"`. */
+  level?: LogLevel;
+  /** Receives each complete line (without the trailing newline). Default: append to stderr. */
+  write?: (line: string) => void;
+}
+
+const LEVEL_RANK: Readonly<Record<LogLevel, number>> = {
+  debug: 10,
+  info: 20,
+  warn: 30,
+  error: 40,
+  silent: 100,
+};
+
+function parseLevel(value: unknown, origin: string): LogLevel {
+  if (typeof value === "string" && Object.hasOwn(LEVEL_RANK, value)) return value as LogLevel;
+  throw new RangeError(
+    `${origin} must be one of debug, info, warn, error, silent; got ${JSON.stringify(value)}`,
+  );
+}
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/** Tornado's timestamp: `yymmdd HH:MM:SS` in local time. */
+function timestamp(d: Date): string {
+  return (
+    two(d.getFullYear() % 100) +
+    two(d.getMonth() + 1) +
+    two(d.getDate()) +
+    " " +
+    two(d.getHours()) +
+    ":" +
+    two(d.getMinutes()) +
+    ":" +
+    two(d.getSeconds())
+  );
+}
+
+function describeError(err: Error): string {
+  return err.stack ?? `${err.name}: ${err.message}`;
+}
+
+/** Turns pino-style arguments into the message part of a line (plus a stack when given). */
+function formatMessage(objOrMsg: unknown, msg: string | undefined): string {
+  if (typeof objOrMsg === "string") return msg === undefined ? objOrMsg : `${objOrMsg} ${msg}`;
+  if (objOrMsg instanceof Error) {
+    const head = msg ?? objOrMsg.message;
+    return `${head}\n${describeError(objOrMsg)}`;
+  }
+  if (objOrMsg !== null && typeof objOrMsg === "object") {
+    let err: Error | undefined;
+    let extra = "";
+    for (const key of Object.keys(objOrMsg)) {
+      const value = (objOrMsg as Record<string, unknown>)[key];
+      if (key === "err" && value instanceof Error) {
+        err = value;
+        continue;
+      }
+      let text: string;
+      try {
+        text = typeof value === "string" ? value : JSON.stringify(value);
+      } catch {
+        text = String(value);
+      }
+      extra += ` ${key}=${text}`;
+    }
+    let line = (msg ?? (err ? err.message : "")) + extra;
+    if (err) line += `\n${describeError(err)}`;
+    return line;
+  }
+  return msg === undefined ? String(objOrMsg) : `${String(objOrMsg)} ${msg}`;
+}
+
+/**
+ * Creates a logger writing Tornado-style lines, e.g. `[W 261123 11:22:33 ioloop] message`,
+ * followed by the stack when an `Error` is passed (directly or as `{ err }`).
+ *
+ * @param name - shown after the timestamp; default `"ioloop"`.
+ * @param options - level (default env `T_LOG_LEVEL` or `"info"`) and the line sink (default stderr).
+ */
+export function createDefaultLogger(name = "ioloop", options: DefaultLoggerOptions = {}): Logger {
+  if (typeof name !== "string") throw new TypeError(`name must be a string, got ${typeof name}`);
+  const level =
+    options.level !== undefined
+      ? parseLevel(options.level, "options.level")
+      : process.env.T_LOG_LEVEL
+        ? parseLevel(process.env.T_LOG_LEVEL, "env T_LOG_LEVEL")
+        : "info";
+  if (options.write !== undefined && typeof options.write !== "function") {
+    throw new TypeError("options.write must be a function (line: string) => void");
+  }
+  const write =
+    options.write ??
+    ((line: string) => {
+      process.stderr.write(`${line}\n`);
+    });
+  const threshold = LEVEL_RANK[level];
+  const emit = (letter: string, rank: number, objOrMsg: unknown, msg: string | undefined) => {
+    if (rank < threshold) return;
+    write(`[${letter} ${timestamp(new Date())} ${name}] ${formatMessage(objOrMsg, msg)}`);
+  };
+  return {
+    debug: (objOrMsg, msg) => emit("D", LEVEL_RANK.debug, objOrMsg, msg),
+    info: (objOrMsg, msg) => emit("I", LEVEL_RANK.info, objOrMsg, msg),
+    warn: (objOrMsg, msg) => emit("W", LEVEL_RANK.warn, objOrMsg, msg),
+    error: (objOrMsg, msg) => emit("E", LEVEL_RANK.error, objOrMsg, msg),
+  };
+}

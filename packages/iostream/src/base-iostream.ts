@@ -1,0 +1,604 @@
+// BaseIOStream: the buffered read/write machinery shared by socket, pipe and TLS streams.
+
+import { ERROR, IOLoop, READ, WRITE } from "@t/ioloop";
+import {
+  ReadPendingError,
+  StreamBufferFullError,
+  StreamClosedError,
+  UnsatisfiableReadError,
+} from "./errors.js";
+import { type IOStreamOptions, resolveLimits, type StreamLimits } from "./options.js";
+import { ReadBuffer } from "./read-buffer.js";
+
+/** What the pending read is waiting for (numeric state; no object per read). */
+const enum ReadKind {
+  None = 0,
+  Bytes = 1,
+  Until = 2,
+  Regex = 3,
+  Close = 4,
+  Into = 5,
+}
+
+/** Options of `readBytes` / `readInto`. */
+export interface PartialReadOptions {
+  /** Resolve as soon as any bytes are available (at most the requested count). Default false. */
+  partial?: boolean;
+}
+
+/** Options of `readUntil` / `readUntilRegex`. */
+export interface MaxBytesOptions {
+  /** Most bytes the result may hold (delimiter included); beyond it the read fails and the stream closes. */
+  maxBytes?: number;
+}
+
+interface WriteWaiter {
+  /** The stream's total written byte count at which this write has reached the kernel. */
+  target: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+const MIN_READ_SPACE = 4096;
+/** Most buffers handed to one writev (Linux IOV_MAX is 1024). */
+const MAX_IOV = 64;
+
+/**
+ * Buffered non-blocking stream over one descriptor (Tornado's `BaseIOStream`).
+ *
+ * Subclasses supply `fileno`, `closeFd`, `readFromFd` and `writeToFd`. Reads return Promises and
+ * one read may be pending at a time; `write` resolves when its bytes reached the kernel. A closed
+ * stream still answers reads that the bytes already buffered can satisfy.
+ */
+export abstract class BaseIOStream {
+  /** The loop that drives this stream. */
+  readonly loop: IOLoop;
+  /** The error that closed the stream, if any. */
+  error: Error | undefined = undefined;
+  /** Validated limits (bytes). */
+  protected readonly limits: StreamLimits;
+  /** Unread bytes. */
+  protected readonly rbuf: ReadBuffer;
+
+  private isClosed = false;
+  private eof = false;
+  /** Events registered with the loop; -1 when not registered. */
+  private interest = -1;
+  /** A read returned EAGAIN (or short) since the last READ event: an inline read would be wasted. */
+  private drained = false;
+
+  private readKind = ReadKind.None;
+  private readCount = 0;
+  private readPartial = false;
+  private readDelimiter: Buffer | null = null;
+  private readRegex: RegExp | null = null;
+  private readMaxBytes = Number.POSITIVE_INFINITY;
+  private readTarget: Uint8Array | null = null;
+  private readFilled = 0;
+  private readResolve: ((value: never) => void) | null = null;
+  private readReject: ((err: Error) => void) | null = null;
+
+  private wq: Uint8Array[] = [];
+  private wqBytes = 0;
+  private bytesQueued = 0;
+  private bytesWritten = 0;
+  private waiters: WriteWaiter[] = [];
+  /** True while a connect is in progress: writes queue until it completes. */
+  protected connecting = false;
+
+  private closeCallback: (() => void) | null = null;
+  private readonly onEvents: (fd: number, events: number) => void;
+
+  constructor(options?: IOStreamOptions) {
+    this.limits = resolveLimits(options);
+    this.loop = options?.loop ?? IOLoop.current();
+    this.rbuf = new ReadBuffer(
+      Math.min(MIN_READ_SPACE, this.limits.readChunkSize),
+      this.limits.readChunkSize,
+    );
+    this.onEvents = (_fd, events) => this.handleEvents(events);
+  }
+
+  /** The descriptor this stream reads and writes. */
+  abstract fileno(): number;
+  /** Close the descriptor (called once, by `close`). */
+  protected abstract closeFd(): void;
+  /** Read into `buf[offset, offset+length)`; bytes read, 0 at end of file, null when it would block. */
+  protected abstract readFromFd(buf: Buffer, offset: number, length: number): number | null;
+  /** Write `chunks[0, count)` in order; bytes written, null when it would block. */
+  protected abstract writeToFd(chunks: Uint8Array[], count: number): number | null;
+
+  /** Whether this stream registers its fd with the loop (TLS streams are driven by their transport). */
+  protected watchesFd(): boolean {
+    return true;
+  }
+
+  // ---------------------------------------------------------------- state
+
+  /** True once the stream is closed. */
+  closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** True while a read is pending. */
+  reading(): boolean {
+    return this.readKind !== ReadKind.None;
+  }
+
+  /** True while written bytes wait in the queue for the kernel. */
+  writing(): boolean {
+    return this.wqBytes > 0;
+  }
+
+  /** Bytes buffered and not yet read. */
+  get readBufferSize(): number {
+    return this.rbuf.length;
+  }
+
+  /** Bytes queued and not yet accepted by the kernel. */
+  get writeBufferSize(): number {
+    return this.wqBytes;
+  }
+
+  /** Run `callback` on the loop once the stream closes (replaces any earlier one). */
+  setCloseCallback(callback: (() => void) | null): void {
+    if (callback !== null && typeof callback !== "function") {
+      throw new TypeError("setCloseCallback expects a function or null");
+    }
+    this.closeCallback = callback;
+    this.updateInterest();
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** Read `n` bytes (with `partial`, resolve with 1..n bytes as soon as any are available). */
+  readBytes(n: number, options?: PartialReadOptions): Promise<Buffer> {
+    if (!Number.isInteger(n) || n < 0) {
+      throw new RangeError(`readBytes expects a non-negative integer byte count, got ${n}`);
+    }
+    const p = this.startRead<Buffer>(ReadKind.Bytes);
+    this.readCount = n;
+    this.readPartial = options?.partial === true;
+    this.tryRead();
+    return p;
+  }
+
+  /** Read up to and including `delimiter`; rejects with UnsatisfiableReadError beyond `maxBytes`. */
+  readUntil(delimiter: Uint8Array | string, options?: MaxBytesOptions): Promise<Buffer> {
+    const delim = typeof delimiter === "string" ? Buffer.from(delimiter, "latin1") : delimiter;
+    if (!(delim instanceof Uint8Array) || delim.length === 0) {
+      throw new TypeError("readUntil expects a non-empty delimiter (string or Uint8Array)");
+    }
+    const maxBytes = checkMaxBytes(options?.maxBytes);
+    const p = this.startRead<Buffer>(ReadKind.Until);
+    this.readDelimiter = Buffer.isBuffer(delim) ? delim : Buffer.from(delim);
+    this.readMaxBytes = maxBytes;
+    this.rbuf.resetScan();
+    this.tryRead();
+    return p;
+  }
+
+  /** Read up to and including the first match of `regex` (matched against latin1-decoded bytes). */
+  readUntilRegex(regex: RegExp, options?: MaxBytesOptions): Promise<Buffer> {
+    if (!(regex instanceof RegExp)) throw new TypeError("readUntilRegex expects a RegExp");
+    const maxBytes = checkMaxBytes(options?.maxBytes);
+    const p = this.startRead<Buffer>(ReadKind.Regex);
+    this.readRegex = regex.global || regex.sticky ? new RegExp(regex.source, regex.flags.replace(/[gy]/g, "")) : regex;
+    this.readMaxBytes = maxBytes;
+    this.tryRead();
+    return p;
+  }
+
+  /** Read everything until the peer closes (bounded by maxBufferSize). */
+  readUntilClose(): Promise<Buffer> {
+    const p = this.startRead<Buffer>(ReadKind.Close);
+    this.tryRead();
+    return p;
+  }
+
+  /** Fill `buffer` (with `partial`, resolve once any bytes were copied); resolves with the count. */
+  readInto(buffer: Uint8Array, options?: PartialReadOptions): Promise<number> {
+    if (!(buffer instanceof Uint8Array)) throw new TypeError("readInto expects a Uint8Array");
+    const p = this.startRead<number>(ReadKind.Into);
+    this.readTarget = buffer;
+    this.readFilled = 0;
+    this.readPartial = options?.partial === true;
+    this.tryRead();
+    return p;
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /**
+   * Queue `data` and flush as much as the kernel takes now. Resolves when all of it reached the
+   * kernel; rejects with StreamClosedError if the stream closes first, or StreamBufferFullError
+   * when the queue would exceed `maxWriteBufferSize`. The caller must not modify `data` until then.
+   */
+  write(data: Uint8Array | string): Promise<void> {
+    const chunk = typeof data === "string" ? Buffer.from(data) : data;
+    if (!(chunk instanceof Uint8Array)) {
+      throw new TypeError("write expects a string, Buffer or Uint8Array");
+    }
+    if (this.isClosed) return Promise.reject(new StreamClosedError(this.error));
+    const len = chunk.length;
+    if (len === 0) return RESOLVED;
+    if (this.wqBytes + len > this.limits.maxWriteBufferSize) {
+      return Promise.reject(
+        new StreamBufferFullError(
+          `write of ${len} bytes would exceed maxWriteBufferSize (${this.limits.maxWriteBufferSize} bytes, ${this.wqBytes} queued)`,
+        ),
+      );
+    }
+    this.wq.push(chunk);
+    this.wqBytes += len;
+    this.bytesQueued += len;
+    if (!this.connecting && this.wqBytes === len) {
+      // Nothing was queued before: try the kernel right away (the common, allocation-free case).
+      this.flush();
+      if (this.isClosed) return Promise.reject(new StreamClosedError(this.error));
+      if (this.wqBytes === 0) {
+        this.updateInterest();
+        return RESOLVED;
+      }
+    }
+    const target = this.bytesQueued;
+    const p = new Promise<void>((resolve, reject) => {
+      this.waiters.push({ target, resolve, reject });
+    });
+    this.updateInterest();
+    return p;
+  }
+
+  // ---------------------------------------------------------------- close
+
+  /**
+   * Close the stream and its descriptor. A pending read is answered from buffered bytes if they
+   * satisfy it, else rejected with StreamClosedError(realError = error); pending writes reject.
+   */
+  close(error?: Error): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    if (error !== undefined && this.error === undefined) this.error = error;
+    if (this.interest !== -1) {
+      this.loop.removeHandler(this.fileno());
+      this.interest = -1;
+    }
+    try {
+      this.closeFd();
+    } catch (err) {
+      this.loop.logger.warn({ err }, "error closing stream descriptor");
+    }
+    if (this.readKind !== ReadKind.None && !this.tryResolveRead()) {
+      this.rejectRead(new StreamClosedError(this.error));
+    }
+    const waiters = this.waiters;
+    if (waiters.length > 0) {
+      this.waiters = [];
+      const err = new StreamClosedError(this.error);
+      for (const w of waiters) w.reject(err);
+    }
+    this.wq.length = 0;
+    this.wqBytes = 0;
+    const cb = this.closeCallback;
+    if (cb !== null) {
+      this.closeCallback = null;
+      this.loop.addCallback(cb);
+    }
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /** Start a read of `kind`, or throw if one is pending; rejects at once on a closed, empty stream. */
+  private startRead<T>(kind: ReadKind): Promise<T> {
+    if (this.readKind !== ReadKind.None) {
+      throw new ReadPendingError("a read is already pending on this stream (one read at a time)");
+    }
+    this.readKind = kind;
+    return new Promise<T>((resolve, reject) => {
+      this.readResolve = resolve as (value: never) => void;
+      this.readReject = reject;
+    });
+  }
+
+  /** Satisfy the pending read from the buffer, then from the fd inline, else wait for READ. */
+  private tryRead(): void {
+    if (this.tryResolveRead()) {
+      this.updateInterest();
+      return;
+    }
+    if (this.isClosed) {
+      this.rejectRead(new StreamClosedError(this.error));
+      return;
+    }
+    if (!this.drained && !this.connecting) this.readLoop(false);
+    if (!this.isClosed) this.updateInterest();
+  }
+
+  /**
+   * Read from the fd while reading is useful. Stops at EAGAIN or a short read (the kernel's queue
+   * is empty), once the pending read is satisfied, or when no read is pending and a chunk is
+   * buffered (backpressure). `hangup` reads on regardless so that a hung-up fd is drained.
+   */
+  private readLoop(hangup: boolean): void {
+    const rbuf = this.rbuf;
+    for (;;) {
+      if (this.readKind === ReadKind.None && !hangup && rbuf.length >= this.limits.readChunkSize) {
+        return;
+      }
+      let n: number | null;
+      let asked: number;
+      const target = this.readTarget;
+      if (this.readKind === ReadKind.Into && target !== null && rbuf.length === 0) {
+        // Read straight into the caller's buffer.
+        asked = target.length - this.readFilled;
+        n = this.readFromFd(target as Buffer, this.readFilled, asked);
+        if (n !== null && n > 0) {
+          this.readFilled += n;
+          if (this.readFilled === target.length || this.readPartial) {
+            this.resolveRead(this.readFilled);
+            if (n < asked) this.drained = true;
+            return;
+          }
+        }
+      } else {
+        asked = rbuf.reserve();
+        n = this.readFromFd(rbuf.buf, rbuf.end, asked);
+        if (n !== null && n > 0) rbuf.commit(n, asked);
+      }
+      if (n === null) {
+        this.drained = true;
+        return;
+      }
+      if (n === 0) {
+        this.onEof();
+        return;
+      }
+      if (rbuf.length > this.limits.maxBufferSize) {
+        this.overflow();
+        return;
+      }
+      if (this.readKind !== ReadKind.None && this.tryResolveRead()) {
+        if (n < asked) this.drained = true;
+        return;
+      }
+      if (n < asked) {
+        this.drained = true;
+        if (!hangup) return;
+      }
+    }
+  }
+
+  private onEof(): void {
+    this.eof = true;
+    this.close();
+  }
+
+  private overflow(): void {
+    const err = new StreamBufferFullError(
+      `read buffer exceeded maxBufferSize (${this.limits.maxBufferSize} bytes)`,
+    );
+    if (this.readKind !== ReadKind.None) this.rejectRead(err);
+    this.close(err);
+  }
+
+  /** Try to answer the pending read from the buffer; true when it was settled. */
+  private tryResolveRead(): boolean {
+    const rbuf = this.rbuf;
+    const avail = rbuf.length;
+    switch (this.readKind) {
+      case ReadKind.Bytes: {
+        const n = this.readCount;
+        if (avail >= n) {
+          this.resolveRead(rbuf.take(n));
+          return true;
+        }
+        if (avail > 0 && this.readPartial) {
+          this.resolveRead(rbuf.take(avail));
+          return true;
+        }
+        return false;
+      }
+      case ReadKind.Until: {
+        const delim = this.readDelimiter as Buffer;
+        const pos = rbuf.findDelimiter(delim, this.readMaxBytes);
+        if (pos !== -1) {
+          this.resolveRead(rbuf.take(pos));
+          return true;
+        }
+        if (avail >= this.readMaxBytes) return this.unsatisfiable("delimiter");
+        return false;
+      }
+      case ReadKind.Regex: {
+        const re = this.readRegex as RegExp;
+        if (avail === 0) return false;
+        const m = re.exec(rbuf.latin1(this.readMaxBytes));
+        if (m !== null) {
+          this.resolveRead(rbuf.take(m.index + m[0].length));
+          return true;
+        }
+        if (avail >= this.readMaxBytes) return this.unsatisfiable("regex");
+        return false;
+      }
+      case ReadKind.Close: {
+        if (!this.isClosed) return false;
+        this.resolveRead(rbuf.take(avail));
+        return true;
+      }
+      case ReadKind.Into: {
+        const target = this.readTarget as Uint8Array;
+        if (avail > 0) this.readFilled += rbuf.copyOut(target, this.readFilled);
+        if (this.readFilled === target.length || (this.readPartial && this.readFilled > 0)) {
+          this.resolveRead(this.readFilled);
+          return true;
+        }
+        return false;
+      }
+      default:
+        return false;
+    }
+  }
+
+  private unsatisfiable(what: string): boolean {
+    const err = new UnsatisfiableReadError(
+      `${what} not found within maxBytes (${this.readMaxBytes} bytes)`,
+    );
+    this.rejectRead(err);
+    this.close(err);
+    return true;
+  }
+
+  private clearRead(): void {
+    this.readKind = ReadKind.None;
+    this.readDelimiter = null;
+    this.readRegex = null;
+    this.readTarget = null;
+    this.readMaxBytes = Number.POSITIVE_INFINITY;
+    this.readResolve = null;
+    this.readReject = null;
+  }
+
+  private resolveRead(value: Buffer | number): void {
+    const resolve = this.readResolve as (value: Buffer | number) => void;
+    this.clearRead();
+    resolve(value);
+  }
+
+  private rejectRead(err: Error): void {
+    const reject = this.readReject;
+    this.clearRead();
+    if (reject !== null) reject(err);
+  }
+
+  /** Write queued chunks until the queue is empty or the kernel pushes back. */
+  private flush(): void {
+    const wq = this.wq;
+    while (this.wqBytes > 0) {
+      const count = wq.length < MAX_IOV ? wq.length : MAX_IOV;
+      let n: number | null;
+      try {
+        n = this.writeToFd(wq, count);
+      } catch (err) {
+        this.close(err as Error);
+        return;
+      }
+      if (n === null || n === 0) return;
+      this.bytesWritten += n;
+      this.wqBytes -= n;
+      // Drop fully written chunks; keep the unwritten tail of a partial one as a view.
+      let i = 0;
+      let left = n;
+      while (left > 0 && left >= wq[i].length) {
+        left -= wq[i].length;
+        i++;
+      }
+      if (left > 0) wq[i] = wq[i].subarray(left);
+      if (i === wq.length) wq.length = 0;
+      else if (i > 0) wq.splice(0, i);
+      if (this.waiters.length > 0) this.settleWaiters();
+      if (this.wqBytes > 0 && (i < count || left > 0)) return; // the kernel took less than offered
+    }
+  }
+
+  private settleWaiters(): void {
+    const waiters = this.waiters;
+    let i = 0;
+    while (i < waiters.length && waiters[i].target <= this.bytesWritten) {
+      waiters[i].resolve();
+      i++;
+    }
+    if (i === waiters.length) waiters.length = 0;
+    else if (i > 0) waiters.splice(0, i);
+  }
+
+  /** Register, update or drop our interest with the loop to match the current state. */
+  protected updateInterest(): void {
+    if (this.isClosed || !this.watchesFd()) return;
+    let want = 0;
+    if (
+      !this.eof &&
+      (this.readKind !== ReadKind.None || this.rbuf.length < this.limits.readChunkSize)
+    ) {
+      want |= READ;
+    }
+    if (this.wqBytes > 0 || this.connecting) want |= WRITE;
+    if (want === this.interest) return;
+    if (this.interest === -1) this.loop.addHandler(this.fileno(), this.onEvents, want);
+    else this.loop.updateHandler(this.fileno(), want);
+    this.interest = want;
+  }
+
+  /** Dispatch loop events (also called by subclasses that are driven by a transport). */
+  protected handleEvents(events: number): void {
+    if (this.isClosed) return;
+    if (this.connecting && events & (WRITE | ERROR)) {
+      this.handleConnect();
+      if (this.isClosed || this.connecting) return;
+    }
+    if (events & (WRITE | ERROR) && this.wqBytes > 0) {
+      this.flush();
+      if (this.isClosed) return;
+    }
+    if (events & (READ | ERROR)) {
+      this.drained = false;
+      try {
+        this.readLoop((events & ERROR) !== 0);
+      } catch (err) {
+        const e = err as Error;
+        if (this.readKind !== ReadKind.None && !this.tryResolveRead()) {
+          this.rejectRead(new StreamClosedError(e));
+        }
+        this.close(e);
+        return;
+      }
+      if (this.isClosed) return;
+      if (events & ERROR && !(events & READ)) {
+        this.close(this.pendingError());
+        return;
+      }
+    }
+    this.updateInterest();
+  }
+
+  /** Called on WRITE/ERROR while connecting (IOStream overrides). */
+  protected handleConnect(): void {
+    this.connecting = false;
+  }
+
+  /** The fd's pending error for an ERROR event without readable data (IOStream reads SO_ERROR). */
+  protected pendingError(): Error | undefined {
+    return undefined;
+  }
+
+  /** Mark the connect finished and flush writes queued meanwhile. */
+  protected connected(): void {
+    this.connecting = false;
+    if (this.wqBytes > 0) this.flush();
+    if (!this.isClosed) this.updateInterest();
+  }
+
+  /** Detach the fd from the loop without closing it (startTls); the stream becomes closed. */
+  protected detach(): number {
+    const fd = this.fileno();
+    if (this.interest !== -1) {
+      this.loop.removeHandler(fd);
+      this.interest = -1;
+    }
+    this.isClosed = true;
+    this.closeCallback = null;
+    return fd;
+  }
+
+  /** True when nothing is buffered in either direction and no read is pending. */
+  protected idle(): boolean {
+    return this.rbuf.length === 0 && this.wqBytes === 0 && this.readKind === ReadKind.None;
+  }
+}
+
+function checkMaxBytes(maxBytes: number | undefined): number {
+  if (maxBytes === undefined) return Number.POSITIVE_INFINITY;
+  if (!Number.isInteger(maxBytes) || maxBytes < 1) {
+    throw new RangeError(`maxBytes must be a positive integer byte count, got ${maxBytes}`);
+  }
+  return maxBytes;
+}

@@ -1,0 +1,44 @@
+// Error classes of @t/iostream, each with a stable `code`.
+
+/**
+ * A read or write was attempted on a closed stream, or the stream closed while an operation was
+ * pending. `realError` (also `cause`) is the error that closed it, if any (Tornado's `real_error`).
+ */
+export class StreamClosedError extends Error {
+  override readonly name = "StreamClosedError";
+  readonly code = "T_ERR_STREAM_CLOSED";
+  /** The underlying error that closed the stream (ECONNRESET, a TLS alert, …), or undefined. */
+  readonly realError: Error | undefined;
+  constructor(realError?: Error, message?: string) {
+    super(
+      message ??
+        (realError ? `Stream is closed: ${realError.message}` : "Stream is closed"),
+      realError ? { cause: realError } : undefined,
+    );
+    this.realError = realError;
+  }
+}
+
+/** A delimiter or regex was not found within `maxBytes`; the stream is closed. */
+export class UnsatisfiableReadError extends Error {
+  override readonly name = "UnsatisfiableReadError";
+  readonly code = "T_ERR_UNSATISFIABLE_READ";
+}
+
+/** The read buffer exceeded `maxBufferSize` (stream closed) or a write exceeded `maxWriteBufferSize`. */
+export class StreamBufferFullError extends Error {
+  override readonly name = "StreamBufferFullError";
+  readonly code = "T_ERR_STREAM_BUFFER_FULL";
+}
+
+/** A second read was started while one was still pending (one read at a time). */
+export class ReadPendingError extends Error {
+  override readonly name = "ReadPendingError";
+  readonly code = "T_ERR_READ_PENDING";
+}
+
+/** The stream cannot do what was asked in its current state (e.g. startTls with data buffered). */
+export class StreamStateError extends Error {
+  override readonly name = "StreamStateError";
+  readonly code = "T_ERR_STREAM_STATE";
+}

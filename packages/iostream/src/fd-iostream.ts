@@ -1,0 +1,42 @@
+// FdIOStream: a BaseIOStream whose bytes move through read(2)/write(2)/writev(2) on one fd.
+
+import { close, read, write, writev } from "@t/poller-native";
+import { BaseIOStream } from "./base-iostream.js";
+import type { IOStreamOptions } from "./options.js";
+
+/**
+ * A stream over a raw non-blocking descriptor (socket or pipe). The stream owns the fd and
+ * closes it on `close()`.
+ */
+export abstract class FdIOStream extends BaseIOStream {
+  /** The owned descriptor. */
+  protected readonly fd: number;
+
+  constructor(fd: number, options?: IOStreamOptions) {
+    if (!Number.isInteger(fd) || fd < 0) {
+      throw new TypeError(`expected a non-negative integer file descriptor, got ${fd}`);
+    }
+    super(options);
+    this.fd = fd;
+  }
+
+  /** The descriptor. */
+  fileno(): number {
+    return this.fd;
+  }
+
+  protected closeFd(): void {
+    close(this.fd);
+  }
+
+  protected readFromFd(buf: Buffer, offset: number, length: number): number | null {
+    const n = read(this.fd, buf, offset, length);
+    return n >= 0 ? n : null;
+  }
+
+  protected writeToFd(chunks: Uint8Array[], count: number): number | null {
+    const n =
+      count === 1 ? write(this.fd, chunks[0], 0, chunks[0].length) : writev(this.fd, chunks, count);
+    return n >= 0 ? n : null;
+  }
+}

@@ -1,0 +1,25 @@
+// @t/iostream public API.
+
+export {
+  BaseIOStream,
+  type MaxBytesOptions,
+  type PartialReadOptions,
+} from "./base-iostream.js";
+export {
+  ReadPendingError,
+  StreamBufferFullError,
+  StreamClosedError,
+  StreamStateError,
+  UnsatisfiableReadError,
+} from "./errors.js";
+export { FdIOStream } from "./fd-iostream.js";
+export { IOStream } from "./iostream.js";
+export {
+  DEFAULT_MAX_BUFFER_SIZE,
+  DEFAULT_READ_CHUNK_SIZE,
+  type IOStreamOptions,
+  type StreamLimits,
+} from "./options.js";
+export { PipeIOStream } from "./pipe-iostream.js";
+export { type CiphertextTransport, SSLIOStream, type TlsStartOptions } from "./ssl-iostream.js";
+export { type SystemErrorShape, systemError } from "./system-error.js";

@@ -1,0 +1,185 @@
+// SSLIOStream: TLS over one of our socket streams, using Node's OpenSSL (never our own crypto).
+
+import { Duplex } from "node:stream";
+import * as tls from "node:tls";
+import { READ, WRITE } from "@t/ioloop";
+import { BaseIOStream } from "./base-iostream.js";
+import { StreamClosedError } from "./errors.js";
+import type { IOStreamOptions } from "./options.js";
+
+/** A stream carrying ciphertext: the socket IOStream a TLS session runs over. */
+export interface CiphertextTransport {
+  readonly loop: BaseIOStream["loop"];
+  fileno(): number;
+  readBytes(n: number, options?: { partial?: boolean }): Promise<Buffer>;
+  write(data: Uint8Array): Promise<void>;
+  close(error?: Error): void;
+  closed(): boolean;
+}
+
+/** Options of a TLS stream: our stream limits plus Node's TLS options. */
+export interface TlsStartOptions extends IOStreamOptions {
+  /** True on the accepting side. */
+  serverSide: boolean;
+  /** Node TLS options: `key`/`cert` or `secureContext` for servers, `ca`, `rejectUnauthorized`, … */
+  tls?: tls.SecureContextOptions & tls.CommonConnectionOptions & { rejectUnauthorized?: boolean };
+  /** Client side: the name sent as SNI and verified against the certificate (default: none sent). */
+  serverHostname?: string;
+}
+
+const CIPHERTEXT_CHUNK = 64 * 1024;
+
+/** A Duplex that moves ciphertext through a transport stream; Node's TLSSocket runs over it. */
+class CiphertextDuplex extends Duplex {
+  private pumping = false;
+
+  constructor(private readonly transport: CiphertextTransport) {
+    super({ allowHalfOpen: false });
+  }
+
+  override _read(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    this.transport.readBytes(CIPHERTEXT_CHUNK, { partial: true }).then(
+      (chunk) => {
+        this.pumping = false;
+        if (this.push(chunk)) this._read();
+      },
+      () => {
+        this.pumping = false;
+        this.push(null);
+      },
+    );
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error) => void) {
+    this.transport.write(chunk).then(() => callback(), callback);
+  }
+
+  override _destroy(err: Error | null, callback: (err: Error | null) => void): void {
+    this.transport.close();
+    callback(err);
+  }
+}
+
+/**
+ * A TLS stream: plaintext reads and writes with the same API as every stream, encrypted by a
+ * Node `tls.TLSSocket` whose ciphertext flows through our socket stream on our loop.
+ * `write()` resolves once OpenSSL accepted the plaintext and the TLS socket is below its
+ * high-water mark.
+ */
+export class SSLIOStream extends BaseIOStream {
+  private readonly transport: CiphertextTransport;
+  private readonly socket: tls.TLSSocket;
+  private readonly plain: Buffer[] = [];
+  private plainHead = 0;
+  private plainBytes = 0;
+  private ended = false;
+  private handshakeDone = false;
+  private readonly handshake: Promise<void>;
+
+  constructor(transport: CiphertextTransport, options: TlsStartOptions) {
+    super({ ...options, loop: transport.loop });
+    this.transport = transport;
+    const duplex = new CiphertextDuplex(transport);
+    const t = options.tls ?? {};
+    let socket: tls.TLSSocket;
+    let readyEvent: string;
+    if (options.serverSide) {
+      const secureContext = (t as tls.TLSSocketOptions).secureContext ?? tls.createSecureContext(t);
+      socket = new tls.TLSSocket(duplex, { ...t, isServer: true, secureContext });
+      readyEvent = "secure";
+    } else {
+      socket = tls.connect({ ...t, socket: duplex, servername: options.serverHostname });
+      readyEvent = "secureConnect";
+    }
+    this.socket = socket;
+    this.handshake = new Promise<void>((resolve, reject) => {
+      socket.once(readyEvent, () => {
+        this.handshakeDone = true;
+        resolve();
+      });
+      socket.once("error", (err) => {
+        if (!this.handshakeDone) reject(err);
+      });
+      socket.once("close", () => {
+        if (!this.handshakeDone) reject(new StreamClosedError(this.error));
+      });
+    });
+    this.handshake.catch(() => {});
+    socket.on("data", (chunk: Buffer) => {
+      this.plain.push(chunk);
+      this.plainBytes += chunk.length;
+      if (this.plainBytes >= this.limits.readChunkSize) socket.pause();
+      this.handleEvents(READ);
+    });
+    socket.on("end", () => {
+      this.ended = true;
+      this.handleEvents(READ);
+    });
+    socket.on("drain", () => this.handleEvents(WRITE));
+    socket.on("error", (err) => this.close(err));
+    socket.on("close", () => {
+      this.ended = true;
+      if (!this.closed()) this.handleEvents(READ);
+    });
+  }
+
+  /** Resolves once the TLS handshake completed; rejects with the TLS error otherwise. */
+  waitForHandshake(): Promise<void> {
+    return this.handshake;
+  }
+
+  /** The peer's certificate (after the handshake), as Node's TLSSocket reports it. */
+  peerCertificate(): tls.PeerCertificate {
+    return this.socket.getPeerCertificate();
+  }
+
+  /** The negotiated ALPN protocol, or false. */
+  alpnProtocol(): string | false | null {
+    return this.socket.alpnProtocol;
+  }
+
+  fileno(): number {
+    return this.transport.fileno();
+  }
+
+  protected override watchesFd(): boolean {
+    return false;
+  }
+
+  protected closeFd(): void {
+    this.socket.destroy();
+    this.transport.close();
+  }
+
+  protected readFromFd(buf: Buffer, offset: number, length: number): number | null {
+    if (this.plainBytes === 0) return this.ended ? 0 : null;
+    let copied = 0;
+    while (copied < length && this.plainHead < this.plain.length) {
+      const chunk = this.plain[this.plainHead];
+      const n = Math.min(chunk.length, length - copied);
+      chunk.copy(buf, offset + copied, 0, n);
+      copied += n;
+      if (n === chunk.length) this.plainHead++;
+      else this.plain[this.plainHead] = chunk.subarray(n);
+    }
+    this.plainBytes -= copied;
+    if (this.plainHead === this.plain.length) {
+      this.plain.length = 0;
+      this.plainHead = 0;
+    }
+    if (this.plainBytes < this.limits.readChunkSize && this.socket.isPaused()) this.socket.resume();
+    return copied;
+  }
+
+  protected writeToFd(chunks: Uint8Array[], count: number): number | null {
+    if (this.socket.writableNeedDrain) return null;
+    let n = 0;
+    for (let i = 0; i < count; i++) {
+      this.socket.write(chunks[i]);
+      n += chunks[i].length;
+    }
+    return n;
+  }
+}

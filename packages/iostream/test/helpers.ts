@@ -1,0 +1,131 @@
+// Test helpers: a running loop per test and connected stream pairs over real sockets.
+
+import { readFileSync } from "node:fs";
+import { IOLoop, READ } from "@t/ioloop";
+import * as pn from "@t/poller-native";
+import { IOStream, type IOStreamOptions, SSLIOStream } from "../src/index.js";
+
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
+/** Test-only TLS material (see fixtures/README.md). */
+export const tlsFixtures = {
+  ca: fixture("ca-cert.pem"),
+  cert: fixture("server-cert.pem"),
+  key: fixture("server-key.pem"),
+};
+
+/** A started loop plus everything a test opened, closed again by `dispose`. */
+export class LoopFixture {
+  readonly loop = new IOLoop();
+  private readonly done: Promise<void>;
+  private readonly fds: number[] = [];
+  private readonly streams: { close(): void }[] = [];
+
+  constructor() {
+    this.loop.makeCurrent();
+    this.done = this.loop.start();
+  }
+
+  track<T extends { close(): void }>(stream: T): T {
+    this.streams.push(stream);
+    return stream;
+  }
+
+  trackFd(fd: number): number {
+    this.fds.push(fd);
+    return fd;
+  }
+
+  async dispose(): Promise<void> {
+    for (const s of this.streams) s.close();
+    for (const fd of this.fds) {
+      try {
+        pn.close(fd);
+      } catch {}
+    }
+    this.loop.stop();
+    await this.done;
+    this.loop.close();
+    IOLoop.clearCurrent();
+  }
+
+  /** A listening TCP socket on port 0 of `host`. */
+  listen(host = "127.0.0.1"): { fd: number; port: number } {
+    const fd = this.trackFd(pn.socket(host.includes(":") ? 6 : 4));
+    pn.setsockopt(fd, pn.constants.SOL_SOCKET, pn.constants.SO_REUSEADDR, 1);
+    pn.bind(fd, host, 0);
+    pn.listen(fd, 128);
+    return { fd, port: pn.getsockname(fd).port };
+  }
+
+  /** Accept one connection on `lfd`, waiting for readiness on the loop. */
+  accept(lfd: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const tryAccept = (): boolean => {
+        const fd = pn.accept(lfd);
+        if (fd >= 0) {
+          resolve(fd);
+          return true;
+        }
+        return false;
+      };
+      try {
+        if (tryAccept()) return;
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      this.loop.addHandler(
+        lfd,
+        () => {
+          try {
+            if (tryAccept()) this.loop.removeHandler(lfd);
+          } catch (err) {
+            this.loop.removeHandler(lfd);
+            reject(err);
+          }
+        },
+        READ,
+      );
+    });
+  }
+
+  /** A connected TCP pair [server side, client side]. */
+  async tcpPair(host = "127.0.0.1", options?: IOStreamOptions): Promise<[IOStream, IOStream]> {
+    const { fd: lfd, port } = this.listen(host);
+    const client = this.track(new IOStream(pn.socket(host.includes(":") ? 6 : 4), options));
+    const accepted = this.accept(lfd);
+    await client.connect(host, port);
+    const server = this.track(new IOStream(await accepted, options));
+    return [server, client];
+  }
+
+  /** A connected Unix socketpair [a, b]. */
+  unixPair(options?: IOStreamOptions): [IOStream, IOStream] {
+    const [a, b] = pn.socketpair();
+    return [this.track(new IOStream(a, options)), this.track(new IOStream(b, options))];
+  }
+
+  /** A TLS pair over TCP [server side, client side], handshake done. */
+  async tlsPair(options?: IOStreamOptions): Promise<[SSLIOStream, SSLIOStream]> {
+    const [s, c] = await this.tcpPair("127.0.0.1", options);
+    const [server, client] = await Promise.all([
+      s.startTls({ ...options, serverSide: true, tls: { key: tlsFixtures.key, cert: tlsFixtures.cert } }),
+      c.startTls({ ...options, serverSide: false, serverHostname: "localhost", tls: { ca: tlsFixtures.ca } }),
+    ]);
+    return [this.track(server), this.track(client)];
+  }
+}
+
+/** Resolve after `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Reject if `p` does not settle within `ms`. */
+export function within<T>(p: Promise<T>, ms = 5000, what = "operation"): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,165 @@
+// errors.cc: Node-shaped system errors (code, errno, syscall, fd, address, port) and argument errors.
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <uv.h>
+
+#include "napi_util.h"
+
+namespace tpoller {
+
+void ErrnoName(int neg_errno, char* buf, size_t len) {
+  // libuv's codes are negated errno values on Unix. The _r variants do not
+  // leak for unknown codes, unlike uv_err_name().
+  uv_err_name_r(neg_errno, buf, len);
+}
+
+static void SetProp(napi_env env, napi_value obj, const char* key,
+                    napi_value v) {
+  napi_set_named_property(env, obj, key, v);
+}
+
+napi_value MakeSystemError(napi_env env, int neg_errno, const char* syscall,
+                           int fd, const char* address, int port) {
+  char code[64];
+  char desc[128];
+  ErrnoName(neg_errno, code, sizeof(code));
+  uv_strerror_r(neg_errno, desc, sizeof(desc));
+
+  char where[400] = "";
+  size_t off = 0;
+  if (address != nullptr) {
+    bool v6 = strchr(address, ':') != nullptr;
+    if (port >= 0) {
+      off += snprintf(where + off, sizeof(where) - off,
+                      v6 ? " [%s]:%d" : " %s:%d", address, port);
+    } else {
+      off += snprintf(where + off, sizeof(where) - off, " %s", address);
+    }
+  }
+  if (fd >= 0 && off < sizeof(where)) {
+    snprintf(where + off, sizeof(where) - off, " (fd %d)", fd);
+  }
+  char msg[700];
+  snprintf(msg, sizeof(msg), "%s %s%s: %s", syscall, code, where, desc);
+
+  napi_value js_msg, js_code, err;
+  if (napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &js_msg) != napi_ok)
+    return nullptr;
+  napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &js_code);
+  if (napi_create_error(env, js_code, js_msg, &err) != napi_ok) return nullptr;
+  napi_value v;
+  napi_create_int32(env, neg_errno, &v);
+  SetProp(env, err, "errno", v);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &v);
+  SetProp(env, err, "syscall", v);
+  if (fd >= 0) {
+    napi_create_int32(env, fd, &v);
+    SetProp(env, err, "fd", v);
+  }
+  if (address != nullptr) {
+    napi_create_string_utf8(env, address, NAPI_AUTO_LENGTH, &v);
+    SetProp(env, err, "address", v);
+    if (port >= 0) {
+      napi_create_int32(env, port, &v);
+      SetProp(env, err, "port", v);
+    }
+  }
+  return err;
+}
+
+napi_value ThrowSystemError(napi_env env, int neg_errno, const char* syscall,
+                            int fd, const char* address, int port) {
+  napi_value err = MakeSystemError(env, neg_errno, syscall, fd, address, port);
+  if (err != nullptr) napi_throw(env, err);
+  return nullptr;
+}
+
+napi_value ThrowTypeError(napi_env env, const char* message) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+  return nullptr;
+}
+
+napi_value ThrowRangeError(napi_env env, const char* message) {
+  napi_throw_range_error(env, "ERR_OUT_OF_RANGE", message);
+  return nullptr;
+}
+
+bool GetInt(napi_env env, napi_value v, const char* what, int64_t min,
+            int64_t max, int64_t* out) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok) {
+    char msg[160];
+    snprintf(msg, sizeof(msg), "%s must be an integer number", what);
+    ThrowTypeError(env, msg);
+    return false;
+  }
+  if (!(d >= static_cast<double>(min) && d <= static_cast<double>(max)) ||
+      d != floor(d)) {
+    char msg[200];
+    snprintf(msg, sizeof(msg), "%s must be an integer in %lld..%lld, got %g",
+             what, static_cast<long long>(min), static_cast<long long>(max),
+             d);
+    ThrowRangeError(env, msg);
+    return false;
+  }
+  *out = static_cast<int64_t>(d);
+  return true;
+}
+
+bool GetFd(napi_env env, napi_value v, int* fd) {
+  // Fast path: most fds arrive as small integers, which V8 stores as Smis;
+  // napi_get_value_int32 alone would silently truncate 1.5 or NaN.
+  double d;
+  if (napi_get_value_double(env, v, &d) == napi_ok && d >= 0 &&
+      d <= 2147483647.0 && d == static_cast<double>(static_cast<int>(d))) {
+    *fd = static_cast<int>(d);
+    return true;
+  }
+  int64_t x;
+  if (!GetInt(env, v, "fd", 0, INT32_MAX, &x)) return false;
+  *fd = static_cast<int>(x);
+  return true;
+}
+
+bool GetBytes(napi_env env, napi_value v, const char* what, uint8_t** data,
+              size_t* len) {
+  napi_typedarray_type type;
+  size_t length;
+  void* p;
+  if (napi_get_typedarray_info(env, v, &type, &length, &p, nullptr,
+                               nullptr) != napi_ok ||
+      (type != napi_uint8_array && type != napi_int8_array &&
+       type != napi_uint8_clamped_array)) {
+    char msg[160];
+    snprintf(msg, sizeof(msg), "%s must be a Buffer or Uint8Array", what);
+    ThrowTypeError(env, msg);
+    return false;
+  }
+  *data = static_cast<uint8_t*>(p);
+  *len = length;
+  return true;
+}
+
+bool GetString(napi_env env, napi_value v, const char* what, char* buf,
+               size_t max, size_t* len) {
+  size_t n;
+  if (napi_get_value_string_utf8(env, v, nullptr, 0, &n) != napi_ok) {
+    char msg[160];
+    snprintf(msg, sizeof(msg), "%s must be a string", what);
+    ThrowTypeError(env, msg);
+    return false;
+  }
+  if (n > max) {
+    char msg[160];
+    snprintf(msg, sizeof(msg), "%s is %zu bytes long; at most %zu fit", what,
+             n, max);
+    ThrowRangeError(env, msg);
+    return false;
+  }
+  napi_get_value_string_utf8(env, v, buf, max + 1, &n);
+  *len = n;
+  return true;
+}
+
+}  // namespace tpoller
