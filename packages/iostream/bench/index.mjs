@@ -179,6 +179,14 @@ async function compare(name, unit, ours, node, higherIsBetter) {
   );
 }
 
-console.log(`@t/iostream bench — node ${process.version}, ${process.platform}-${process.arch}, runs=${RUNS} (median)`);
-await compare(`bulk ${BULK_BYTES >> 20} MiB, ${WRITE_SIZE >> 10} KiB writes`, "MiB/s", bulkOurs, bulkNet, true);
+console.log(
+  `@t/iostream bench — node ${process.version}, ${process.platform}-${process.arch}, runs=${RUNS} (median)`,
+);
+await compare(
+  `bulk ${BULK_BYTES >> 20} MiB, ${WRITE_SIZE >> 10} KiB writes`,
+  "MiB/s",
+  bulkOurs,
+  bulkNet,
+  true,
+);
 await compare(`ping-pong ${ROUND_TRIPS} round trips`, "µs/rt", pingOurs, pingNet, false);

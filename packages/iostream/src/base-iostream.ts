@@ -11,7 +11,7 @@ import { type IOStreamOptions, resolveLimits, type StreamLimits } from "./option
 import { ReadBuffer } from "./read-buffer.js";
 
 /** What the pending read is waiting for (numeric state; no object per read). */
-const enum ReadKind {
+enum ReadKind {
   None = 0,
   Bytes = 1,
   Until = 2,
@@ -184,7 +184,10 @@ export abstract class BaseIOStream {
     if (!(regex instanceof RegExp)) throw new TypeError("readUntilRegex expects a RegExp");
     const maxBytes = checkMaxBytes(options?.maxBytes);
     const p = this.startRead<Buffer>(ReadKind.Regex);
-    this.readRegex = regex.global || regex.sticky ? new RegExp(regex.source, regex.flags.replace(/[gy]/g, "")) : regex;
+    this.readRegex =
+      regex.global || regex.sticky
+        ? new RegExp(regex.source, regex.flags.replace(/[gy]/g, ""))
+        : regex;
     this.readMaxBytes = maxBytes;
     this.tryRead();
     return p;
@@ -315,12 +318,25 @@ export abstract class BaseIOStream {
     if (!this.isClosed) this.updateInterest();
   }
 
+  /** Run the read loop, closing the stream with any error the fd reports (ECONNRESET, …). */
+  private readLoop(hangup: boolean): void {
+    try {
+      this.readFd(hangup);
+    } catch (err) {
+      const e = err as Error;
+      if (this.readKind !== ReadKind.None && !this.tryResolveRead()) {
+        this.rejectRead(new StreamClosedError(e));
+      }
+      this.close(e);
+    }
+  }
+
   /**
    * Read from the fd while reading is useful. Stops at EAGAIN or a short read (the kernel's queue
    * is empty), once the pending read is satisfied, or when no read is pending and a chunk is
    * buffered (backpressure). `hangup` reads on regardless so that a hung-up fd is drained.
    */
-  private readLoop(hangup: boolean): void {
+  private readFd(hangup: boolean): void {
     const rbuf = this.rbuf;
     for (;;) {
       if (this.readKind === ReadKind.None && !hangup && rbuf.length >= this.limits.readChunkSize) {
@@ -541,16 +557,7 @@ export abstract class BaseIOStream {
     }
     if (events & (READ | ERROR)) {
       this.drained = false;
-      try {
-        this.readLoop((events & ERROR) !== 0);
-      } catch (err) {
-        const e = err as Error;
-        if (this.readKind !== ReadKind.None && !this.tryResolveRead()) {
-          this.rejectRead(new StreamClosedError(e));
-        }
-        this.close(e);
-        return;
-      }
+      this.readLoop((events & ERROR) !== 0);
       if (this.isClosed) return;
       if (events & ERROR && !(events & READ)) {
         this.close(this.pendingError());

@@ -11,8 +11,7 @@ export class StreamClosedError extends Error {
   readonly realError: Error | undefined;
   constructor(realError?: Error, message?: string) {
     super(
-      message ??
-        (realError ? `Stream is closed: ${realError.message}` : "Stream is closed"),
+      message ?? (realError ? `Stream is closed: ${realError.message}` : "Stream is closed"),
       realError ? { cause: realError } : undefined,
     );
     this.realError = realError;

@@ -28,6 +28,7 @@ export interface TlsStartOptions extends IOStreamOptions {
 }
 
 const CIPHERTEXT_CHUNK = 64 * 1024;
+const TLS_WRITE_SLICE = 16 * 1024;
 
 /** A Duplex that moves ciphertext through a transport stream; Node's TLSSocket runs over it. */
 class CiphertextDuplex extends Duplex {
@@ -174,12 +175,20 @@ export class SSLIOStream extends BaseIOStream {
   }
 
   protected writeToFd(chunks: Uint8Array[], count: number): number | null {
-    if (this.socket.writableNeedDrain) return null;
+    // Hand OpenSSL at most one TLS-socket high-water mark beyond what it holds, so that a big
+    // write stays queued here (and its Promise pending) until the peer actually takes it.
     let n = 0;
-    for (let i = 0; i < count; i++) {
-      this.socket.write(chunks[i]);
-      n += chunks[i].length;
+    for (let i = 0; i < count && !this.socket.writableNeedDrain; i++) {
+      const chunk = chunks[i];
+      let off = 0;
+      while (off < chunk.length && !this.socket.writableNeedDrain) {
+        const end = Math.min(chunk.length, off + TLS_WRITE_SLICE);
+        this.socket.write(off === 0 && end === chunk.length ? chunk : chunk.subarray(off, end));
+        off = end;
+      }
+      n += off;
+      if (off < chunk.length) break;
     }
-    return n;
+    return n === 0 ? null : n;
   }
 }

@@ -17,7 +17,7 @@ describe("IOStream connections", () => {
 
   it("connect to a closed port rejects with StreamClosedError carrying ECONNREFUSED", async () => {
     const { fd, port } = fx.listen();
-    pn.close(fd);
+    fx.closeFd(fd);
     const stream = fx.track(new IOStream(pn.socket(4)));
     const err = await within(stream.connect("127.0.0.1", port)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StreamClosedError);
@@ -65,15 +65,20 @@ describe("IOStream connections", () => {
   });
 
   it("a peer reset mid-read rejects the read with realError ECONNRESET", async () => {
-    const [server, client] = await fx.tcpPair();
-    // Unread data in the client's receive queue makes its close send an RST.
+    const { fd: lfd, port } = fx.listen();
+    // A raw client socket that never reads: closing it with unread data sends an RST.
+    const raw = fx.trackFd(pn.socket(4));
+    const accepted = fx.accept(lfd);
+    pn.connect(raw, "127.0.0.1", port);
+    const server = fx.track(new IOStream(await within(accepted)));
     await server.write("unread by the client");
     await sleep(20);
     const read = server.readBytes(100);
-    client.close();
+    fx.closeFd(raw);
     const err = await within(read).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StreamClosedError);
     expect((err as StreamClosedError).realError).toMatchObject({ code: "ECONNRESET" });
+    expect(server.error).toMatchObject({ code: "ECONNRESET" });
   });
 
   it("data sent before a half-close (shutdown SHUT_WR) is all delivered", async () => {
@@ -87,9 +92,13 @@ describe("IOStream connections", () => {
   it("setNoDelay toggles TCP_NODELAY", async () => {
     const [server] = await fx.tcpPair();
     server.setNoDelay(true);
-    expect(pn.getsockopt(server.fileno(), pn.constants.IPPROTO_TCP, pn.constants.TCP_NODELAY)).not.toBe(0);
+    expect(
+      pn.getsockopt(server.fileno(), pn.constants.IPPROTO_TCP, pn.constants.TCP_NODELAY),
+    ).not.toBe(0);
     server.setNoDelay(false);
-    expect(pn.getsockopt(server.fileno(), pn.constants.IPPROTO_TCP, pn.constants.TCP_NODELAY)).toBe(0);
+    expect(pn.getsockopt(server.fileno(), pn.constants.IPPROTO_TCP, pn.constants.TCP_NODELAY)).toBe(
+      0,
+    );
   });
 });
 
@@ -137,7 +146,11 @@ describe("TLS", () => {
       .startTls({ serverSide: true, tls: { key: tlsFixtures.key, cert: tlsFixtures.cert } })
       .catch((e: unknown) => e);
     const err = await within(
-      c.startTls({ serverSide: false, serverHostname: "wrong.example", tls: { ca: tlsFixtures.ca } }),
+      c.startTls({
+        serverSide: false,
+        serverHostname: "wrong.example",
+        tls: { ca: tlsFixtures.ca },
+      }),
     ).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "ERR_TLS_CERT_ALTNAME_INVALID" });
     await within(server);
@@ -148,9 +161,9 @@ describe("TLS", () => {
     const server = s
       .startTls({ serverSide: true, tls: { key: tlsFixtures.key, cert: tlsFixtures.cert } })
       .catch((e: unknown) => e);
-    const err = await within(
-      c.startTls({ serverSide: false, serverHostname: "localhost" }),
-    ).catch((e: unknown) => e);
+    const err = await within(c.startTls({ serverSide: false, serverHostname: "localhost" })).catch(
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" });
     await within(server);
   });

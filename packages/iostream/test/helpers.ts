@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { IOLoop, READ } from "@t/ioloop";
 import * as pn from "@t/poller-native";
-import { IOStream, type IOStreamOptions, SSLIOStream } from "../src/index.js";
+import { IOStream, type IOStreamOptions, type SSLIOStream } from "../src/index.js";
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
 /** Test-only TLS material (see fixtures/README.md). */
@@ -33,6 +33,13 @@ export class LoopFixture {
   trackFd(fd: number): number {
     this.fds.push(fd);
     return fd;
+  }
+
+  /** Close a tracked fd now (and forget it, so that dispose never closes a reused number). */
+  closeFd(fd: number): void {
+    const i = this.fds.indexOf(fd);
+    if (i !== -1) this.fds.splice(i, 1);
+    pn.close(fd);
   }
 
   async dispose(): Promise<void> {
@@ -109,8 +116,17 @@ export class LoopFixture {
   async tlsPair(options?: IOStreamOptions): Promise<[SSLIOStream, SSLIOStream]> {
     const [s, c] = await this.tcpPair("127.0.0.1", options);
     const [server, client] = await Promise.all([
-      s.startTls({ ...options, serverSide: true, tls: { key: tlsFixtures.key, cert: tlsFixtures.cert } }),
-      c.startTls({ ...options, serverSide: false, serverHostname: "localhost", tls: { ca: tlsFixtures.ca } }),
+      s.startTls({
+        ...options,
+        serverSide: true,
+        tls: { key: tlsFixtures.key, cert: tlsFixtures.cert },
+      }),
+      c.startTls({
+        ...options,
+        serverSide: false,
+        serverHostname: "localhost",
+        tls: { ca: tlsFixtures.ca },
+      }),
     ]);
     return [this.track(server), this.track(client)];
   }

@@ -248,7 +248,13 @@ describe("IOStream limits and writes", () => {
     let rejected: unknown;
     for (let i = 0; i < 200 && rejected === undefined; i++) {
       const p = client.write(chunk);
-      const outcome = await Promise.race([p.then(() => "ok", (e: unknown) => e), sleep(0)]);
+      const outcome = await Promise.race([
+        p.then(
+          () => "ok",
+          (e: unknown) => e,
+        ),
+        sleep(0),
+      ]);
       if (outcome instanceof Error) rejected = outcome;
       else accepted.push(p);
       expect(client.writeBufferSize).toBeLessThanOrEqual(limit);
