@@ -32,6 +32,13 @@ export interface MaxBytesOptions {
   maxBytes?: number;
 }
 
+/**
+ * A hot-path consumer of buffered bytes (see `setDataConsumer`): gets the unread bytes
+ * `buf[start, end)` and returns how many it consumed (0 to wait for more). The bytes are only
+ * valid during the call: copy what you keep.
+ */
+export type DataConsumer = (buf: Buffer, start: number, end: number) => number;
+
 interface WriteWaiter {
   /** The stream's total written byte count at which this write has reached the kernel. */
   target: number;
@@ -88,6 +95,8 @@ export abstract class BaseIOStream {
   protected connecting = false;
 
   private closeCallback: (() => void) | null = null;
+  private consumer: DataConsumer | null = null;
+  private delivering = false;
   private readonly onEvents: (fd: number, events: number) => void;
 
   constructor(options?: IOStreamOptions) {
@@ -209,6 +218,31 @@ export abstract class BaseIOStream {
     this.readPartial = options?.partial === true;
     this.tryRead();
     return p;
+  }
+
+  /**
+   * Consumer mode for protocol parsers on the hot path: while a consumer is set and no Promise
+   * read is pending, every arrival of bytes calls `consumer(buf, start, end)` — no Promise and no
+   * copy per read. Unconsumed bytes stay buffered and are offered again with more data (bounded
+   * by `maxBufferSize`). Setting a consumer offers already-buffered bytes synchronously; `null`
+   * ends consumer mode (backpressure applies again). An exception thrown by the consumer closes
+   * the stream with that error.
+   */
+  setDataConsumer(consumer: DataConsumer | null): void {
+    if (consumer !== null && typeof consumer !== "function") {
+      throw new TypeError("setDataConsumer expects a function or null");
+    }
+    this.consumer = consumer;
+    if (this.isClosed) return;
+    if (consumer !== null && this.readKind === ReadKind.None && this.rbuf.length > 0) {
+      try {
+        this.deliver();
+      } catch (err) {
+        this.close(err as Error);
+        return;
+      }
+    }
+    if (!this.isClosed) this.updateInterest();
   }
 
   // ---------------------------------------------------------------- writes
@@ -339,7 +373,12 @@ export abstract class BaseIOStream {
   private readFd(hangup: boolean): void {
     const rbuf = this.rbuf;
     for (;;) {
-      if (this.readKind === ReadKind.None && !hangup && rbuf.length >= this.limits.readChunkSize) {
+      if (
+        this.readKind === ReadKind.None &&
+        this.consumer === null &&
+        !hangup &&
+        rbuf.length >= this.limits.readChunkSize
+      ) {
         return;
       }
       let n: number | null;
@@ -378,10 +417,39 @@ export abstract class BaseIOStream {
         if (n < asked) this.drained = true;
         return;
       }
+      if (this.consumer !== null && this.readKind === ReadKind.None) {
+        this.deliver();
+        if (this.isClosed) return;
+      }
       if (n < asked) {
         this.drained = true;
         if (!hangup) return;
       }
+    }
+  }
+
+  /** Offer buffered bytes to the data consumer until it stops taking them. */
+  private deliver(): void {
+    if (this.delivering) return;
+    this.delivering = true;
+    try {
+      const rbuf = this.rbuf;
+      while (
+        this.consumer !== null &&
+        this.readKind === ReadKind.None &&
+        !this.isClosed &&
+        rbuf.length > 0
+      ) {
+        const avail = rbuf.length;
+        const used = this.consumer(rbuf.buf, rbuf.start, rbuf.end);
+        if (!(used >= 0 && used <= avail)) {
+          throw new RangeError(`data consumer must return 0..${avail} bytes consumed, got ${used}`);
+        }
+        if (used === 0) break;
+        rbuf.skip(used);
+      }
+    } finally {
+      this.delivering = false;
     }
   }
 
@@ -490,7 +558,7 @@ export abstract class BaseIOStream {
   private flush(): void {
     const wq = this.wq;
     while (this.wqBytes > 0) {
-      const count = wq.length < MAX_IOV ? wq.length : MAX_IOV;
+      const count = Math.min(wq.length, MAX_IOV);
       let n: number | null;
       try {
         n = this.writeToFd(wq, count);
@@ -533,7 +601,9 @@ export abstract class BaseIOStream {
     let want = 0;
     if (
       !this.eof &&
-      (this.readKind !== ReadKind.None || this.rbuf.length < this.limits.readChunkSize)
+      (this.readKind !== ReadKind.None ||
+        this.consumer !== null ||
+        this.rbuf.length < this.limits.readChunkSize)
     ) {
       want |= READ;
     }

@@ -2,6 +2,7 @@
 
 export {
   BaseIOStream,
+  type DataConsumer,
   type MaxBytesOptions,
   type PartialReadOptions,
 } from "./base-iostream.js";

@@ -92,6 +92,12 @@ export class ReadBuffer {
     return out;
   }
 
+  /** Drop the first `n` unread bytes (their storage may be reused: nothing was handed out). */
+  skip(n: number): void {
+    this.start += n;
+    this.afterConsume();
+  }
+
   /** Copy up to `dst.length - dstOffset` unread bytes into dst; returns the count copied. */
   copyOut(dst: Uint8Array, dstOffset: number): number {
     const n = Math.min(this.end - this.start, dst.length - dstOffset);

@@ -297,3 +297,61 @@ describe("IOStream limits and writes", () => {
     expect((await within(server.readUntil("\n"))).toString()).toBe("abcdefghijklmnopqrstuvwxyz\n");
   });
 });
+
+describe("data consumer mode", () => {
+  let fx: LoopFixture;
+  beforeEach(() => {
+    fx = new LoopFixture();
+  });
+  afterEach(async () => {
+    await fx.dispose();
+  });
+
+  it("offers bytes as they arrive and keeps what the consumer leaves for later", async () => {
+    const [server, client] = fx.unixPair();
+    const lines: string[] = [];
+    let done!: () => void;
+    const finished = new Promise<void>((r) => {
+      done = r;
+    });
+    server.setDataConsumer((buf, start, end) => {
+      // Consume whole lines only.
+      const nl = buf.lastIndexOf(0x0a, end - 1);
+      if (nl < start) return 0;
+      lines.push(...buf.toString("latin1", start, nl).split("\n"));
+      if (lines.includes("end")) done();
+      return nl + 1 - start;
+    });
+    await client.write("alpha\nbe");
+    await sleep(10);
+    await client.write("ta\ngamma\n");
+    await client.write("end\n");
+    await within(finished);
+    expect(lines).toEqual(["alpha", "beta", "gamma", "end"]);
+    expect(server.readBufferSize).toBe(0);
+  });
+
+  it("a Promise read takes precedence, and bytes buffered before setting are offered at once", async () => {
+    const [server, client] = fx.unixPair();
+    await client.write("head\nrest-of-it");
+    expect((await within(server.readUntil("\n"))).toString()).toBe("head\n");
+    await sleep(10);
+    const seen: string[] = [];
+    server.setDataConsumer((buf, start, end) => {
+      seen.push(buf.toString("latin1", start, end));
+      return end - start;
+    });
+    expect(seen).toEqual(["rest-of-it"]);
+  });
+
+  it("a consumer that throws closes the stream with its error", async () => {
+    const [server, client] = fx.unixPair();
+    const closed = new Promise<void>((r) => server.setCloseCallback(r));
+    server.setDataConsumer(() => {
+      throw new Error("parser exploded");
+    });
+    await client.write("x");
+    await within(closed);
+    expect(server.error?.message).toBe("parser exploded");
+  });
+});
