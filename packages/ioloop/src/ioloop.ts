@@ -11,11 +11,11 @@ import {
 } from "@t/poller-native";
 import { CallbackQueue } from "./callback-queue.js";
 import {
+  FdRegisteredError,
+  FdUnknownError,
   LoopClosedError,
   LoopRunningError,
   LoopStoppedError,
-  FdRegisteredError,
-  FdUnknownError,
   TimeoutError,
 } from "./errors.js";
 import { Executor, type ExecutorOptions, type ExecutorTask } from "./executor.js";
@@ -58,6 +58,17 @@ let madeCurrent: IOLoop | null = null;
 /** The loop whose batch, callbacks or timeouts are running right now. */
 let dispatching: IOLoop | null = null;
 
+/** Shared argument list of callbacks and timeouts called without arguments; never mutated. */
+const EMPTY_ARGS: unknown[] = [];
+
+/** Copies `list[start..]` into a new array (the extra arguments of addCallback/callLater). */
+function restOf(list: IArguments, start: number): unknown[] {
+  const n = list.length - start;
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) out[i] = list[start + i];
+  return out;
+}
+
 function describeFunction(fn: AnyCallback): string {
   return fn.name ? fn.name : "<anonymous>";
 }
@@ -95,7 +106,8 @@ function checkEvents(events: unknown): asserts events is number {
 }
 
 function checkTime(value: unknown, what: string): asserts value is number {
-  if (typeof value !== "number") throw new TypeError(`${what} must be a number, got ${typeof value}`);
+  if (typeof value !== "number")
+    throw new TypeError(`${what} must be a number, got ${typeof value}`);
   if (!Number.isFinite(value)) throw new RangeError(`${what} must be finite, got ${value}`);
 }
 
@@ -269,17 +281,23 @@ export class IOLoop {
    * for the following iteration. A throw or a rejected returned promise is logged. Ignored
    * after `close()` (as in Tornado).
    */
-  addCallback<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
+  addCallback<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void;
+  addCallback(fn: AnyCallback): void {
     checkFunction(fn, "callback");
     if (this.isClosed) return;
-    if (this.callbacks.push(fn as AnyCallback, args) && this.isRunning) this.armImmediate();
+    // biome-ignore lint/complexity/noArguments: no array is allocated for a callback without arguments
+    const args = arguments.length > 1 ? restOf(arguments, 1) : EMPTY_ARGS;
+    if (this.callbacks.push(fn, args) && this.isRunning) this.armImmediate();
   }
 
   /** Like {@link addCallback}; the callback is detached from the caller (Tornado's spawn_callback). */
-  spawnCallback<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
+  spawnCallback<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void;
+  spawnCallback(fn: AnyCallback): void {
     checkFunction(fn, "callback");
     if (this.isClosed) return;
-    if (this.callbacks.push(fn as AnyCallback, args) && this.isRunning) this.armImmediate();
+    // biome-ignore lint/complexity/noArguments: no array is allocated for a callback without arguments
+    const args = arguments.length > 1 ? restOf(arguments, 1) : EMPTY_ARGS;
+    if (this.callbacks.push(fn, args) && this.isRunning) this.armImmediate();
   }
 
   /**
@@ -301,17 +319,27 @@ export class IOLoop {
     delayMs: number,
     fn: (...args: A) => unknown,
     ...args: A
-  ): TimeoutHandle {
+  ): TimeoutHandle;
+  callLater(delayMs: number, fn: AnyCallback): TimeoutHandle {
     checkTime(delayMs, "delayMs");
     checkFunction(fn, "callback");
-    return this.schedule(performance.now() + delayMs, fn as AnyCallback, args);
+    // biome-ignore lint/complexity/noArguments: no array is allocated for a timeout without arguments
+    const args = arguments.length > 2 ? restOf(arguments, 2) : EMPTY_ARGS;
+    return this.schedule(performance.now() + delayMs, fn, args);
   }
 
   /** Runs `fn(...args)` at `timeMs` on the `time()` clock (a past time runs next iteration). */
-  callAt<A extends unknown[]>(timeMs: number, fn: (...args: A) => unknown, ...args: A): TimeoutHandle {
+  callAt<A extends unknown[]>(
+    timeMs: number,
+    fn: (...args: A) => unknown,
+    ...args: A
+  ): TimeoutHandle;
+  callAt(timeMs: number, fn: AnyCallback): TimeoutHandle {
     checkTime(timeMs, "timeMs");
     checkFunction(fn, "callback");
-    return this.schedule(timeMs, fn as AnyCallback, args);
+    // biome-ignore lint/complexity/noArguments: no array is allocated for a timeout without arguments
+    const args = arguments.length > 2 ? restOf(arguments, 2) : EMPTY_ARGS;
+    return this.schedule(timeMs, fn, args);
   }
 
   /** Same as {@link callAt} (Tornado's name). */
@@ -319,16 +347,21 @@ export class IOLoop {
     deadlineMs: number,
     fn: (...args: A) => unknown,
     ...args: A
-  ): TimeoutHandle {
+  ): TimeoutHandle;
+  addTimeout(deadlineMs: number, fn: AnyCallback): TimeoutHandle {
     checkTime(deadlineMs, "deadlineMs");
     checkFunction(fn, "callback");
-    return this.schedule(deadlineMs, fn as AnyCallback, args);
+    // biome-ignore lint/complexity/noArguments: no array is allocated for a timeout without arguments
+    const args = arguments.length > 2 ? restOf(arguments, 2) : EMPTY_ARGS;
+    return this.schedule(deadlineMs, fn, args);
   }
 
   /** Cancels a timeout. Safe for handles that already ran or were removed. */
   removeTimeout(handle: TimeoutHandle): void {
     if (!(handle instanceof TimeoutEntry)) {
-      throw new TypeError("removeTimeout() expects a handle returned by callLater/callAt/addTimeout");
+      throw new TypeError(
+        "removeTimeout() expects a handle returned by callLater/callAt/addTimeout",
+      );
     }
     this.heap.cancel(handle);
   }
@@ -428,7 +461,8 @@ export class IOLoop {
       if (timeout !== null) this.removeTimeout(timeout);
       if (outcome === 1) return value as T;
       if (outcome === 2) throw error;
-      if (outcome === 3) throw new TimeoutError(`runSync: operation timed out after ${timeoutMs} ms`);
+      if (outcome === 3)
+        throw new TimeoutError(`runSync: operation timed out after ${timeoutMs} ms`);
       throw new LoopStoppedError("runSync()");
     });
   }
@@ -588,11 +622,18 @@ export class IOLoop {
     dispatching = previous;
   }
 
-  /** One iteration: the callbacks queued before it, then the timeouts due at its start. */
+  /**
+   * One iteration (Tornado's order): take the timeouts due now, run the callbacks queued before
+   * the iteration began, then run those timeouts (unless a callback removed them). Timeouts and
+   * callbacks added during the iteration wait for the next one.
+   */
   private runIteration(): void {
     if (!this.isRunning) return;
     const previous = dispatching;
     dispatching = this;
+    const heap = this.heap;
+    const due = this.due;
+    if (heap.size > 0) heap.takeDue(performance.now(), due);
     const queue = this.callbacks;
     if (queue.size > 0) {
       queue.beginDrain();
@@ -601,27 +642,22 @@ export class IOLoop {
         if (!this.isRunning) break;
       }
     }
-    const heap = this.heap;
-    if (this.isRunning && heap.size > 0) {
-      const due = this.due;
-      heap.takeDue(performance.now(), due);
-      for (let i = 0; i < due.length; i++) {
-        const entry = due[i] as TimeoutEntry;
-        if (entry.state !== TIMEOUT_DUE) continue; // removed by an earlier callback
-        if (!this.isRunning) {
-          // Stopped half way: the rest keeps its place for the next start().
-          heap.reinsert(entry);
-          continue;
-        }
-        const fn = entry.callback as AnyCallback;
-        const args = entry.args as unknown[];
-        entry.state = TIMEOUT_DONE;
-        entry.callback = null;
-        entry.args = null;
-        this.runCallback(fn, args, "timeout");
+    for (let i = 0; i < due.length; i++) {
+      const entry = due[i] as TimeoutEntry;
+      if (entry.state !== TIMEOUT_DUE) continue; // removed after it was taken
+      if (!this.isRunning) {
+        // Stopped half way: the rest keeps its place for the next start().
+        heap.reinsert(entry);
+        continue;
       }
-      due.length = 0;
+      const fn = entry.callback as AnyCallback;
+      const args = entry.args as unknown[];
+      entry.state = TIMEOUT_DONE;
+      entry.callback = null;
+      entry.args = null;
+      this.runCallback(fn, args, "timeout");
     }
+    due.length = 0;
     dispatching = previous;
     if (this.isRunning) this.scheduleWakeups();
   }

@@ -117,7 +117,8 @@ export class PeriodicCallback {
     if (this.jitter > 0) intervalMs *= 1 + this.jitter * (Math.random() - 0.5);
     if (this.nextTimeoutMs <= nowMs) {
       // Skip the runs we missed: land on the first grid point after now.
-      this.nextTimeoutMs += (Math.floor((nowMs - this.nextTimeoutMs) / intervalMs) + 1) * intervalMs;
+      this.nextTimeoutMs +=
+        (Math.floor((nowMs - this.nextTimeoutMs) / intervalMs) + 1) * intervalMs;
     } else {
       // The clock did not reach the last deadline (it should not, but never schedule twice at once).
       this.nextTimeoutMs += intervalMs;

@@ -47,10 +47,6 @@ export class TimeoutEntry {
   }
 }
 
-function before(a: TimeoutEntry, b: TimeoutEntry): boolean {
-  return a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
-}
-
 /** Options of {@link TimeoutHeap}. */
 export interface TimeoutHeapOptions {
   /** Cancelled entries tolerated before a compaction is considered; default 512 (Tornado's). */
@@ -64,7 +60,13 @@ export interface TimeoutHeapOptions {
  * memory stays bounded under heavy add/cancel churn (Tornado 4.5 `ioloop.py` does the same).
  */
 export class TimeoutHeap {
+  /** The entries in heap order. */
   private readonly items: TimeoutEntry[] = [];
+  /**
+   * `keys[2*i]` and `keys[2*i+1]` mirror the deadline and sequence of `items[i]`, so that sifting
+   * compares numbers in one contiguous array instead of dereferencing entries.
+   */
+  private keys = new Float64Array(128);
   private nextSeq = 0;
   private cancelled = 0;
   private compactions = 0;
@@ -101,9 +103,7 @@ export class TimeoutHeap {
   /** Creates an entry for `callback(...args)` at `deadline` and inserts it. */
   add(deadline: number, callback: AnyCallback, args: unknown[]): TimeoutEntry {
     const entry = new TimeoutEntry(this, deadline, this.nextSeq++, callback, args);
-    const items = this.items;
-    items.push(entry);
-    this.siftUp(items.length - 1);
+    this.insert(entry);
     return entry;
   }
 
@@ -111,9 +111,7 @@ export class TimeoutHeap {
   reinsert(entry: TimeoutEntry): void {
     if (entry.owner !== this || entry.state !== TIMEOUT_DUE) return;
     entry.state = TIMEOUT_PENDING;
-    const items = this.items;
-    items.push(entry);
-    this.siftUp(items.length - 1);
+    this.insert(entry);
   }
 
   /**
@@ -148,7 +146,7 @@ export class TimeoutHeap {
     const items = this.items;
     while (items.length > 0) {
       const top = items[0] as TimeoutEntry;
-      if (top.state !== TIMEOUT_CANCELLED) return top.deadline;
+      if (top.state !== TIMEOUT_CANCELLED) return this.keys[0] as number;
       this.removeTop();
       this.cancelled--;
     }
@@ -161,6 +159,7 @@ export class TimeoutHeap {
    */
   takeDue(nowMs: number, out: TimeoutEntry[]): number {
     const items = this.items;
+    const keys = this.keys;
     let n = 0;
     while (items.length > 0) {
       const top = items[0] as TimeoutEntry;
@@ -169,7 +168,7 @@ export class TimeoutHeap {
         this.cancelled--;
         continue;
       }
-      if (top.deadline > nowMs) break;
+      if ((keys[0] as number) > nowMs) break;
       this.removeTop();
       top.state = TIMEOUT_DUE;
       out.push(top);
@@ -192,58 +191,105 @@ export class TimeoutHeap {
   /** Rebuilds the heap without cancelled entries (O(n) heapify). */
   compact(): void {
     const items = this.items;
+    this.compactions++;
+    if (this.cancelled === items.length) {
+      items.length = 0; // nothing live: skip the scan
+      this.cancelled = 0;
+      return;
+    }
+    const keys = this.keys;
     let w = 0;
     for (let r = 0; r < items.length; r++) {
       const entry = items[r] as TimeoutEntry;
-      if (entry.state !== TIMEOUT_CANCELLED) items[w++] = entry;
+      if (entry.state !== TIMEOUT_CANCELLED) {
+        items[w] = entry;
+        keys[2 * w] = keys[2 * r] as number;
+        keys[2 * w + 1] = keys[2 * r + 1] as number;
+        w++;
+      }
     }
     items.length = w;
     this.cancelled = 0;
     for (let i = (w >> 1) - 1; i >= 0; i--) this.siftDown(i);
-    this.compactions++;
+  }
+
+  private insert(entry: TimeoutEntry): void {
+    const items = this.items;
+    const index = items.length;
+    if (2 * index + 2 > this.keys.length) {
+      const grown = new Float64Array(this.keys.length * 2);
+      grown.set(this.keys);
+      this.keys = grown;
+    }
+    items.push(entry);
+    this.siftUp(index, entry, entry.deadline, entry.seq);
   }
 
   private removeTop(): void {
     const items = this.items;
     const last = items.pop() as TimeoutEntry;
-    if (items.length > 0) {
+    const n = items.length;
+    if (n > 0) {
+      const keys = this.keys;
+      const deadline = keys[2 * n] as number;
+      const seq = keys[2 * n + 1] as number;
       items[0] = last;
+      keys[0] = deadline;
+      keys[1] = seq;
       this.siftDown(0);
     }
   }
 
-  private siftUp(index: number): void {
+  /** Moves the hole at `index` up until (deadline, seq) fits, then stores `entry` there. */
+  private siftUp(index: number, entry: TimeoutEntry, deadline: number, seq: number): void {
     const items = this.items;
-    const entry = items[index] as TimeoutEntry;
+    const keys = this.keys;
     let i = index;
     while (i > 0) {
-      const parentIndex = (i - 1) >> 1;
-      const parent = items[parentIndex] as TimeoutEntry;
-      if (!before(entry, parent)) break;
-      items[i] = parent;
-      i = parentIndex;
+      const parent = (i - 1) >> 1;
+      const pd = keys[2 * parent] as number;
+      if (pd < deadline || (pd === deadline && (keys[2 * parent + 1] as number) < seq)) break;
+      items[i] = items[parent] as TimeoutEntry;
+      keys[2 * i] = pd;
+      keys[2 * i + 1] = keys[2 * parent + 1] as number;
+      i = parent;
     }
     items[i] = entry;
+    keys[2 * i] = deadline;
+    keys[2 * i + 1] = seq;
   }
 
   private siftDown(index: number): void {
     const items = this.items;
+    const keys = this.keys;
     const length = items.length;
     const entry = items[index] as TimeoutEntry;
+    const deadline = keys[2 * index] as number;
+    const seq = keys[2 * index + 1] as number;
     let i = index;
     for (;;) {
-      const left = 2 * i + 1;
-      if (left >= length) break;
-      const right = left + 1;
-      let child = left;
-      if (right < length && before(items[right] as TimeoutEntry, items[left] as TimeoutEntry)) {
-        child = right;
+      let child = 2 * i + 1;
+      if (child >= length) break;
+      let cd = keys[2 * child] as number;
+      let cs = keys[2 * child + 1] as number;
+      const right = child + 1;
+      if (right < length) {
+        const rd = keys[2 * right] as number;
+        const rs = keys[2 * right + 1] as number;
+        if (rd < cd || (rd === cd && rs < cs)) {
+          child = right;
+          cd = rd;
+          cs = rs;
+        }
       }
-      const childEntry = items[child] as TimeoutEntry;
-      if (!before(childEntry, entry)) break;
-      items[i] = childEntry;
+      if (deadline < cd || (deadline === cd && seq < cs)) break;
+      items[i] = items[child] as TimeoutEntry;
+      keys[2 * i] = cd;
+      keys[2 * i + 1] = cs;
       i = child;
     }
     items[i] = entry;
+    keys[2 * i] = deadline;
+    keys[2 * i + 1] = seq;
   }
 }

@@ -32,7 +32,9 @@ describe("createDefaultLogger", () => {
     const err = new Error("boom");
     log.error(err, "Exception in callback");
     log.error({ err, fd: 7 }, "handler failed");
-    expect(lines[0]).toMatch(/^\[E \d{6} [\d:]{8} web\] Exception in callback\nError: boom\n\s+at /);
+    expect(lines[0]).toMatch(
+      /^\[E \d{6} [\d:]{8} web\] Exception in callback\nError: boom\n\s+at /,
+    );
     expect(lines[1]).toMatch(/\] handler failed fd=7\nError: boom\n/);
   });
 

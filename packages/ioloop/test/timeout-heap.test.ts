@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { TimeoutHeap } from "../src/timeout-heap.js";
 import type { TimeoutEntry } from "../src/timeout-heap.js";
+import { TimeoutHeap } from "../src/timeout-heap.js";
 
 const noop = () => {};
 

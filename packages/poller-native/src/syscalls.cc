@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -394,12 +395,9 @@ napi_value Connect(napi_env env, napi_callback_info info) {
   if (!ParseAddress(addr, port, &ss, &len)) {
     return ThrowSystemError(env, -EINVAL, "connect", fd, addr, port);
   }
-  int r;
-  do {
-    r = connect(fd, reinterpret_cast<sockaddr*>(&ss), len);
-    // POSIX: after EINTR the connection proceeds asynchronously, so a
-    // retry would only see EALREADY; report it as in progress.
-  } while (false);
+  // Not retried on EINTR: POSIX lets the connection proceed asynchronously
+  // then, and a retry would only see EALREADY; report it as in progress.
+  int r = connect(fd, reinterpret_cast<sockaddr*>(&ss), len);
   if (r == 0) return Int(env, 0);
   int e = errno;
   if (e == EINPROGRESS || e == EINTR) return Int(env, -EINPROGRESS);

@@ -1,0 +1,202 @@
+// poller.ts: the Poller class, a level-triggered readiness set delivering batches to one callback.
+import { PollerClosedError } from "./errors.js";
+import { ERROR, READ, WRITE } from "./events.js";
+import { native } from "./native.js";
+
+/** Kernel readiness API behind a Poller. */
+export type PollerBackend = "epoll" | "poll" | "kqueue";
+
+/**
+ * Called once per harvested batch. `count` = number of (fd, events) pairs now in `poller.events`:
+ * pairs are at `events[2*i]` (fd) and `events[2*i+1]` (event bits). An entry whose fd is -1 was
+ * invalidated (its fd was removed during this dispatch) and must be skipped.
+ */
+export type PollerBatchCallback = (count: number) => void;
+
+/** Options of {@link Poller}. */
+export interface PollerOptions {
+  /**
+   * Kernel API. Default: `epoll` on Linux, `kqueue` on macOS/BSD, else `poll`; the environment
+   * variable `T_POLLER_BACKEND` overrides the default (not an explicit option).
+   */
+  backend?: PollerBackend;
+  /** Pairs per batch (the length of `events` is twice this). Default 1024; 1..65536. */
+  maxEvents?: number;
+}
+
+const ALL_EVENTS = READ | WRITE | ERROR;
+const DEFAULT_MAX_EVENTS = 1024;
+
+/** Backends compiled into the loaded binary, best first (`poll` is always there). */
+export const backends: readonly PollerBackend[] = Object.freeze(
+  native.backends.slice() as PollerBackend[],
+);
+
+function defaultBackend(): PollerBackend {
+  const fromEnv = process.env.T_POLLER_BACKEND;
+  if (fromEnv !== undefined && fromEnv !== "") {
+    if (!(backends as readonly string[]).includes(fromEnv)) {
+      throw new RangeError(
+        `T_POLLER_BACKEND=${JSON.stringify(fromEnv)} is not available here; expected one of ${backends.join(", ")}`,
+      );
+    }
+    return fromEnv as PollerBackend;
+  }
+  return backends[0] ?? "poll";
+}
+
+function checkFd(fd: unknown): void {
+  if (typeof fd !== "number" || !Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
+    throw new TypeError(`fd must be a non-negative integer, got ${String(fd)}`);
+  }
+}
+
+function checkEvents(events: unknown): void {
+  if (typeof events !== "number" || !Number.isInteger(events)) {
+    throw new TypeError(`events must be an integer (READ | WRITE | ERROR), got ${String(events)}`);
+  }
+  if (events < 0 || (events & ~ALL_EVENTS) !== 0) {
+    throw new RangeError(
+      `events must combine READ (0x1), WRITE (0x4) and ERROR (0x18) only, got 0x${events.toString(16)}`,
+    );
+  }
+}
+
+/**
+ * A level-triggered readiness poller integrated with Node's event loop. Register descriptors
+ * with {@link Poller.add}, then {@link Poller.start}; every wakeup delivers ready descriptors in
+ * batches through the one callback given to the constructor. A new Poller is not started.
+ *
+ * Exceptions thrown by the callback become uncaught exceptions (`process.on("uncaughtException")`).
+ */
+export class Poller {
+  /** The kernel API in use. */
+  readonly backend: PollerBackend;
+  /** Shared `Int32Array` of length `2 * maxEvents`, allocated once; valid during the callback only. */
+  readonly events: Int32Array;
+  /** Pairs per batch. */
+  readonly maxEvents: number;
+  #id: number;
+  #closed = false;
+  #started = false;
+
+  /**
+   * @param onBatch - called once per batch with the number of pairs in `events`.
+   * @param options - backend and batch size.
+   * @throws TypeError/RangeError for bad arguments; a system error if the kernel refuses.
+   */
+  constructor(onBatch: PollerBatchCallback, options: PollerOptions = {}) {
+    if (typeof onBatch !== "function") {
+      throw new TypeError("onBatch must be a function (count: number) => void");
+    }
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError("options must be an object");
+    }
+    const backend = options.backend ?? defaultBackend();
+    if (!(backends as readonly string[]).includes(backend)) {
+      throw new RangeError(
+        `backend ${JSON.stringify(backend)} is not available on ${process.platform}; ` +
+          `expected one of ${backends.join(", ")}`,
+      );
+    }
+    const maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
+    if (typeof maxEvents !== "number" || !Number.isInteger(maxEvents)) {
+      throw new TypeError(`maxEvents must be an integer, got ${String(maxEvents)}`);
+    }
+    if (maxEvents < 1 || maxEvents > 65536) {
+      throw new RangeError(`maxEvents must be in 1..65536, got ${maxEvents}`);
+    }
+    const [id, events] = native.pollerCreate(backend, maxEvents, onBatch);
+    this.#id = id;
+    this.backend = backend;
+    this.events = events;
+    this.maxEvents = maxEvents;
+  }
+
+  /** Whether {@link Poller.close} has been called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Whether batches are being delivered (between start() and stop()/close()). */
+  get started(): boolean {
+    return this.#started;
+  }
+
+  /** Number of descriptors currently registered (0 once closed). */
+  get size(): number {
+    return this.#closed ? 0 : native.pollerSize(this.#id);
+  }
+
+  /**
+   * Registers `fd` for `events` (READ | WRITE | ERROR; ERROR is always delivered).
+   * @throws a system error with code `EEXIST` if already added, `EBADF` if fd is not open.
+   */
+  add(fd: number, events: number): void {
+    if (this.#closed) throw new PollerClosedError("add");
+    checkFd(fd);
+    checkEvents(events);
+    native.pollerAdd(this.#id, fd, events);
+  }
+
+  /**
+   * Replaces the interest mask of a registered `fd`.
+   * @throws a system error with code `ENOENT` if `fd` is not registered.
+   */
+  modify(fd: number, events: number): void {
+    if (this.#closed) throw new PollerClosedError("modify");
+    checkFd(fd);
+    checkEvents(events);
+    native.pollerModify(this.#id, fd, events);
+  }
+
+  /**
+   * Unregisters `fd`. During a dispatch this also sets to -1 the fd of that descriptor's entries
+   * in the current batch, so a later entry is never delivered for a removed descriptor.
+   * A registered fd that was closed first is removed without error.
+   * @throws a system error with code `ENOENT` if `fd` is not registered.
+   */
+  remove(fd: number): void {
+    if (this.#closed) throw new PollerClosedError("remove");
+    checkFd(fd);
+    native.pollerRemove(this.#id, fd);
+  }
+
+  /** Begins delivering batches. Idempotent. */
+  start(): void {
+    if (this.#closed) throw new PollerClosedError("start");
+    native.pollerStart(this.#id);
+    this.#started = true;
+  }
+
+  /**
+   * Stops delivering batches until {@link Poller.start}; ready descriptors stay pending
+   * (level-triggered) and a stopped poller never spins the CPU. Idempotent.
+   */
+  stop(): void {
+    if (this.#closed) return;
+    native.pollerStop(this.#id);
+    this.#started = false;
+  }
+
+  /** A started poller keeps the process alive (the default). */
+  ref(): void {
+    if (!this.#closed) native.pollerRef(this.#id);
+  }
+
+  /** A started poller no longer keeps the process alive by itself. */
+  unref(): void {
+    if (!this.#closed) native.pollerUnref(this.#id);
+  }
+
+  /**
+   * Releases the kernel object and the loop handle. Idempotent, and safe inside the callback
+   * (the rest of the current batch is invalidated). Registered descriptors are not closed.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#started = false;
+    native.pollerClose(this.#id);
+  }
+}
