@@ -7,18 +7,15 @@ const [port, n] = process.argv.slice(2).map(Number);
 const sockets = [];
 let served = 0;
 const req = Buffer.from("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-let inFlight = 0;
 let next = 0;
 function openOne() {
   if (next >= n) return;
   next++;
-  inFlight++;
   const s = net.connect(port, "127.0.0.1");
   sockets.push(s);
   s.once("connect", () => s.write(req));
   s.once("data", () => {
     served++;
-    inFlight--;
     if (served === n) process.stdout.write(`open ${served}\n`);
     openOne();
   });

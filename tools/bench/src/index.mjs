@@ -249,10 +249,12 @@ for (let run = 0; run < runs; run++) {
   for (const def of chosen) {
     const server = await startServer(def);
     try {
-      const res = (results[def.id] ??= { name: def.name, samples: {} });
+      if (!results[def.id]) results[def.id] = { name: def.name, samples: {} };
+      const res = results[def.id];
       for (const sc of scenarios) {
         const m = await measure(server, sc);
-        (res.samples[sc.id] ??= []).push(m);
+        if (!res.samples[sc.id]) res.samples[sc.id] = [];
+        res.samples[sc.id].push(m);
         console.log(
           `${def.name.padEnd(24)} ${sc.id.padEnd(5)} ${m.rps.toFixed(0).padStart(8)} req/s  p99 ${m.p99Ms.toFixed(2).padStart(7)} ms  ${m.cpuUsPerReq.toFixed(2).padStart(7)} µs CPU/req  (${m.tool}${m.errors ? `, ${m.errors} errors` : ""})`,
         );

@@ -32,7 +32,7 @@ export function renderMarkdown(table, scenarios, meta) {
       `| ${r.name} | ${cells.join(" | ")} | ${fmt((r.idleBytes ?? Number.NaN) / 1024, 2)} |`,
     );
   }
-  lines.push("", "Scenarios: " + scenarios.map((s) => `\`${s.id}\` = ${s.label}`).join("; ") + ".");
+  lines.push("", `Scenarios: ${scenarios.map((s) => `\`${s.id}\` = ${s.label}`).join("; ")}.`);
   lines.push(
     `Idle: RSS growth of the server per keep-alive connection, ${meta.idleConns} connections each served once, then idle.`,
     "",
