@@ -1,7 +1,6 @@
 // Public API of @t/ioloop.
 
-export { ERROR, READ, WRITE } from "@t/poller-native";
-export { CallbackQueue } from "./callback-queue.js";
+export { ERROR, type PollerBackend, READ, WRITE } from "@t/poller-native";
 export {
   FdRegisteredError,
   FdUnknownError,
@@ -25,4 +24,3 @@ export {
   type LogLevel,
 } from "./logger.js";
 export { PeriodicCallback } from "./periodic-callback.js";
-export { TimeoutHeap, type TimeoutHeapOptions } from "./timeout-heap.js";

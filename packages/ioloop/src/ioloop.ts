@@ -152,8 +152,10 @@ export class IOLoop {
       if (
         logger === null ||
         typeof logger !== "object" ||
-        typeof logger.error !== "function" ||
-        typeof logger.warn !== "function"
+        typeof logger.debug !== "function" ||
+        typeof logger.info !== "function" ||
+        typeof logger.warn !== "function" ||
+        typeof logger.error !== "function"
       ) {
         throw new TypeError("options.logger must have debug/info/warn/error methods");
       }
@@ -424,7 +426,7 @@ export class IOLoop {
     }
     if (this.isClosed) throw new LoopClosedError("runSync()");
     if (this.isRunning) throw new LoopRunningError("runSync()");
-    // 0 pending, 1 fulfilled, 2 rejected, 3 timed out
+    // 0 pending, 1 fulfilled, 2 rejected, 3 timed out, 4 abandoned (the loop was stopped)
     let outcome = 0;
     let value: T | undefined;
     let error: unknown;
@@ -436,6 +438,7 @@ export class IOLoop {
       this.stop();
     };
     this.addCallback(() => {
+      if (outcome !== 0) return; // a previous run was stopped before this callback ran
       let result: T | PromiseLike<T>;
       try {
         result = fn();
@@ -461,8 +464,10 @@ export class IOLoop {
       if (timeout !== null) this.removeTimeout(timeout);
       if (outcome === 1) return value as T;
       if (outcome === 2) throw error;
-      if (outcome === 3)
+      if (outcome === 3) {
         throw new TimeoutError(`runSync: operation timed out after ${timeoutMs} ms`);
+      }
+      outcome = 4; // whatever fn still does must not stop a later run of the loop
       throw new LoopStoppedError("runSync()");
     });
   }
@@ -602,24 +607,30 @@ export class IOLoop {
     const handlers = this.handlers;
     const previous = dispatching;
     dispatching = this;
-    for (let i = 0; i < count; i++) {
-      const fd = events[2 * i] as number;
-      if (fd < 0) continue; // removed by an earlier handler of this batch
-      const handler = handlers[fd];
-      if (handler === undefined) continue;
-      const startMs = this.blockingThresholdMs > 0 ? performance.now() : 0;
-      try {
-        const result: unknown = handler(fd, events[2 * i + 1] as number);
-        if (result !== undefined && isThenable(result)) result.then(undefined, this.onRejected);
-      } catch (err) {
-        this.logger.error(err, `Exception in handler for fd ${fd} (${describeFunction(handler)})`);
+    try {
+      for (let i = 0; i < count; i++) {
+        const fd = events[2 * i] as number;
+        if (fd < 0) continue; // removed by an earlier handler of this batch
+        const handler = handlers[fd];
+        if (handler === undefined) continue;
+        const startMs = this.blockingThresholdMs > 0 ? performance.now() : 0;
+        try {
+          const result: unknown = handler(fd, events[2 * i + 1] as number);
+          if (result !== undefined && isThenable(result)) result.then(undefined, this.onRejected);
+        } catch (err) {
+          this.logger.error(
+            err,
+            `Exception in handler for fd ${fd} (${describeFunction(handler)})`,
+          );
+        }
+        if (this.blockingThresholdMs > 0) {
+          this.checkBlocking(startMs, `handler for fd ${fd} (${describeFunction(handler)})`);
+        }
+        if (!this.isRunning) break;
       }
-      if (this.blockingThresholdMs > 0) {
-        this.checkBlocking(startMs, `handler for fd ${fd} (${describeFunction(handler)})`);
-      }
-      if (!this.isRunning) break;
+    } finally {
+      dispatching = previous;
     }
-    dispatching = previous;
   }
 
   /**
@@ -631,34 +642,38 @@ export class IOLoop {
     if (!this.isRunning) return;
     const previous = dispatching;
     dispatching = this;
-    const heap = this.heap;
-    const due = this.due;
-    if (heap.size > 0) heap.takeDue(performance.now(), due);
-    const queue = this.callbacks;
-    if (queue.size > 0) {
-      queue.beginDrain();
-      for (let fn = queue.next(); fn !== undefined; fn = queue.next()) {
-        this.runCallback(fn, queue.args, "callback");
-        if (!this.isRunning) break;
+    try {
+      const heap = this.heap;
+      const due = this.due;
+      if (heap.size > 0) heap.takeDue(performance.now(), due);
+      const queue = this.callbacks;
+      if (queue.size > 0) {
+        queue.beginDrain();
+        for (let fn = queue.next(); fn !== undefined; fn = queue.next()) {
+          this.runCallback(fn, queue.args, "callback");
+          if (!this.isRunning) break;
+        }
       }
-    }
-    for (let i = 0; i < due.length; i++) {
-      const entry = due[i] as TimeoutEntry;
-      if (entry.state !== TIMEOUT_DUE) continue; // removed after it was taken
-      if (!this.isRunning) {
-        // Stopped half way: the rest keeps its place for the next start().
-        heap.reinsert(entry);
-        continue;
+      for (let i = 0; i < due.length; i++) {
+        const entry = due[i] as TimeoutEntry;
+        if (entry.state !== TIMEOUT_DUE) continue; // removed after it was taken
+        if (!this.isRunning) {
+          // Stopped half way: the rest keeps its place for the next start() (unless closed).
+          if (this.isClosed) heap.cancel(entry);
+          else heap.reinsert(entry);
+          continue;
+        }
+        const fn = entry.callback as AnyCallback;
+        const args = entry.args as unknown[];
+        entry.state = TIMEOUT_DONE;
+        entry.callback = null;
+        entry.args = null;
+        this.runCallback(fn, args, "timeout");
       }
-      const fn = entry.callback as AnyCallback;
-      const args = entry.args as unknown[];
-      entry.state = TIMEOUT_DONE;
-      entry.callback = null;
-      entry.args = null;
-      this.runCallback(fn, args, "timeout");
+      due.length = 0;
+    } finally {
+      dispatching = previous;
     }
-    due.length = 0;
-    dispatching = previous;
     if (this.isRunning) this.scheduleWakeups();
   }
 

@@ -1,3 +1,5 @@
+import { closeSync, openSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { close, READ as PN_READ, WRITE as PN_WRITE, read } from "@t/poller-native";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -315,6 +317,24 @@ describe("timeouts", () => {
     expect(result).toBe("after");
   });
 
+  it("arms at most one Node timer and one immediate however many timeouts and callbacks wait", async () => {
+    const { loop } = newLoop();
+    const count = (kind: string) =>
+      process.getActiveResourcesInfo().filter((name) => name === kind).length;
+    const [timersBefore, immediatesBefore] = [count("Timeout"), count("Immediate")];
+    const seen = await loop.runSync(
+      () => {
+        for (let i = 0; i < 1000; i++) loop.callLater(100 + ((i * 7919) % 900), () => {});
+        for (let i = 0; i < 1000; i++) loop.addCallback(() => {});
+        return [count("Timeout") - timersBefore, count("Immediate") - immediatesBefore];
+      },
+      { timeoutMs: 5000 },
+    );
+    // runSync's own timeout is one of the heap's timeouts, not another Node timer
+    expect(seen[0]).toBeLessThanOrEqual(1);
+    expect(seen[1]).toBeLessThanOrEqual(1);
+  });
+
   it("100k timeouts added and cancelled leave the heap compacted and nothing fires", async () => {
     const { loop } = newLoop();
     let fired = 0;
@@ -399,6 +419,20 @@ describe("descriptor handlers", () => {
     loop.removeHandler(r);
     expect(loop.handlerSize).toBe(0);
     expect(() => loop.updateHandler(r, READ)).toThrow(FdUnknownError);
+  });
+
+  it("a descriptor the kernel refuses is not registered (epoll: regular file -> EPERM)", () => {
+    const { loop } = newLoop({ backend: "epoll" });
+    const fd = openSync(fileURLToPath(import.meta.url), "r");
+    try {
+      expect(() => loop.addHandler(fd, () => {}, READ)).toThrow(
+        expect.objectContaining({ code: "EPERM" }),
+      );
+      expect(loop.handlerSize).toBe(0);
+      expect(() => loop.updateHandler(fd, READ)).toThrow(FdUnknownError);
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it("rejects bad arguments with TypeError/RangeError", () => {
@@ -531,6 +565,25 @@ describe("start, stop, runSync", () => {
     expect(order).toEqual(["a", "b"]);
   });
 
+  it("stop inside a due timeout leaves the later due timeouts, in order, for the next start", async () => {
+    const { loop } = newLoop();
+    const order: string[] = [];
+    const at = loop.time() + 2;
+    loop.callAt(at, () => {
+      order.push("a");
+      loop.stop();
+    });
+    loop.callAt(at, () => order.push("b"));
+    loop.callAt(at, () => {
+      order.push("c");
+      loop.stop();
+    });
+    await withTimeout(loop.start());
+    expect(order).toEqual(["a"]);
+    await withTimeout(loop.start());
+    expect(order).toEqual(["a", "b", "c"]);
+  });
+
   it("start while running throws LoopRunningError; stop when stopped is a no-op", async () => {
     const { loop } = newLoop();
     loop.stop();
@@ -587,6 +640,19 @@ describe("start, stop, runSync", () => {
       }),
     ).rejects.toThrow(LoopStoppedError);
     expect(() => loop.runSync(() => 1, { timeoutMs: 0 })).toThrow(RangeError);
+  });
+
+  it("a runSync stopped before its function ran never runs it, and a later runSync works", async () => {
+    const { loop } = newLoop();
+    let called = false;
+    const first = loop.runSync(() => {
+      called = true;
+      return "first";
+    });
+    loop.stop(); // before the loop ran fn's callback
+    await expect(first).rejects.toThrow(LoopStoppedError);
+    expect(await loop.runSync(() => "second", { timeoutMs: 5000 })).toBe("second");
+    expect(called).toBe(false);
   });
 
   it("IOLoop.current() is the dispatching loop inside callbacks, else the one made current", async () => {
@@ -690,6 +756,29 @@ describe("close", () => {
     // the unregistered ends stay open
     expect(read(b, buf, 0, 1)).toBe(0); // peer closed: EOF
     expect(() => writeString(w, "x")).toThrow(expect.objectContaining({ code: "EPIPE" }));
+  });
+
+  it("close(true) from inside a handler ends the batch and closes the descriptors", async () => {
+    const { loop } = newLoop();
+    const [r1, w1] = newPipe();
+    const [r2, w2] = newPipe();
+    let calls = 0;
+    const handler = () => {
+      calls++;
+      loop.close(true);
+    };
+    loop.addHandler(r1, handler, READ);
+    loop.addHandler(r2, handler, READ);
+    loop.callLater(1000, () => {});
+    writeString(w1, "a");
+    writeString(w2, "b");
+    await withTimeout(loop.start(), 5000, "start after close from a handler");
+    expect(calls).toBe(1);
+    expect(loop.closed).toBe(true);
+    expect(loop.pendingCount).toBe(0);
+    for (const fd of [r1, r2]) {
+      expect(() => read(fd, buf, 0, 1)).toThrow(expect.objectContaining({ code: "EBADF" }));
+    }
   });
 
   it("close() while running stops the loop and resolves start()", async () => {

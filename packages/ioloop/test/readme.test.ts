@@ -15,7 +15,9 @@ describe("README", () => {
   it("the Errors table lists every code exported by errors.ts, with its class", () => {
     const table = section("Errors");
     const documented = new Set(
-      [...table.matchAll(/^\| `(T_ERR_\w+)` \| `(\w+)` \|/gm)].map((m) => `${m[1]} ${m[2]}`),
+      [...table.matchAll(/^\|\s*`(T_ERR_\w+)`\s*\|\s*`(\w+)`\s*\|/gm)].map(
+        (m) => `${m[1]} ${m[2]}`,
+      ),
     );
     const source = readFileSync(new URL("../src/errors.ts", import.meta.url), "utf8");
     const exported: string[] = [];

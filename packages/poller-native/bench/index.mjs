@@ -78,7 +78,12 @@ function row(name, ours, node, unit, higherIsBetter = false) {
 // --- 3. writev of 4 buffers to a unix socket vs fs.writevSync ------------------
 {
   const [a, b] = p.socketpair();
-  const parts = [Buffer.alloc(16, 1), Buffer.alloc(16, 2), Buffer.alloc(16, 3), Buffer.alloc(16, 4)];
+  const parts = [
+    Buffer.alloc(16, 1),
+    Buffer.alloc(16, 2),
+    Buffer.alloc(16, 3),
+    Buffer.alloc(16, 4),
+  ];
   const sink = Buffer.alloc(1 << 16);
   const iters = QUICK ? 50_000 : 300_000;
   let n = 0;
@@ -174,4 +179,6 @@ for (const n of [1, 100, 1000]) {
   }
 }
 
-console.log(`\nnode ${process.version}, ${process.platform}-${process.arch}, median of ${RUNS} runs`);
+console.log(
+  `\nnode ${process.version}, ${process.platform}-${process.arch}, median of ${RUNS} runs`,
+);

@@ -38,5 +38,9 @@ const env = {
 };
 const vitest = join(dirname(require.resolve("vitest/package.json")), "vitest.mjs");
 // pack-install exercises the shipped prebuild, not this build.
-step(process.execPath, [vitest, "run", "--exclude", "test/pack-install.test.ts", ...process.argv.slice(2)], env);
+step(
+  process.execPath,
+  [vitest, "run", "--exclude", "test/pack-install.test.ts", ...process.argv.slice(2)],
+  env,
+);
 process.stderr.write("[asan] clean: no sanitizer reports\n");

@@ -43,7 +43,11 @@ export interface NativeBinding {
   getsockopt(fd: number, level: number, option: number): number;
   getsockname(fd: number): { family: "IPv4" | "IPv6" | "unix"; address: string; port: number };
   getpeername(fd: number): { family: "IPv4" | "IPv6" | "unix"; address: string; port: number };
-  decodeSockaddr(buf: Uint8Array): { family: "IPv4" | "IPv6" | "unix"; address: string; port: number };
+  decodeSockaddr(buf: Uint8Array): {
+    family: "IPv4" | "IPv6" | "unix";
+    address: string;
+    port: number;
+  };
   pipe(): [number, number];
   socketpair(type: number): [number, number];
   setNonBlocking(fd: number, on: boolean): void;

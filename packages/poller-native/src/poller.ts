@@ -2,6 +2,7 @@
 import { PollerClosedError } from "./errors.js";
 import { ERROR, READ, WRITE } from "./events.js";
 import { native } from "./native.js";
+import { checkFd } from "./validate.js";
 
 /** Kernel readiness API behind a Poller. */
 export type PollerBackend = "epoll" | "poll" | "kqueue";
@@ -43,12 +44,6 @@ function defaultBackend(): PollerBackend {
     return fromEnv as PollerBackend;
   }
   return backends[0] ?? "poll";
-}
-
-function checkFd(fd: unknown): void {
-  if (typeof fd !== "number" || !Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
-    throw new TypeError(`fd must be a non-negative integer, got ${String(fd)}`);
-  }
 }
 
 function checkEvents(events: unknown): void {

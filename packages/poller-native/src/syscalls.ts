@@ -1,6 +1,7 @@
 // syscalls.ts: non-blocking socket and descriptor calls on raw fds (sockets and pipes are NONBLOCK|CLOEXEC).
 import { isIP } from "node:net";
 import { native } from "./native.js";
+import { checkFd, checkInt } from "./validate.js";
 
 /** A socket address as returned by getsockname/getpeername/decodeSockaddr (port 0 for unix). */
 export interface SocketAddress {
@@ -20,12 +21,6 @@ export const constants: Readonly<Record<string, number>> = native.constants;
 export const SOCKADDR_SIZE: number = native.SOCKADDR_SIZE;
 
 const C = constants as Record<string, number>;
-
-function checkFd(fd: unknown): void {
-  if (typeof fd !== "number" || !Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
-    throw new TypeError(`fd must be a non-negative integer, got ${String(fd)}`);
-  }
-}
 
 function sockType(type: unknown): number {
   if (type === "stream") return C.SOCK_STREAM as number;
@@ -53,12 +48,6 @@ function checkPath(path: unknown): void {
     throw new TypeError(`path must be a non-empty string, got ${String(path)}`);
   }
   if (path.includes("\0")) throw new TypeError("path must not contain NUL bytes");
-}
-
-function checkInt(name: string, v: unknown): void {
-  if (typeof v !== "number" || !Number.isInteger(v)) {
-    throw new TypeError(`${name} must be an integer, got ${String(v)}`);
-  }
 }
 
 /** Creates a non-blocking, close-on-exec socket: `4` (IPv4), `6` (IPv6) or `"unix"`. */

@@ -51,15 +51,21 @@ export class Recorder {
   #waiters: Array<() => void> = [];
 
   constructor(backend: PollerBackend, options: PollerOptions = {}, start = true) {
-    this.poller = new Poller((count) => {
-      const pairs: Pair[] = [];
-      for (let i = 0; i < count; i++) {
-        pairs.push([this.poller.events[2 * i] as number, this.poller.events[2 * i + 1] as number]);
-      }
-      this.batches.push(pairs);
-      this.onBatch?.(pairs, this.poller);
-      for (const w of this.#waiters.splice(0)) w();
-    }, { ...options, backend });
+    this.poller = new Poller(
+      (count) => {
+        const pairs: Pair[] = [];
+        for (let i = 0; i < count; i++) {
+          pairs.push([
+            this.poller.events[2 * i] as number,
+            this.poller.events[2 * i + 1] as number,
+          ]);
+        }
+        this.batches.push(pairs);
+        this.onBatch?.(pairs, this.poller);
+        for (const w of this.#waiters.splice(0)) w();
+      },
+      { ...options, backend },
+    );
     openPollers.add(this.poller);
     if (start) this.poller.start();
   }

@@ -165,7 +165,7 @@ describe.each(testedBackends)("Poller (%s backend)", (backend) => {
     const rec = new Recorder(backend, { maxEvents: 7 });
     expect(rec.poller.maxEvents).toBe(7);
     expect(rec.poller.events.length).toBe(14);
-    expect(() => rec.poller.add(-1, READ)).toThrow(TypeError);
+    expect(() => rec.poller.add(-1, READ)).toThrow(RangeError);
     expect(() => rec.poller.add(0, 0x100)).toThrow(RangeError);
     expect(() => rec.poller.add("3" as never, READ)).toThrow(TypeError);
   });
@@ -237,25 +237,28 @@ describe.each(testedBackends)("Poller (%s backend)", (backend) => {
     const delivered: number[] = [];
     let reused = -1;
     let checked = false;
-    const poller = new Poller((count) => {
-      // A typical dispatch loop: skip -1, call the "handler".
-      for (let i = 0; i < count; i++) {
-        const fd = poller.events[2 * i] as number;
-        if (fd === -1) continue;
-        delivered.push(fd);
-        if (!checked) {
-          checked = true;
-          const other = fd === a ? b : a;
-          poller.remove(other);
-          closeNow(other);
-          // The kernel hands the lowest free number out again.
-          const [r, w] = track(pipe());
-          reused = r;
-          write(w, byte, 0, 1);
-          poller.add(r, READ);
+    const poller = new Poller(
+      (count) => {
+        // A typical dispatch loop: skip -1, call the "handler".
+        for (let i = 0; i < count; i++) {
+          const fd = poller.events[2 * i] as number;
+          if (fd === -1) continue;
+          delivered.push(fd);
+          if (!checked) {
+            checked = true;
+            const other = fd === a ? b : a;
+            poller.remove(other);
+            closeNow(other);
+            // The kernel hands the lowest free number out again.
+            const [r, w] = track(pipe());
+            reused = r;
+            write(w, byte, 0, 1);
+            poller.add(r, READ);
+          }
         }
-      }
-    }, { backend });
+      },
+      { backend },
+    );
     rec.poller.close();
     poller.add(a, READ);
     poller.add(b, READ);
@@ -278,16 +281,19 @@ describe.each(testedBackends)("Poller (%s backend)", (backend) => {
     for (const [, w] of pairs) write(w, byte, 0, 1);
     const seen: number[] = [];
     let batches = 0;
-    const poller = new Poller((count) => {
-      batches++;
-      for (let i = 0; i < count; i++) {
-        const fd = poller.events[2 * i] as number;
-        if (fd === -1) continue;
-        seen.push(fd);
-        poller.close();
-        poller.close();
-      }
-    }, { backend });
+    const poller = new Poller(
+      (count) => {
+        batches++;
+        for (let i = 0; i < count; i++) {
+          const fd = poller.events[2 * i] as number;
+          if (fd === -1) continue;
+          seen.push(fd);
+          poller.close();
+          poller.close();
+        }
+      },
+      { backend },
+    );
     for (const [r] of pairs) poller.add(r, READ);
     poller.start();
     await sleep(100);

@@ -349,7 +349,9 @@ describe("descriptors", () => {
 
   it("writev on a pipe uses writev(2) and caps the count at IOV_MAX", () => {
     const [r, w] = track(pipe());
-    const ones = Array.from({ length: (constants.IOV_MAX as number) + 100 }, () => Buffer.from("a"));
+    const ones = Array.from({ length: (constants.IOV_MAX as number) + 100 }, () =>
+      Buffer.from("a"),
+    );
     expect(writev(w, ones)).toBe(constants.IOV_MAX);
     expect(read(r, scratch, 0, scratch.length)).toBe(constants.IOV_MAX);
     expect(writev(w, [])).toBe(0);

@@ -1,0 +1,153 @@
+// Error classes of @t/rpc, each with a stable `code`.
+
+/** Shape of an error as it travels on the wire (a msgpack map). */
+export interface WireError {
+  /** The error's class name on the side that raised it (e.g. `"TypeError"`). */
+  name: string;
+  /** Human-readable message. */
+  message: string;
+  /** A stable code (e.g. `"T_ERR_RPC_METHOD_NOT_FOUND"`, or the handler's own `err.code`), or null. */
+  code: string | null;
+  /** Extra data the handler attached as `err.data` (must be msgpack-encodable), if any. */
+  data?: unknown;
+}
+
+/** Base class of every @t/rpc error. */
+export abstract class RpcError extends Error {
+  /** Stable machine-readable code, `T_ERR_RPC_…`. */
+  abstract readonly code: string;
+}
+
+/**
+ * A remote handler failed: it threw, or its promise rejected. `remoteName`, `remoteCode` and
+ * `data` carry what the peer reported; `message` is the remote message. Stacks never travel.
+ */
+export class RpcRemoteError extends RpcError {
+  override readonly name = "RpcRemoteError";
+  readonly code = "T_ERR_RPC_REMOTE";
+  /** The error class name on the remote side (e.g. `"TypeError"`). */
+  readonly remoteName: string;
+  /** The remote error's `code`, if it had a string one. */
+  readonly remoteCode: string | null;
+  /** The remote error's `data`, if any. */
+  readonly data: unknown;
+  constructor(message = "remote handler failed", remote?: Partial<WireError>) {
+    super(message);
+    this.remoteName = remote?.name ?? "Error";
+    this.remoteCode = remote?.code ?? null;
+    this.data = remote?.data;
+  }
+}
+
+/** The peer has no handler registered under the called name. */
+export class RpcMethodNotFoundError extends RpcError {
+  override readonly name = "RpcMethodNotFoundError";
+  readonly code = "T_ERR_RPC_METHOD_NOT_FOUND";
+}
+
+/** No reply arrived within the call's `timeoutMs`; a late reply is ignored. */
+export class RpcTimeoutError extends RpcError {
+  override readonly name = "RpcTimeoutError";
+  readonly code = "T_ERR_RPC_TIMEOUT";
+}
+
+/** The peer's handler did not settle within the peer's `handlerTimeoutMs`. */
+export class RpcHandlerTimeoutError extends RpcError {
+  override readonly name = "RpcHandlerTimeoutError";
+  readonly code = "T_ERR_RPC_HANDLER_TIMEOUT";
+}
+
+/**
+ * The connection is not established or closed while the call was in flight. `cause` holds why
+ * (a StreamClosedError, an RpcProtocolError, …) when known.
+ */
+export class RpcDisconnectedError extends RpcError {
+  override readonly name = "RpcDisconnectedError";
+  readonly code = "T_ERR_RPC_DISCONNECTED";
+  constructor(message = "RPC connection is closed", cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+  }
+}
+
+/**
+ * A frame exceeded `maxFrameBytes`. Sending: the call rejects and the connection stays open.
+ * Receiving: the connection is closed (the peer is not speaking the protocol within limits).
+ */
+export class RpcFrameTooLargeError extends RpcError {
+  override readonly name = "RpcFrameTooLargeError";
+  readonly code = "T_ERR_RPC_FRAME_TOO_LARGE";
+}
+
+/** The peer sent bytes that are not valid frames or messages; the connection is closed. */
+export class RpcProtocolError extends RpcError {
+  override readonly name = "RpcProtocolError";
+  readonly code = "T_ERR_RPC_PROTOCOL";
+}
+
+/** Arguments or a result could not be encoded as msgpack (functions, symbols, BigInt, …). */
+export class RpcEncodeError extends RpcError {
+  override readonly name = "RpcEncodeError";
+  readonly code = "T_ERR_RPC_ENCODE";
+}
+
+/** `server.call` named a client id that is not connected. */
+export class RpcUnknownClientError extends RpcError {
+  override readonly name = "RpcUnknownClientError";
+  readonly code = "T_ERR_RPC_UNKNOWN_CLIENT";
+}
+
+/** The server is shutting down and takes no new calls. */
+export class RpcShuttingDownError extends RpcError {
+  override readonly name = "RpcShuttingDownError";
+  readonly code = "T_ERR_RPC_SHUTTING_DOWN";
+}
+
+/** A handler is already registered under this name (a programmer error, thrown by `register`). */
+export class RpcDuplicateMethodError extends RpcError {
+  override readonly name = "RpcDuplicateMethodError";
+  readonly code = "T_ERR_RPC_DUPLICATE_METHOD";
+}
+
+/** Our classes a wire error with the same name and code is turned back into on the caller side. */
+const KNOWN: Readonly<Record<string, new (message: string) => RpcError>> = {
+  T_ERR_RPC_METHOD_NOT_FOUND: RpcMethodNotFoundError,
+  T_ERR_RPC_HANDLER_TIMEOUT: RpcHandlerTimeoutError,
+  T_ERR_RPC_SHUTTING_DOWN: RpcShuttingDownError,
+  T_ERR_RPC_FRAME_TOO_LARGE: RpcFrameTooLargeError,
+  T_ERR_RPC_ENCODE: RpcEncodeError,
+  T_ERR_RPC_PROTOCOL: RpcProtocolError,
+};
+
+/** Turn any thrown value into the wire shape (never throws). */
+export function toWireError(err: unknown): WireError {
+  if (err instanceof Error) {
+    const e = err as Error & { code?: unknown; data?: unknown };
+    const wire: WireError = {
+      name: typeof e.name === "string" ? e.name : "Error",
+      message: typeof e.message === "string" ? e.message : String(e.message),
+      code: typeof e.code === "string" ? e.code : null,
+    };
+    if (e.data !== undefined) wire.data = e.data;
+    return wire;
+  }
+  return { name: "Error", message: String(err), code: null };
+}
+
+/** Turn a wire error from the peer back into an Error (our class for our codes). */
+export function fromWireError(wire: unknown): RpcError {
+  if (wire === null || typeof wire !== "object") {
+    return new RpcRemoteError(String(wire));
+  }
+  const w = wire as Partial<WireError>;
+  const message = typeof w.message === "string" ? w.message : "remote handler failed";
+  const code = typeof w.code === "string" ? w.code : null;
+  if (code !== null && Object.hasOwn(KNOWN, code)) {
+    const Known = KNOWN[code];
+    if (w.name === Known.name) return new Known(message);
+  }
+  return new RpcRemoteError(message, {
+    name: typeof w.name === "string" ? w.name : "Error",
+    code,
+    data: w.data,
+  });
+}
