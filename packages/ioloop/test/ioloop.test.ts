@@ -511,6 +511,31 @@ describe("descriptor handlers", () => {
     expect(result).toBe("alive");
   });
 
+  it("an async handler whose promise rejects is logged, and the loop goes on", async () => {
+    const { loop, log } = newLoop();
+    const [r, w] = newPipe();
+    const { result } = await expectLog(log, "error", /async handler boom/, () =>
+      loop.runSync(
+        () =>
+          new Promise<string>((resolve) => {
+            loop.addHandler(
+              r,
+              async (fd) => {
+                loop.removeHandler(fd);
+                await Promise.resolve();
+                throw new Error("async handler boom");
+              },
+              READ,
+            );
+            writeString(w, "x");
+            loop.callLater(20, () => resolve("alive"));
+          }),
+        { timeoutMs: 5000 },
+      ),
+    );
+    expect(result).toBe("alive");
+  });
+
   it("a handler registered while stopped is dispatched once the loop starts", async () => {
     const { loop } = newLoop();
     const [r, w] = newPipe();

@@ -1,0 +1,41 @@
+// Byte-class lookup tables of RFC 9110 (tchar, field-value bytes) used by the parsers.
+
+/** 1 for the `tchar` bytes of RFC 9110 §5.6.2 (token characters), else 0. */
+export const TCHAR: Uint8Array = new Uint8Array(256);
+/** 1 for bytes allowed inside a field value (VCHAR, obs-text, SP, HTAB), else 0. */
+export const FIELD_VALUE: Uint8Array = new Uint8Array(256);
+/** 1 for bytes allowed in a request-target (visible ASCII), else 0. */
+export const TARGET: Uint8Array = new Uint8Array(256);
+/** Hex digit value + 1 (so that 0 means "not a hex digit"). */
+export const HEX: Uint8Array = new Uint8Array(256);
+
+for (let c = 0; c < 256; c++) {
+  const alnum = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+  TCHAR[c] = alnum || "!#$%&'*+-.^_`|~".includes(String.fromCharCode(c)) ? 1 : 0;
+  FIELD_VALUE[c] = (c >= 0x21 && c <= 0x7e) || c >= 0x80 || c === 0x20 || c === 0x09 ? 1 : 0;
+  TARGET[c] = c >= 0x21 && c <= 0x7e ? 1 : 0;
+  HEX[c] =
+    c >= 0x30 && c <= 0x39
+      ? c - 0x30 + 1
+      : c >= 0x41 && c <= 0x46
+        ? c - 0x41 + 11
+        : c >= 0x61 && c <= 0x66
+          ? c - 0x61 + 11
+          : 0;
+}
+
+/** True when every character of `s` is a tchar (a valid field name or method). */
+export function isToken(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff || TCHAR[c] === 0) return false;
+  }
+  return true;
+}
+
+/** True when `s` holds no CR, LF or NUL (safe to put in a header line). */
+export function isSafeFieldValue(s: string): boolean {
+  return s.indexOf("\r") === -1 && s.indexOf("\n") === -1 && s.indexOf("\0") === -1;
+}

@@ -1,0 +1,263 @@
+// HTTPHeaders: case-insensitive, ordered, multi-valued header fields stored as a flat array.
+
+import { isSafeFieldValue, isToken } from "./char-classes.js";
+import { HTTPInputError } from "./errors.js";
+
+/** What `new HTTPHeaders(init)` accepts. */
+export type HTTPHeadersInit =
+  | HTTPHeaders
+  | Record<string, string | number | readonly (string | number)[]>
+  | Iterable<readonly [string, string | number]>;
+
+/**
+ * Header fields in arrival order, with case-insensitive names and repeated fields kept
+ * (Tornado's `HTTPHeaders`). Fields live in one flat `[name, value, name, value, …]` array;
+ * lower-cased names are computed only when a lookup first needs them.
+ *
+ * ```ts
+ * const h = new HTTPHeaders({ "Content-Type": "text/plain" });
+ * h.add("Set-Cookie", "a=1");
+ * h.add("set-cookie", "b=2");
+ * h.get("SET-COOKIE"); // "a=1,b=2"
+ * h.getList("set-cookie"); // ["a=1", "b=2"]
+ * ```
+ */
+export class HTTPHeaders implements Iterable<[string, string]> {
+  /** Flat `[name, value, …]` pairs, names as first given. Do not modify directly. */
+  private readonly list: string[];
+  /** Lower-cased names (one per pair), built lazily. */
+  private lower: string[] | null = null;
+
+  /** Headers from an object (arrays add one field per element), pairs, or another HTTPHeaders. */
+  constructor(init?: HTTPHeadersInit) {
+    this.list = [];
+    if (init === undefined || init === null) return;
+    if (init instanceof HTTPHeaders) {
+      const src = init.list;
+      for (let i = 0; i < src.length; i++) this.list.push(src[i]);
+      return;
+    }
+    if (typeof init !== "object") {
+      throw new TypeError("HTTPHeaders expects an object, an iterable of [name, value] or HTTPHeaders");
+    }
+    if (Symbol.iterator in init) {
+      for (const pair of init as Iterable<readonly [string, string | number]>) {
+        if (!Array.isArray(pair) || pair.length !== 2) {
+          throw new TypeError("HTTPHeaders expects [name, value] pairs");
+        }
+        this.add(pair[0], pair[1]);
+      }
+      return;
+    }
+    for (const name of Object.keys(init)) {
+      const v = (init as Record<string, string | number | readonly (string | number)[]>)[name];
+      if (Array.isArray(v)) for (const item of v) this.add(name, item);
+      else this.add(name, v as string | number);
+    }
+  }
+
+  /**
+   * Wrap a flat `[name, value, …]` array that the caller vouches for (already validated, e.g. by
+   * the request parser). The array is adopted, not copied.
+   */
+  static fromRaw(raw: string[]): HTTPHeaders {
+    const h = new HTTPHeaders();
+    (h as unknown as { list: string[] }).list = raw;
+    return h;
+  }
+
+  /**
+   * Parse a header block (`Name: value` lines separated by CRLF, optionally ending with an empty
+   * line) strictly: obs-fold, whitespace before the colon, bad names and control bytes throw
+   * HTTPInputError.
+   */
+  static parse(text: string): HTTPHeaders {
+    if (typeof text !== "string") throw new TypeError("HTTPHeaders.parse expects a string");
+    const h = new HTTPHeaders();
+    let pos = 0;
+    const n = text.length;
+    while (pos < n) {
+      let eol = text.indexOf("\r\n", pos);
+      if (eol === -1) eol = n;
+      const line = text.slice(pos, eol);
+      pos = eol + 2;
+      if (line.length === 0) {
+        if (pos < n) throw new HTTPInputError("header block continues after the empty line");
+        break;
+      }
+      const first = line.charCodeAt(0);
+      if (first === 0x20 || first === 0x09) {
+        throw new HTTPInputError("obsolete line folding in header block");
+      }
+      const colon = line.indexOf(":");
+      if (colon <= 0) throw new HTTPInputError(`malformed header line: ${JSON.stringify(line)}`);
+      const name = line.slice(0, colon);
+      if (!isToken(name)) throw new HTTPInputError(`invalid header name: ${JSON.stringify(name)}`);
+      const value = trimOws(line.slice(colon + 1));
+      for (let i = 0; i < value.length; i++) {
+        const c = value.charCodeAt(i);
+        if ((c < 0x20 && c !== 0x09) || c === 0x7f || c > 0xff) {
+          throw new HTTPInputError(`invalid byte in value of header ${name}`);
+        }
+      }
+      h.list.push(name, value);
+    }
+    return h;
+  }
+
+  /** Number of fields (a repeated name counts each time). */
+  get count(): number {
+    return this.list.length >> 1;
+  }
+
+  /** The flat `[name, value, …]` array (read-only view of the storage). */
+  get raw(): readonly string[] {
+    return this.list;
+  }
+
+  private lowerNames(): string[] {
+    let lower = this.lower;
+    if (lower === null) {
+      const list = this.list;
+      lower = new Array(list.length >> 1);
+      for (let i = 0; i < list.length; i += 2) lower[i >> 1] = list[i].toLowerCase();
+      this.lower = lower;
+    }
+    return lower;
+  }
+
+  /** True when at least one field is named `name` (case-insensitive). */
+  has(name: string): boolean {
+    const key = name.toLowerCase();
+    const lower = this.lowerNames();
+    for (let i = 0; i < lower.length; i++) if (lower[i] === key) return true;
+    return false;
+  }
+
+  /** The value of `name`, repeated fields joined with "," (Tornado), or `defaultValue`. */
+  get(name: string): string | undefined;
+  get(name: string, defaultValue: string): string;
+  get(name: string, defaultValue?: string): string | undefined {
+    const key = name.toLowerCase();
+    const lower = this.lowerNames();
+    let found: string | undefined;
+    for (let i = 0; i < lower.length; i++) {
+      if (lower[i] === key) {
+        const v = this.list[2 * i + 1];
+        found = found === undefined ? v : `${found},${v}`;
+      }
+    }
+    return found === undefined ? defaultValue : found;
+  }
+
+  /** Every value of `name` in order (empty when absent). */
+  getList(name: string): string[] {
+    const key = name.toLowerCase();
+    const lower = this.lowerNames();
+    const out: string[] = [];
+    for (let i = 0; i < lower.length; i++) if (lower[i] === key) out.push(this.list[2 * i + 1]);
+    return out;
+  }
+
+  /** Append a field (keeping any existing fields of that name). */
+  add(name: string, value: string | number): void {
+    const v = checkField(name, value);
+    this.list.push(name, v);
+    if (this.lower !== null) this.lower.push(name.toLowerCase());
+  }
+
+  /** Replace every field named `name` with a single one. */
+  set(name: string, value: string | number): void {
+    const v = checkField(name, value);
+    this.delete(name);
+    this.list.push(name, v);
+    if (this.lower !== null) this.lower.push(name.toLowerCase());
+  }
+
+  /** Remove every field named `name`; true when one was there. */
+  delete(name: string): boolean {
+    const key = name.toLowerCase();
+    const lower = this.lowerNames();
+    const list = this.list;
+    let w = 0;
+    for (let r = 0; r < lower.length; r++) {
+      if (lower[r] === key) continue;
+      lower[w] = lower[r];
+      list[2 * w] = list[2 * r];
+      list[2 * w + 1] = list[2 * r + 1];
+      w++;
+    }
+    const removed = w !== lower.length;
+    lower.length = w;
+    list.length = 2 * w;
+    return removed;
+  }
+
+  /** Every `[name, value]` field in order (Tornado's `get_all`). */
+  *[Symbol.iterator](): IterableIterator<[string, string]> {
+    const list = this.list;
+    for (let i = 0; i < list.length; i += 2) yield [list[i], list[i + 1]];
+  }
+
+  /** Same as iterating: every `[name, value]` field in order. */
+  getAll(): IterableIterator<[string, string]> {
+    return this[Symbol.iterator]();
+  }
+
+  /** The distinct names (as first given), in order of first appearance. */
+  keys(): string[] {
+    const lower = this.lowerNames();
+    const seen = new Set<string>();
+    const out: string[] = [];
+    for (let i = 0; i < lower.length; i++) {
+      if (!seen.has(lower[i])) {
+        seen.add(lower[i]);
+        out.push(this.list[2 * i]);
+      }
+    }
+    return out;
+  }
+
+  /** A copy. */
+  copy(): HTTPHeaders {
+    return new HTTPHeaders(this);
+  }
+
+  /** `Name: value\r\n` per field (no final empty line). */
+  serialize(): string {
+    let s = "";
+    const list = this.list;
+    for (let i = 0; i < list.length; i += 2) s += `${list[i]}: ${list[i + 1]}\r\n`;
+    return s;
+  }
+
+  /** A plain object of name → joined value (for logging and JSON). */
+  toJSON(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const name of this.keys()) out[name] = this.get(name) as string;
+    return out;
+  }
+}
+
+function checkField(name: string, value: string | number): string {
+  if (typeof name !== "string" || !isToken(name)) {
+    throw new TypeError(`header name must be a non-empty token, got ${JSON.stringify(name)}`);
+  }
+  const v = typeof value === "number" ? String(value) : value;
+  if (typeof v !== "string") {
+    throw new TypeError(`value of header ${name} must be a string or number`);
+  }
+  if (!isSafeFieldValue(v)) {
+    throw new TypeError(`value of header ${name} must not contain CR, LF or NUL`);
+  }
+  return v;
+}
+
+/** Strip leading and trailing spaces and tabs (RFC 9110 OWS). */
+export function trimOws(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 0x20 || s.charCodeAt(a) === 0x09)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 0x20 || s.charCodeAt(b - 1) === 0x09)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
