@@ -2,12 +2,7 @@
 
 import * as tls from "node:tls";
 import { IOLoop, type Logger, type TimeoutHandle } from "@t/ioloop";
-import {
-  IOStream,
-  type IOStreamOptions,
-  type SSLIOStream,
-  StreamClosedError,
-} from "@t/iostream";
+import { IOStream, type IOStreamOptions, type SSLIOStream, StreamClosedError } from "@t/iostream";
 import { close, getsockname, type SocketAddress } from "@t/poller-native";
 import { addAcceptHandler } from "./accept-handler.js";
 import { type BindOptions, bindSockets } from "./bind-sockets.js";
@@ -240,9 +235,7 @@ export class TCPServer implements StreamTracker {
         if (!tlsStream.closed()) this.runHandler(tlsStream, address);
       },
       (err: Error) => {
-        this.logger.warn(
-          `TLS handshake with ${formatAddress(address)} failed: ${err.message}`,
-        );
+        this.logger.warn(`TLS handshake with ${formatAddress(address)} failed: ${err.message}`);
         tlsStream.close(err);
       },
     );

@@ -1,0 +1,218 @@
+// TCPClient: connect by name with happy eyeballs, a deadline, a source address and optional TLS.
+
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
+import type * as tls from "node:tls";
+import { IOLoop, type TimeoutHandle } from "@t/ioloop";
+import { IOStream, type IOStreamOptions, SSLIOStream, StreamClosedError } from "@t/iostream";
+import { bind, close, socket } from "@t/poller-native";
+import { ConnectTimeoutError, NoAddressError } from "./errors.js";
+import {
+  type ConnectAttempt,
+  Connector,
+  DEFAULT_SECONDARY_DELAY_MS,
+  type ResolvedAddress,
+} from "./happy-eyeballs.js";
+
+/**
+ * Name resolution hook of {@link TCPClient}: every address `host` stands for, in the order to
+ * try them (the first one's family is tried first). `family` 0 means any.
+ */
+export type Resolver = (host: string, family: 0 | 4 | 6) => Promise<ResolvedAddress[]>;
+
+/** Options of {@link TCPClient}; the stream limits apply to every connected stream. */
+export interface TCPClientOptions extends IOStreamOptions {
+  /** Resolves names (not IP literals). Default: `dns.lookup(host, { all: true, family })`. */
+  resolver?: Resolver;
+}
+
+/** Options of {@link TCPClient.connect}. */
+export interface ConnectOptions {
+  /** TLS: `true` (system CAs) or Node TLS connection options; SNI and the hostname check use `host`. */
+  ssl?: boolean | tls.ConnectionOptions;
+  /** Only addresses of this family (0 = any, the default). */
+  family?: 0 | 4 | 6;
+  /** Bound on the whole attempt: resolution, connect and TLS handshake. Default: none. */
+  timeoutMs?: number;
+  /** Local address to bind before connecting (also restricts the family). */
+  sourceIp?: string;
+  /** Local port to bind before connecting. */
+  sourcePort?: number;
+  /** Head start of the first address family before the other is tried. Default 300 ms. */
+  connectTimeoutSecondaryMs?: number;
+}
+
+/** The system's resolver: `dns.lookup` with every result, in the system's order. */
+export const defaultResolver: Resolver = async (host, family) => {
+  const found = await lookup(host, { all: true, family });
+  return found.map((r) => ({ address: r.address, family: r.family === 6 ? 6 : 4 }));
+};
+
+/**
+ * A non-blocking TCP client (Tornado's `tcpclient.TCPClient`).
+ *
+ * ```ts
+ * const stream = await new TCPClient().connect("localhost", 8888, { timeoutMs: 5000 });
+ * ```
+ */
+export class TCPClient {
+  /** The loop the streams run on. */
+  readonly loop: IOLoop;
+  private readonly streamOptions: IOStreamOptions;
+  private readonly resolver: Resolver;
+
+  constructor(options: { loop?: IOLoop } & TCPClientOptions = {}) {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError("options must be an object");
+    }
+    const { resolver, ...streamOptions } = options;
+    if (resolver !== undefined && typeof resolver !== "function") {
+      throw new TypeError(
+        "options.resolver must be a function (host, family) => Promise<addresses>",
+      );
+    }
+    this.loop = streamOptions.loop ?? IOLoop.current();
+    this.streamOptions = { ...streamOptions, loop: this.loop };
+    this.resolver = resolver ?? defaultResolver;
+  }
+
+  /**
+   * Connect to `host:port`, trying every address it resolves to happy-eyeballs style (the
+   * first address's family first, the other family 300 ms later or as soon as the first
+   * fails); the first connection wins. Resolves with an IOStream, or an SSLIOStream after the
+   * handshake when `ssl` is set. Rejects with the last connect error (a system error such as
+   * `ECONNREFUSED`), the resolver's error (`ENOTFOUND`), {@link NoAddressError}, a TLS error,
+   * or {@link ConnectTimeoutError} once `timeoutMs` has passed.
+   */
+  async connect(
+    host: string,
+    port: number,
+    options: ConnectOptions = {},
+  ): Promise<IOStream | SSLIOStream> {
+    if (typeof host !== "string" || host.length === 0) {
+      throw new TypeError("connect expects a non-empty host name or IP address");
+    }
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new RangeError(`connect expects a port in 1..65535, got ${port}`);
+    }
+    if (options === null || typeof options !== "object") {
+      throw new TypeError("options must be an object");
+    }
+    const { ssl, timeoutMs, sourceIp, sourcePort } = options;
+    let family = options.family ?? 0;
+    if (family !== 0 && family !== 4 && family !== 6) {
+      throw new RangeError(`family must be 0, 4 or 6, got ${String(family)}`);
+    }
+    if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0)) {
+      throw new RangeError(`timeoutMs must be a number > 0, got ${String(timeoutMs)}`);
+    }
+    const secondaryMs = options.connectTimeoutSecondaryMs ?? DEFAULT_SECONDARY_DELAY_MS;
+    if (!(typeof secondaryMs === "number" && secondaryMs >= 0)) {
+      throw new RangeError(`connectTimeoutSecondaryMs must be a number >= 0, got ${secondaryMs}`);
+    }
+    if (sourceIp !== undefined) {
+      const f = isIP(sourceIp);
+      if (f === 0) throw new TypeError(`sourceIp must be an IP address, got ${sourceIp}`);
+      if (family !== 0 && family !== f) {
+        throw new RangeError(`sourceIp ${sourceIp} is not of the requested family ${family}`);
+      }
+      family = f as 4 | 6;
+    }
+    if (
+      sourcePort !== undefined &&
+      (!Number.isInteger(sourcePort) || sourcePort < 0 || sourcePort > 65535)
+    ) {
+      throw new RangeError(`sourcePort must be an integer in 0..65535, got ${sourcePort}`);
+    }
+    if (
+      ssl !== undefined &&
+      typeof ssl !== "boolean" &&
+      (ssl === null || typeof ssl !== "object")
+    ) {
+      throw new TypeError("ssl must be a boolean or TLS connection options");
+    }
+    const literal = isIP(host);
+    if (literal !== 0 && family !== 0 && literal !== family) {
+      throw new RangeError(`host ${host} is not an IPv${family} address`);
+    }
+
+    const attempt: ConnectAttempt = (a) => {
+      const fd = socket(a.family);
+      if (sourceIp !== undefined || sourcePort !== undefined) {
+        try {
+          bind(fd, sourceIp ?? (a.family === 6 ? "::" : "0.0.0.0"), sourcePort ?? 0);
+        } catch (err) {
+          close(fd);
+          throw err;
+        }
+      }
+      const stream = new IOStream(fd, this.streamOptions);
+      return { stream, done: stream.connect(a.address, port).then(() => stream, unwrap) };
+    };
+
+    let connector: Connector | null = null;
+    let tlsStream: SSLIOStream | null = null;
+    let timedOut = false;
+    let timer: TimeoutHandle | null = null;
+    const deadline =
+      timeoutMs === undefined
+        ? null
+        : new Promise<never>((_, reject) => {
+            timer = this.loop.callLater(timeoutMs, () => {
+              timer = null;
+              timedOut = true;
+              connector?.abort();
+              tlsStream?.close();
+              reject(new ConnectTimeoutError(host, port, timeoutMs));
+            });
+          });
+
+    const work = async (): Promise<IOStream | SSLIOStream> => {
+      const addresses: ResolvedAddress[] =
+        literal !== 0
+          ? [{ address: host, family: literal as 4 | 6 }]
+          : (await this.resolver(host, family)).filter((a) => family === 0 || a.family === family);
+      if (timedOut) throw new ConnectTimeoutError(host, port, timeoutMs ?? 0);
+      if (addresses.length === 0) {
+        throw new NoAddressError(`${host} has no ${family === 0 ? "" : `IPv${family} `}address`);
+      }
+      connector = new Connector(addresses, attempt, this.loop, secondaryMs);
+      const stream = await connector.start();
+      if (timedOut) {
+        stream.close();
+        throw new ConnectTimeoutError(host, port, timeoutMs ?? 0);
+      }
+      if (ssl === undefined || ssl === false) return stream;
+      const tlsOptions = ssl === true ? {} : ssl;
+      const serverHostname = tlsOptions.servername ?? (literal === 0 ? host : undefined);
+      tlsStream = new SSLIOStream(stream, {
+        ...this.streamOptions,
+        serverSide: false,
+        serverHostname,
+        // `host` is what Node checks the certificate against when no SNI name is sent (IPs).
+        tls: { ...tlsOptions, host } as ConstructorParameters<typeof SSLIOStream>[1]["tls"],
+      });
+      try {
+        await tlsStream.waitForHandshake();
+      } catch (err) {
+        tlsStream.close();
+        throw err;
+      }
+      return tlsStream;
+    };
+
+    const result = work();
+    try {
+      return deadline === null ? await result : await Promise.race([result, deadline]);
+    } finally {
+      result.catch(() => {});
+      if (timer !== null) this.loop.removeTimeout(timer);
+    }
+  }
+}
+
+/** A failed connect rejects with the system error behind the StreamClosedError, Node-style. */
+function unwrap(err: unknown): never {
+  if (err instanceof StreamClosedError && err.realError !== undefined) throw err.realError;
+  throw err;
+}

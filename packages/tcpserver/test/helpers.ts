@@ -1,0 +1,184 @@
+// Test helpers: a running loop per test, a capturing logger, node:net clients and bounded waits.
+
+import { readFileSync } from "node:fs";
+import net from "node:net";
+import { IOLoop, type Logger } from "@t/ioloop";
+import * as pn from "@t/poller-native";
+
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
+/** Test-only TLS material (see fixtures/README.md). */
+export const tlsFixtures = {
+  ca: fixture("ca-cert.pem"),
+  cert: fixture("server-cert.pem"),
+  key: fixture("server-key.pem"),
+};
+
+/** One log call, as captured by {@link CapturingLogger}. */
+export interface LogEntry {
+  level: "debug" | "info" | "warn" | "error";
+  obj: unknown;
+  msg: string | undefined;
+}
+
+/** A Logger that records every call; tests assert on it (a surprise warning fails the test). */
+export class CapturingLogger implements Logger {
+  readonly entries: LogEntry[] = [];
+  debug(obj: unknown, msg?: string) {
+    this.entries.push({ level: "debug", obj, msg });
+  }
+  info(obj: unknown, msg?: string) {
+    this.entries.push({ level: "info", obj, msg });
+  }
+  warn(obj: unknown, msg?: string) {
+    this.entries.push({ level: "warn", obj, msg });
+  }
+  error(obj: unknown, msg?: string) {
+    this.entries.push({ level: "error", obj, msg });
+  }
+  /** Entries at warn or error level. */
+  problems(): LogEntry[] {
+    return this.entries.filter((e) => e.level === "warn" || e.level === "error");
+  }
+  /** The text of an entry (message plus the string form of its object). */
+  static text(e: LogEntry): string {
+    return `${typeof e.obj === "string" ? e.obj : ""} ${e.msg ?? ""} ${e.obj instanceof Error ? e.obj.message : ""}`;
+  }
+}
+
+/** A started loop with a capturing logger, plus fds and closables to release in `dispose`. */
+export class LoopFixture {
+  readonly logger = new CapturingLogger();
+  readonly loop = new IOLoop({ logger: this.logger });
+  private readonly done: Promise<void>;
+  private readonly fds: number[] = [];
+  private readonly closables: { close(): void }[] = [];
+  private readonly sockets: net.Socket[] = [];
+
+  constructor() {
+    this.loop.makeCurrent();
+    this.done = this.loop.start();
+  }
+
+  track<T extends { close(): void }>(x: T): T {
+    this.closables.push(x);
+    return x;
+  }
+
+  trackFd(fd: number): number {
+    this.fds.push(fd);
+    return fd;
+  }
+
+  trackSocket(s: net.Socket): net.Socket {
+    this.sockets.push(s);
+    return s;
+  }
+
+  async dispose(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    for (const c of this.closables) {
+      try {
+        c.close();
+      } catch {}
+    }
+    for (const fd of this.fds) {
+      try {
+        pn.close(fd);
+      } catch {}
+    }
+    this.loop.stop();
+    await this.done;
+    this.loop.close();
+    IOLoop.clearCurrent();
+  }
+
+  /** A node:net connection to `host:port` (or a Unix path), connected. */
+  async connect(host: string, port?: number): Promise<net.Socket> {
+    const s = this.trackSocket(
+      port === undefined ? net.connect(host) : net.connect({ host, port }),
+    );
+    await within(
+      new Promise<void>((resolve, reject) => {
+        s.once("connect", resolve);
+        s.once("error", reject);
+      }),
+      5000,
+      `connect to ${host}:${port}`,
+    );
+    return s;
+  }
+
+  /**
+   * A listening socket whose accept queue is full (backlog 0 plus one unaccepted connection),
+   * so the kernel drops new SYNs and further connects stay pending: a loopback black hole.
+   */
+  blackHole(host: string, port = 0): { fd: number; port: number } {
+    const family = host.includes(":") ? 6 : 4;
+    const fd = this.trackFd(pn.socket(family));
+    pn.setsockopt(fd, pn.constants.SOL_SOCKET, pn.constants.SO_REUSEADDR, 1);
+    if (family === 6) pn.setsockopt(fd, pn.constants.IPPROTO_IPV6, pn.constants.IPV6_V6ONLY, 1);
+    pn.bind(fd, host, port);
+    pn.listen(fd, 0);
+    const bound = pn.getsockname(fd).port;
+    for (let i = 0; i < 2; i++) pn.connect(this.trackFd(pn.socket(family)), host, bound);
+    return { fd, port: bound };
+  }
+}
+
+/** Send `text` on `s` and resolve with what arrives until `want` bytes were received. */
+export function exchange(s: net.Socket, text: string, want = Buffer.byteLength(text)) {
+  return within(
+    new Promise<string>((resolve, reject) => {
+      let got = "";
+      const onData = (d: Buffer) => {
+        got += d.toString();
+        if (got.length >= want) {
+          s.off("data", onData);
+          resolve(got);
+        }
+      };
+      s.on("data", onData);
+      s.once("error", reject);
+      s.write(text);
+    }),
+    5000,
+    "echo",
+  );
+}
+
+/** Resolve once `s` was closed by the peer. */
+export function closedByPeer(s: net.Socket, ms = 5000): Promise<void> {
+  return within(
+    new Promise<void>((resolve) => {
+      if (s.destroyed || s.readableEnded) resolve();
+      s.once("end", () => resolve());
+      s.once("close", () => resolve());
+      s.resume();
+    }),
+    ms,
+    "peer close",
+  );
+}
+
+/** Resolve after `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Reject if `p` does not settle within `ms`. */
+export function within<T>(p: Promise<T>, ms = 5000, what = "operation"): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Poll `check` every 20 ms until it returns true, failing after `ms`. */
+export async function waitFor(check: () => boolean, ms = 5000, what = "condition"): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`${what} not reached within ${ms} ms`);
+    await sleep(20);
+  }
+}
