@@ -124,6 +124,28 @@ describe("TCPServer echo", () => {
     await expect(server().listen(port, "127.0.0.1")).rejects.toMatchObject({ code: "EADDRINUSE" });
   });
 
+  it("reusePort lets two servers share one port, and the kernel spreads connections over both", async () => {
+    const seen = { a: 0, b: 0 };
+    const counting = (key: "a" | "b") => async (stream: IOStream | SSLIOStream) => {
+      seen[key]++;
+      await echo(stream);
+    };
+    const a = server({ handleStream: counting("a") });
+    await a.listen(0, "127.0.0.1", { reusePort: true });
+    const { port } = a.addresses()[0];
+    const b = server({ handleStream: counting("b") });
+    await b.listen(port, "127.0.0.1", { reusePort: true });
+    // Without reusePort the same bind fails.
+    await expect(bindSockets(port, "127.0.0.1")).rejects.toMatchObject({ code: "EADDRINUSE" });
+    for (let i = 0; i < 64 && (seen.a === 0 || seen.b === 0); i++) {
+      const c = await fx.connect("127.0.0.1", port);
+      expect(await exchange(c, `n${i}\n`)).toBe(`n${i}\n`);
+      c.destroy();
+    }
+    expect(seen.a).toBeGreaterThan(0);
+    expect(seen.b).toBeGreaterThan(0);
+  });
+
   it("validates its arguments with TypeError/RangeError", async () => {
     await expect(bindSockets(70000)).rejects.toThrow(RangeError);
     await expect(bindSockets(0, "127.0.0.1", { backlog: -1 })).rejects.toThrow(RangeError);
