@@ -19,7 +19,9 @@ export interface BackoffOptions {
 
 function checkNumber(value: unknown, name: string, min: number, max: number): number {
   if (typeof value !== "number" || Number.isNaN(value) || value < min || value > max) {
-    throw new RangeError(`backoff: ${name} must be a number in ${min}..${max}, got ${String(value)}`);
+    throw new RangeError(
+      `backoff: ${name} must be a number in ${min}..${max}, got ${String(value)}`,
+    );
   }
   return value;
 }

@@ -18,3 +18,9 @@ export function checkMs(value: unknown, name: string, fallback: number): number 
   }
   return value === Number.POSITIVE_INFINITY ? 0 : value;
 }
+
+/** Options of one call (`apply`). */
+export interface CallOptions {
+  /** Reject with RpcTimeoutError when no reply came within this many ms (0 = none). */
+  timeoutMs?: number;
+}

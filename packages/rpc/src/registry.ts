@@ -74,12 +74,15 @@ export class MethodRegistry {
     if (typeof prefix !== "string") throw new TypeError("registerModule: prefix must be a string");
     const withContext = options?.context === true;
     const found = new Map<string, Handler>();
+    // A module namespace's bindings may be accessors (bundlers, test runners): read them. On
+    // other objects getters are skipped rather than run.
+    const isNamespace = Object.prototype.toString.call(module) === "[object Module]";
     for (let o: object | null = module; o !== null && o !== Object.prototype; ) {
       for (const key of Object.getOwnPropertyNames(o)) {
         if (key === "constructor" || key.startsWith("_") || found.has(key)) continue;
         const d = Object.getOwnPropertyDescriptor(o, key);
-        // Namespaces expose exports as data properties; skip getters rather than run them.
-        if (d !== undefined && typeof d.value === "function") found.set(key, d.value as Handler);
+        const value = isNamespace ? (module as Record<string, unknown>)[key] : d?.value;
+        if (typeof value === "function") found.set(key, value as Handler);
       }
       o = Object.getPrototypeOf(o) as object | null;
       if (typeof module === "function") break;

@@ -1,0 +1,55 @@
+// Example RPC server: serves rpc-functions.mjs, pushes ticks to subscribed clients, and shuts
+// down gracefully on SIGTERM/SIGINT. Run: PORT=5700 node server.mjs
+
+import { pathToFileURL } from "node:url";
+import { IOLoop, PeriodicCallback } from "@t/ioloop";
+import { RpcServer } from "@t/rpc";
+import { installSignalHandlers } from "@t/tcpserver";
+import * as rpcFunctions from "./rpc-functions.mjs";
+
+/** Build the server: functions from the module, plus a server-push subscription. */
+export function createServer(options = {}) {
+  const server = new RpcServer(options);
+  server.registerModule(rpcFunctions);
+  // Server push: the client asks for `count` ticks; the server calls the client's "tick"
+  // handler by client id every `intervalMs`, then resolves the subscription.
+  server.register(
+    "subscribeTicks",
+    (ctx, count, intervalMs) =>
+      new Promise((resolve, reject) => {
+        let n = 0;
+        const timer = new PeriodicCallback(async () => {
+          n++;
+          if (n >= count) timer.stop();
+          try {
+            await server.call(ctx.clientId, "tick", n);
+            if (n >= count) resolve(n);
+          } catch (err) {
+            timer.stop();
+            reject(err);
+          }
+        }, intervalMs);
+        timer.start();
+      }),
+    { context: true },
+  );
+  server.on("connect", (clientId, address) =>
+    console.log(`client ${clientId} connected from ${address.address}:${address.port}`),
+  );
+  server.on("disconnect", (clientId) => console.log(`client ${clientId} disconnected`));
+  return server;
+}
+
+async function main() {
+  const loop = IOLoop.current();
+  const server = createServer();
+  const port = Number(process.env.PORT ?? 5700);
+  const host = process.env.HOST ?? "127.0.0.1";
+  await server.listen(port, host);
+  installSignalHandlers(server, { deadlineMs: 5000 });
+  const bound = server.addresses()[0];
+  console.log(`listening on ${bound.address}:${bound.port}`);
+  await loop.start();
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -1,0 +1,142 @@
+// Test fixture: a running loop with a capturing logger, plus servers and clients closed afterwards.
+
+import { IOLoop, type Logger } from "@t/ioloop";
+import type { IOStream } from "@t/iostream";
+import { TCPClient } from "@t/tcpserver";
+import { expect } from "vitest";
+import {
+  RpcClient,
+  type RpcClientOptions,
+  RpcServer,
+  type RpcServerOptions,
+} from "../src/index.js";
+
+/** One logged line. */
+export interface LogEntry {
+  level: "debug" | "info" | "warn" | "error";
+  msg: string;
+  obj: unknown;
+}
+
+/**
+ * A started loop plus everything a test opened. Warnings and errors logged during the test must
+ * be declared with `expectLog` (Tornado's ExpectLog); `dispose` fails the test otherwise.
+ */
+export class RpcFixture {
+  readonly logs: LogEntry[] = [];
+  readonly logger: Logger;
+  readonly loop: IOLoop;
+  private readonly done: Promise<void>;
+  private readonly servers: RpcServer[] = [];
+  private readonly clients: RpcClient[] = [];
+  private readonly streams: IOStream[] = [];
+  private readonly expected: RegExp[] = [];
+
+  constructor() {
+    const log =
+      (level: LogEntry["level"]) =>
+      (obj: unknown, msg?: string): void => {
+        const text = typeof obj === "string" ? obj : (msg ?? String(obj));
+        this.logs.push({ level, msg: text, obj });
+      };
+    this.logger = {
+      debug: log("debug"),
+      info: log("info"),
+      warn: log("warn"),
+      error: log("error"),
+    };
+    this.loop = new IOLoop({ logger: this.logger });
+    this.loop.makeCurrent();
+    this.done = this.loop.start();
+  }
+
+  /** Declare that a warning/error matching `pattern` is expected (and required) in this test. */
+  expectLog(pattern: RegExp): void {
+    this.expected.push(pattern);
+  }
+
+  /** An RpcServer listening on `port` (default 0: any) of `host`; returns it and its port. */
+  async server(
+    options?: RpcServerOptions,
+    host = "127.0.0.1",
+    port = 0,
+  ): Promise<{ server: RpcServer; port: number }> {
+    const server = new RpcServer({ loop: this.loop, logger: this.logger, ...options });
+    this.servers.push(server);
+    await server.listen(port, host);
+    return { server, port: server.addresses()[0].port };
+  }
+
+  /** An RpcClient (not yet connected). */
+  client(options?: RpcClientOptions): RpcClient {
+    const client = new RpcClient({ loop: this.loop, logger: this.logger, ...options });
+    this.clients.push(client);
+    return client;
+  }
+
+  /** A connected RpcClient. */
+  async connect(port: number, options?: RpcClientOptions, host = "127.0.0.1"): Promise<RpcClient> {
+    const client = this.client(options);
+    await client.connect(host, port);
+    return client;
+  }
+
+  /** A raw TCP stream to `port` (for speaking bytes the protocol would never produce). */
+  async raw(port: number, host = "127.0.0.1"): Promise<IOStream> {
+    const stream = (await new TCPClient({ loop: this.loop }).connect(host, port)) as IOStream;
+    this.streams.push(stream);
+    return stream;
+  }
+
+  async dispose(): Promise<void> {
+    for (const c of this.clients) c.close();
+    for (const s of this.streams) s.close();
+    for (const s of this.servers) await s.shutdown({ deadlineMs: 0 });
+    this.loop.stop();
+    await this.done;
+    this.loop.close();
+    IOLoop.clearCurrent();
+    const loud = this.logs.filter((l) => l.level === "warn" || l.level === "error");
+    for (const pattern of this.expected) {
+      expect(
+        loud.some((l) => pattern.test(l.msg)),
+        `expected a log line matching ${pattern}`,
+      ).toBe(true);
+    }
+    const undeclared = loud.filter((l) => !this.expected.some((p) => p.test(l.msg)));
+    expect(undeclared.map((l) => `${l.level}: ${l.msg}`)).toEqual([]);
+  }
+}
+
+/** Resolve after `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Reject if `p` does not settle within `ms`. */
+export function within<T>(p: Promise<T>, ms = 5000, what = "operation"): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Resolve with the first rejection reason of `p` (fail if it resolves). */
+export async function rejection(p: Promise<unknown>, ms = 5000): Promise<Error> {
+  try {
+    await within(p, ms, "call");
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error("expected the promise to reject");
+}
+
+/** Wait until `cond()` holds (polling), at most `ms`. */
+export async function until(cond: () => boolean, ms = 5000, what = "condition"): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`${what} not reached within ${ms} ms`);
+    await sleep(5);
+  }
+}
