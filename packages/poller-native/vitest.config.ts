@@ -1,10 +1,2 @@
-import { defineConfig } from "vitest/config";
-
-export default defineConfig({
-  test: {
-    include: ["test/**/*.test.ts", "src/**/*.test.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-    pool: "forks",
-  },
-});
+// Shared workspace test settings (see vitest.shared.ts at the repo root).
+export { default } from "../../vitest.shared.ts";
