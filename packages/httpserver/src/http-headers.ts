@@ -38,7 +38,9 @@ export class HTTPHeaders implements Iterable<[string, string]> {
       return;
     }
     if (typeof init !== "object") {
-      throw new TypeError("HTTPHeaders expects an object, an iterable of [name, value] or HTTPHeaders");
+      throw new TypeError(
+        "HTTPHeaders expects an object, an iterable of [name, value] or HTTPHeaders",
+      );
     }
     if (Symbol.iterator in init) {
       for (const pair of init as Iterable<readonly [string, string | number]>) {

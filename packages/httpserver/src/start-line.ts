@@ -42,7 +42,9 @@ export function parseRequestStartLine(line: string): RequestStartLine {
     if (c > 0xff || TARGET[c] === 0) throw new HTTPInputError("Malformed request-target");
   }
   if (!/^HTTP\/\d\.\d$/.test(version)) {
-    throw new HTTPInputError(`Malformed HTTP version in HTTP Request-Line: ${JSON.stringify(version)}`);
+    throw new HTTPInputError(
+      `Malformed HTTP version in HTTP Request-Line: ${JSON.stringify(version)}`,
+    );
   }
   return { method, path, version };
 }

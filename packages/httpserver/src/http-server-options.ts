@@ -1,0 +1,124 @@
+// HTTPServer options: defaults, units and constructor validation.
+
+import type * as tls from "node:tls";
+import type { IOLoop, Logger } from "@t/ioloop";
+
+/** Options of `new HTTPServer(callback, options)`. Sizes in bytes, times in milliseconds. */
+export interface HTTPServerOptions {
+  /** Trust X-Real-IP / X-Forwarded-For and X-Scheme / X-Forwarded-Proto (behind a proxy). Default false. */
+  xheaders?: boolean;
+  /** Proxy addresses skipped when walking X-Forwarded-For from the right. Default []. */
+  trustedDownstream?: readonly string[];
+  /** Close the connection after each response. Default false. */
+  noKeepAlive?: boolean;
+  /** TLS: Node secure-context options (key, cert, …) or a `tls.SecureContext`. */
+  ssl?: tls.SecureContextOptions | tls.SecureContext;
+  /** Decompress `Content-Encoding: gzip` request bodies. Default false. */
+  decompressRequest?: boolean;
+  /** Most bytes per `dataReceived` call of a streaming delegate. Default 65536. */
+  chunkSize?: number;
+  /** Most bytes of a request head (request line + fields); more gets 431. Default 65536. */
+  maxHeaderSize?: number;
+  /** Most bytes of a request body (after de-chunking, before decompression); more gets 413. Default 100 MiB. */
+  maxBodySize?: number;
+  /** From the first byte of a request to the end of its head; 0 disables. Default 30000. */
+  headerTimeoutMs?: number;
+  /** Keep-alive idle time between requests; 0 disables. Default 60000. */
+  idleConnectionTimeoutMs?: number;
+  /** From the end of the head to the end of the body; 0 disables. Default 120000. */
+  bodyTimeoutMs?: number;
+  /** Force the `protocol` of requests ("http"/"https"); default from the connection. */
+  protocol?: string;
+  /** Loop that drives the server. Default `IOLoop.current()`. */
+  loop?: IOLoop;
+  /** Logger. Default the loop's logger. */
+  logger?: Logger;
+  /** Stream read buffer limit (bytes). Default 100 MiB. */
+  maxBufferSize?: number;
+  /** Bytes per read(2). Default 65536. */
+  readChunkSize?: number;
+  /** Stream write queue limit (bytes). Default unlimited. */
+  maxWriteBufferSize?: number;
+}
+
+/** The validated per-connection parameters (Tornado's `HTTP1ConnectionParameters`). */
+export interface HTTP1ConnectionParameters {
+  noKeepAlive: boolean;
+  chunkSize: number;
+  maxHeaderSize: number;
+  maxBodySize: number;
+  headerTimeoutMs: number;
+  idleConnectionTimeoutMs: number;
+  bodyTimeoutMs: number;
+  decompress: boolean;
+  xheaders: boolean;
+  trustedDownstream: ReadonlySet<string>;
+  protocol: string | undefined;
+}
+
+/** Default option values. */
+export const HTTP_SERVER_DEFAULTS = {
+  chunkSize: 65536,
+  maxHeaderSize: 65536,
+  maxBodySize: 100 * 1024 * 1024,
+  headerTimeoutMs: 30_000,
+  idleConnectionTimeoutMs: 60_000,
+  bodyTimeoutMs: 120_000,
+} as const;
+
+function bytes(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new TypeError(`${name} must be an integer number of bytes, got ${String(value)}`);
+  }
+  if (value < 1) throw new RangeError(`${name} must be at least 1 byte, got ${value}`);
+  return value;
+}
+
+function millis(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new TypeError(`${name} must be a number of milliseconds, got ${String(value)}`);
+  }
+  if (value < 0) throw new RangeError(`${name} must be >= 0 ms (0 disables), got ${value}`);
+  return value === 0 ? Number.POSITIVE_INFINITY : value;
+}
+
+function flag(name: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") throw new TypeError(`${name} must be a boolean`);
+  return value;
+}
+
+/** Validate options (TypeError / RangeError) and fill in defaults. */
+export function resolveHTTPServerOptions(
+  options: HTTPServerOptions | undefined,
+): HTTP1ConnectionParameters {
+  const o = options ?? {};
+  if (typeof o !== "object") throw new TypeError("HTTPServer options must be an object");
+  const trusted = o.trustedDownstream ?? [];
+  if (!Array.isArray(trusted) || trusted.some((t) => typeof t !== "string")) {
+    throw new TypeError("trustedDownstream must be an array of IP address strings");
+  }
+  if (o.protocol !== undefined && o.protocol !== "http" && o.protocol !== "https") {
+    throw new RangeError(`protocol must be "http" or "https", got ${String(o.protocol)}`);
+  }
+  const d = HTTP_SERVER_DEFAULTS;
+  return {
+    noKeepAlive: flag("noKeepAlive", o.noKeepAlive),
+    chunkSize: bytes("chunkSize", o.chunkSize, d.chunkSize),
+    maxHeaderSize: bytes("maxHeaderSize", o.maxHeaderSize, d.maxHeaderSize),
+    maxBodySize: bytes("maxBodySize", o.maxBodySize, d.maxBodySize),
+    headerTimeoutMs: millis("headerTimeoutMs", o.headerTimeoutMs, d.headerTimeoutMs),
+    idleConnectionTimeoutMs: millis(
+      "idleConnectionTimeoutMs",
+      o.idleConnectionTimeoutMs,
+      d.idleConnectionTimeoutMs,
+    ),
+    bodyTimeoutMs: millis("bodyTimeoutMs", o.bodyTimeoutMs, d.bodyTimeoutMs),
+    decompress: flag("decompressRequest", o.decompressRequest),
+    xheaders: flag("xheaders", o.xheaders),
+    trustedDownstream: new Set(trusted),
+    protocol: o.protocol,
+  };
+}

@@ -1,0 +1,248 @@
+// HTTPServerRequest: one request as the application sees it (Tornado's httputil.HTTPServerRequest).
+
+import {
+  emptyArguments,
+  type HTTPArguments,
+  type HTTPFiles,
+  parseBodyArguments,
+  parseQueryString,
+} from "./body-arguments.js";
+import { parseCookie } from "./cookies.js";
+import { HTTPHeaders } from "./http-headers.js";
+import type { HTTP1Connection } from "./http1-connection.js";
+import type { RequestStartLine } from "./start-line.js";
+
+const EMPTY_BODY: Buffer = Buffer.alloc(0);
+const timeOrigin = performance.timeOrigin;
+
+/** Fields accepted by the HTTPServerRequest constructor (all optional). */
+export interface HTTPServerRequestInit {
+  method?: string;
+  uri?: string;
+  version?: string;
+  headers?: HTTPHeaders;
+  body?: Buffer;
+  host?: string;
+  remoteIp?: string;
+  protocol?: string;
+  connection?: HTTP1Connection;
+}
+
+/**
+ * A request as handed to a request callback (Tornado's `HTTPServerRequest`). Fields are plain
+ * properties; `headers`, `path`, `query`, the argument maps and `cookies` are computed on first
+ * use, so a handler pays only for what it reads.
+ */
+export class HTTPServerRequest {
+  /** Request method, e.g. "GET". */
+  method = "GET";
+  /** The request-target as sent, e.g. "/search?q=1". */
+  uri = "/";
+  /** "HTTP/1.1" or "HTTP/1.0". */
+  version = "HTTP/1.1";
+  /** The body (fully read for request callbacks; empty when there was none). */
+  body: Buffer = EMPTY_BODY;
+  /** The client's address, or the one named by X-Real-IP / X-Forwarded-For with `xheaders`. */
+  remoteIp = "";
+  /** "http" or "https" (from X-Scheme / X-Forwarded-Proto with `xheaders`). */
+  protocol = "http";
+  /** The response side of this exchange: `writeHeaders`, `write`, `finish` (unset on hand-made requests). */
+  connection!: HTTP1Connection;
+  /** Wall-clock time (epoch milliseconds, sub-millisecond precision) the request head was read. */
+  startTime: number;
+  /** Set when the response finished (epoch milliseconds). */
+  finishTime = -1;
+  private filesObj: HTTPFiles | null = null;
+  private bodyArgs: HTTPArguments | null = null;
+
+  /** @internal Flat header array behind the lazy `headers`. */
+  rawHeaders: string[] | null = null;
+  private headersObj: HTTPHeaders | null = null;
+  private hostValue: string | null = null;
+  private pathValue: string | null = null;
+  private queryValue = "";
+  private queryArgs: HTTPArguments | null = null;
+  private allArgs: HTTPArguments | null = null;
+  private cookieMap: Record<string, string> | null = null;
+
+  constructor(init?: HTTPServerRequestInit) {
+    this.startTime = timeOrigin + performance.now();
+    if (init === undefined) return;
+    if (init.method !== undefined) this.method = init.method;
+    if (init.uri !== undefined) this.uri = init.uri;
+    if (init.version !== undefined) this.version = init.version;
+    if (init.headers !== undefined) this.headersObj = init.headers;
+    if (init.body !== undefined) this.body = init.body;
+    if (init.host !== undefined) this.hostValue = init.host;
+    if (init.remoteIp !== undefined) this.remoteIp = init.remoteIp;
+    if (init.protocol !== undefined) this.protocol = init.protocol;
+    if (init.connection !== undefined) this.connection = init.connection;
+  }
+
+  /** Uploaded files by field name (multipart/form-data). */
+  get files(): HTTPFiles {
+    let f = this.filesObj;
+    if (f === null) {
+      f = Object.create(null) as HTTPFiles;
+      this.filesObj = f;
+    }
+    return f;
+  }
+
+  set files(value: HTTPFiles) {
+    this.filesObj = value;
+  }
+
+  /** Arguments parsed from the body (urlencoded or multipart). */
+  get bodyArguments(): HTTPArguments {
+    let b = this.bodyArgs;
+    if (b === null) {
+      b = emptyArguments();
+      this.bodyArgs = b;
+    }
+    return b;
+  }
+
+  set bodyArguments(value: HTTPArguments) {
+    this.bodyArgs = value;
+    this.allArgs = null;
+  }
+
+  /** The request's header fields. */
+  get headers(): HTTPHeaders {
+    let h = this.headersObj;
+    if (h === null) {
+      h = this.rawHeaders === null ? new HTTPHeaders() : HTTPHeaders.fromRaw(this.rawHeaders);
+      this.headersObj = h;
+    }
+    return h;
+  }
+
+  set headers(value: HTTPHeaders) {
+    if (!(value instanceof HTTPHeaders)) throw new TypeError("headers must be an HTTPHeaders");
+    this.headersObj = value;
+  }
+
+  /** The Host header (or the host given to the constructor), default "127.0.0.1". */
+  get host(): string {
+    let h = this.hostValue;
+    if (h === null) {
+      h = this.headers.get("Host") || "127.0.0.1";
+      this.hostValue = h;
+    }
+    return h;
+  }
+
+  set host(value: string) {
+    this.hostValue = value;
+  }
+
+  /** `host` without the port, lower-cased (IPv6 brackets removed). */
+  get hostName(): string {
+    const h = this.host.toLowerCase();
+    if (h.startsWith("[")) {
+      const close = h.indexOf("]");
+      return close === -1 ? h : h.slice(1, close);
+    }
+    const colon = h.lastIndexOf(":");
+    return colon === -1 ? h : h.slice(0, colon);
+  }
+
+  private splitUri(): void {
+    const uri = this.uri;
+    const q = uri.indexOf("?");
+    this.pathValue = q === -1 ? uri : uri.slice(0, q);
+    this.queryValue = q === -1 ? "" : uri.slice(q + 1);
+  }
+
+  /** The request-target up to "?". */
+  get path(): string {
+    if (this.pathValue === null) this.splitUri();
+    return this.pathValue as string;
+  }
+
+  /** The request-target after "?" ("" when none). */
+  get query(): string {
+    if (this.pathValue === null) this.splitUri();
+    return this.queryValue;
+  }
+
+  /** Arguments from the query string. */
+  get queryArguments(): HTTPArguments {
+    let q = this.queryArgs;
+    if (q === null) {
+      q = parseQueryString(this.query);
+      this.queryArgs = q;
+    }
+    return q;
+  }
+
+  /** Query and body arguments together (query values first). */
+  get arguments(): HTTPArguments {
+    let all = this.allArgs;
+    if (all === null) {
+      all = emptyArguments();
+      for (const src of [this.queryArguments, this.bodyArguments]) {
+        for (const k of Object.keys(src)) {
+          let list = all[k];
+          if (list === undefined) {
+            list = [];
+            all[k] = list;
+          }
+          for (const v of src[k]) list.push(v);
+        }
+      }
+      this.allArgs = all;
+    }
+    return all;
+  }
+
+  /** Cookies from the Cookie header(s): name → value. */
+  get cookies(): Record<string, string> {
+    let c = this.cookieMap;
+    if (c === null) {
+      const values = this.headers.getList("Cookie");
+      c = values.length === 0 ? Object.create(null) : parseCookie(values.join("; "));
+      this.cookieMap = c as Record<string, string>;
+    }
+    return c as Record<string, string>;
+  }
+
+  /** The start line as the delegates see it. */
+  get startLine(): RequestStartLine {
+    return { method: this.method, path: this.uri, version: this.version };
+  }
+
+  /** True for an HTTP/1.1 request (Tornado's `supports_http_1_1`). */
+  supportsHttp11(): boolean {
+    return this.version === "HTTP/1.1";
+  }
+
+  /** Full URL, e.g. "http://example.com/a?b=1". */
+  fullUrl(): string {
+    return `${this.protocol}://${this.host}${this.uri}`;
+  }
+
+  /** Milliseconds from `startTime` to the end of the response (or to now while it runs). */
+  requestTime(): number {
+    const end = this.finishTime >= 0 ? this.finishTime : timeOrigin + performance.now();
+    return end - this.startTime;
+  }
+
+  /**
+   * Parse `body` into `bodyArguments` and `files` by Content-Type (the request callback adapter
+   * does this before calling the callback). Throws HTTPInputError for a malformed body.
+   */
+  parseBody(): void {
+    if (this.body.length === 0) return;
+    const ctype = this.headers.get("Content-Type");
+    if (ctype === undefined) return;
+    parseBodyArguments(ctype, this.body, this.bodyArguments, this.files, this.headers);
+    this.allArgs = null;
+  }
+
+  /** A short description for logs: `HTTPServerRequest(protocol=…, host=…, method=…, uri=…)`. */
+  toString(): string {
+    return `HTTPServerRequest(protocol=${this.protocol}, host=${this.host}, method=${this.method}, uri=${this.uri}, version=${this.version}, remoteIp=${this.remoteIp})`;
+  }
+}

@@ -1,0 +1,393 @@
+// HTTP1Connection: the response side of one request/response exchange on an HTTP/1.x connection.
+
+import { STATUS_CODES } from "node:http";
+import type { IOStream, SSLIOStream } from "@t/iostream";
+import { isSafeFieldValue } from "./char-classes.js";
+import { currentHttpDate } from "./date-header.js";
+import type { HTTPConnection } from "./delegates.js";
+import { HTTPConnectionClosedError, HTTPOutputError } from "./errors.js";
+import { HTTPHeaders, type HTTPHeadersInit } from "./http-headers.js";
+import type { ResponseStartLine } from "./start-line.js";
+
+const RESOLVED: Promise<void> = Promise.resolve();
+const EMPTY = Buffer.alloc(0);
+const CRLF = Buffer.from("\r\n", "latin1");
+const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
+
+/** The parts of the server connection an exchange writes through (implemented by HTTP1ServerConnection). */
+export interface ExchangeOwner {
+  /** True while the connection batches output (inside its read handler). */
+  readonly corked: boolean;
+  /** Whether the stream is closed (or the connection is closing for good). */
+  isClosed(): boolean;
+  /** Queue bytes for the client; returns the flush promise when not corked. */
+  emit(data: Uint8Array): Promise<void>;
+  /** Queue a response head (latin1) followed by body pieces, in one buffer when small. */
+  emitHead(head: string, body: readonly Uint8Array[] | null, bodyLength: number): Promise<void>;
+  /** Commit uncommitted headers of `exchange` at the end of this tick. */
+  scheduleCommit(exchange: HTTP1Connection): void;
+  /** The exchange's response finished. */
+  onResponseFinished(exchange: HTTP1Connection): void;
+  /** Close the connection (after flushing what is queued). */
+  abort(reason: Error): void;
+  /** Hand the stream over to the caller and stop serving HTTP on it. */
+  detach(): IOStream | SSLIOStream;
+  /** Per-exchange body limits (set by setMaxBodySize / setBodyTimeout). */
+  setMaxBodySize(bytes: number): void;
+  setBodyTimeout(ms: number): void;
+}
+
+/**
+ * One request/response exchange (Tornado's `HTTP1Connection`, server side): the application
+ * answers through `writeHeaders`, `write` and `finish`. Headers wait until the first flush, so a
+ * response finished in the same tick gets a Content-Length and leaves in one write with its
+ * body; otherwise an HTTP/1.1 response without Content-Length is sent chunked.
+ *
+ * `writeHeaders` and `write` return Promises that resolve when the bytes were handed to the
+ * stream (later, under backpressure); they never cause unhandled rejections if ignored.
+ */
+export class HTTP1Connection implements HTTPConnection {
+  /** The request method (HEAD responses carry no body). */
+  readonly method: string;
+  /** True when the request was HTTP/1.1. */
+  readonly http11: boolean;
+  /** The client's address (after xheaders). */
+  remoteIp: string;
+  /** "http" or "https" (after xheaders). */
+  protocol: string;
+
+  private readonly owner: ExchangeOwner;
+  /** The request allows keeping the connection (version, Connection header, noKeepAlive). */
+  private readonly keepAlive: boolean;
+  private headersPending = false;
+  private committed = false;
+  private finishedFlag = false;
+  private code = 0;
+  private reason = "";
+  private headers: HTTPHeaders | null = null;
+  private pending: Uint8Array[] | null = null;
+  private pendingLength = 0;
+  private chunking = false;
+  private noBody = false;
+  /** Bytes still owed by a declared Content-Length; -1 when not declared. */
+  private expectedRemaining = -1;
+  /** The connection closes after this response. */
+  closeAfter = false;
+  /** A 101 response switched protocols. */
+  switched = false;
+  private closeCallback: (() => void) | null = null;
+
+  constructor(
+    owner: ExchangeOwner,
+    method: string,
+    http11: boolean,
+    keepAlive: boolean,
+    remoteIp: string,
+    protocol: string,
+  ) {
+    this.owner = owner;
+    this.method = method;
+    this.http11 = http11;
+    this.keepAlive = keepAlive;
+    this.remoteIp = remoteIp;
+    this.protocol = protocol;
+  }
+
+  /** True once `finish()` was called. */
+  get finished(): boolean {
+    return this.finishedFlag;
+  }
+
+  /** True once the response head went out (or was queued for the stream). */
+  get headersWritten(): boolean {
+    return this.committed;
+  }
+
+  /** True once `writeHeaders` was called for the final response. */
+  get responseStarted(): boolean {
+    return this.headersPending || this.committed;
+  }
+
+  /**
+   * Start the response. A 1xx code (other than 101) is an interim response sent at once; the
+   * final response may follow. `chunk` is the first piece of the body. Throws HTTPOutputError
+   * when the final headers were already written or the exchange finished.
+   */
+  writeHeaders(
+    startLine: ResponseStartLine,
+    headers?: HTTPHeaders | HTTPHeadersInit,
+    chunk?: Uint8Array | string,
+  ): Promise<void> {
+    if (this.finishedFlag) throw new HTTPOutputError("writeHeaders() after finish()");
+    if (this.headersPending || this.committed) {
+      throw new HTTPOutputError("writeHeaders() called twice for one response");
+    }
+    if (startLine === null || typeof startLine !== "object") {
+      throw new TypeError("writeHeaders expects a start line { code, reason? }");
+    }
+    const code = startLine.code;
+    if (!Number.isInteger(code) || code < 100 || code > 999) {
+      throw new RangeError(`status code must be an integer in 100..999, got ${String(code)}`);
+    }
+    const reason = startLine.reason ?? STATUS_CODES[code] ?? "Unknown";
+    if (typeof reason !== "string" || !isSafeFieldValue(reason)) {
+      throw new TypeError("reason must be a string without CR, LF or NUL");
+    }
+    const h =
+      headers instanceof HTTPHeaders
+        ? headers
+        : headers === undefined
+          ? new HTTPHeaders()
+          : new HTTPHeaders(headers);
+    if (this.owner.isClosed()) return quiet(Promise.reject(closedError()));
+    if (code < 200 && code !== 101) {
+      if (chunk !== undefined && toBytes(chunk).length > 0) {
+        throw new HTTPOutputError(`a ${code} interim response has no body`);
+      }
+      return quiet(
+        this.owner.emit(
+          Buffer.from(`HTTP/1.1 ${code} ${reason}\r\n${h.serialize()}\r\n`, "latin1"),
+        ),
+      );
+    }
+    this.code = code;
+    this.reason = reason;
+    this.headers = h;
+    this.headersPending = true;
+    this.noBody = this.method === "HEAD" || code === 204 || code === 304 || code === 101;
+    if (chunk !== undefined) this.queue(toBytes(chunk));
+    this.owner.scheduleCommit(this);
+    return RESOLVED;
+  }
+
+  /** Write a piece of the body (chunk-encoded when the response is chunked). */
+  write(chunk: Uint8Array | string): Promise<void> {
+    if (this.finishedFlag) throw new HTTPOutputError("write() after finish()");
+    if (!this.headersPending && !this.committed) {
+      throw new HTTPOutputError("write() before writeHeaders()");
+    }
+    const data = toBytes(chunk);
+    if (this.owner.isClosed()) return quiet(Promise.reject(closedError()));
+    if (!this.committed) {
+      this.queue(data);
+      return RESOLVED;
+    }
+    return quiet(this.writeBody(data));
+  }
+
+  /** End the response. Throws HTTPOutputError when fewer bytes than a declared Content-Length were written. */
+  finish(): void {
+    if (this.finishedFlag) throw new HTTPOutputError("finish() called twice");
+    if (!this.headersPending && !this.committed) {
+      throw new HTTPOutputError("finish() before writeHeaders()");
+    }
+    this.finishedFlag = true;
+    if (this.owner.isClosed()) {
+      this.owner.onResponseFinished(this);
+      return;
+    }
+    try {
+      if (!this.committed) this.commit(true);
+      else if (this.chunking) quiet(this.owner.emit(LAST_CHUNK));
+    } catch (err) {
+      this.owner.abort(err as Error);
+      this.owner.onResponseFinished(this);
+      throw err;
+    }
+    if (this.expectedRemaining > 0 && !this.noBody) {
+      const err = new HTTPOutputError(
+        `Tried to write ${this.expectedRemaining} bytes less than Content-Length`,
+      );
+      this.owner.abort(err);
+      this.owner.onResponseFinished(this);
+      throw err;
+    }
+    this.owner.onResponseFinished(this);
+  }
+
+  /** Run `callback` if the connection closes before this exchange is finished (Tornado's set_close_callback). */
+  setCloseCallback(callback: (() => void) | null): void {
+    if (callback !== null && typeof callback !== "function") {
+      throw new TypeError("setCloseCallback expects a function or null");
+    }
+    this.closeCallback = callback;
+  }
+
+  /** Limit the body of this request (call from headersReceived; Tornado's set_max_body_size). */
+  setMaxBodySize(bytes: number): void {
+    if (!Number.isInteger(bytes) || bytes < 0) {
+      throw new RangeError(`maxBodySize must be a non-negative integer, got ${bytes}`);
+    }
+    this.owner.setMaxBodySize(bytes);
+  }
+
+  /** Time allowed for the body of this request in ms (Tornado's set_body_timeout). */
+  setBodyTimeout(ms: number): void {
+    if (typeof ms !== "number" || !(ms > 0)) {
+      throw new RangeError(`bodyTimeoutMs must be a positive number, got ${ms}`);
+    }
+    this.owner.setBodyTimeout(ms);
+  }
+
+  /**
+   * Take over the stream (e.g. after a 101 response for WebSocket): HTTP processing stops, the
+   * server forgets the connection, and bytes after this request stay buffered in the stream.
+   */
+  detach(): IOStream | SSLIOStream {
+    return this.owner.detach();
+  }
+
+  /** @internal The connection closed: run the close callback once. */
+  connectionClosed(): void {
+    const cb = this.closeCallback;
+    this.closeCallback = null;
+    if (cb !== null) cb();
+  }
+
+  /** @internal Commit pending headers now if they are still pending (end of tick). */
+  commitPending(): void {
+    if (this.headersPending && !this.committed && !this.owner.isClosed()) this.commit(false);
+  }
+
+  private queue(data: Uint8Array): void {
+    if (data.length === 0) return;
+    if (this.pending === null) this.pending = [data];
+    else this.pending.push(data);
+    this.pendingLength += data.length;
+  }
+
+  private writeBody(data: Uint8Array): Promise<void> {
+    const n = data.length;
+    if (n === 0) return RESOLVED;
+    if (this.noBody) {
+      if (this.method === "HEAD") return RESOLVED;
+      throw new HTTPOutputError(`a ${this.code} response has no body`);
+    }
+    if (this.expectedRemaining !== -1) {
+      this.expectedRemaining -= n;
+      if (this.expectedRemaining < 0) {
+        const err = new HTTPOutputError("Tried to write more data than Content-Length");
+        this.owner.abort(err);
+        throw err;
+      }
+    }
+    if (this.chunking) {
+      this.owner.emit(Buffer.from(`${n.toString(16)}\r\n`, "latin1"));
+      this.owner.emit(data);
+      return this.owner.emit(CRLF);
+    }
+    return this.owner.emit(data);
+  }
+
+  /** Serialize the head; with `final`, the whole body is known and goes in the same write. */
+  private commit(final: boolean): void {
+    this.committed = true;
+    this.headersPending = false;
+    const code = this.code;
+    const list = (this.headers as HTTPHeaders).raw;
+    let userLength = -1;
+    let hasTE = false;
+    let hasDate = false;
+    let userClose = false;
+    let hasConnection = false;
+    let lines = `HTTP/1.1 ${code} ${this.reason}\r\n`;
+    for (let i = 0; i < list.length; i += 2) {
+      const name = list[i];
+      const value = list[i + 1];
+      switch (name.length) {
+        case 4:
+          if (name.toLowerCase() === "date") hasDate = true;
+          break;
+        case 10:
+          if (name.toLowerCase() === "connection") {
+            hasConnection = true;
+            if (/(^|,)\s*close\s*(,|$)/i.test(value)) userClose = true;
+          }
+          break;
+        case 14:
+          if (name.toLowerCase() === "content-length") {
+            const v = /^[0-9]{1,15}$/.test(value) ? Number(value) : Number.NaN;
+            if (Number.isNaN(v) || (userLength !== -1 && userLength !== v)) {
+              throw new HTTPOutputError(`invalid Content-Length header: ${JSON.stringify(value)}`);
+            }
+            userLength = v;
+          }
+          break;
+        case 17:
+          if (name.toLowerCase() === "transfer-encoding") hasTE = true;
+          break;
+      }
+      lines += `${name}: ${value}\r\n`;
+    }
+    const noBody = this.noBody;
+    const interimOrEmpty = code === 204 || code === 304 || code === 101;
+    const bodyLength = this.pendingLength;
+    if (interimOrEmpty && bodyLength > 0) {
+      throw new HTTPOutputError(`a ${code} response has no body`);
+    }
+    let delimited = noBody || hasTE || userLength !== -1;
+    if (final && !delimited) {
+      lines += `Content-Length: ${bodyLength}\r\n`;
+      delimited = true;
+    } else if (final && this.method === "HEAD" && userLength === -1 && !hasTE && bodyLength > 0) {
+      lines += `Content-Length: ${bodyLength}\r\n`;
+    }
+    this.chunking = !final && !delimited && this.http11;
+    if (this.chunking) {
+      lines += "Transfer-Encoding: chunked\r\n";
+      delimited = true;
+    }
+    this.expectedRemaining = noBody ? -1 : userLength;
+    const closeAfter = !this.keepAlive || userClose || !delimited;
+    this.closeAfter = closeAfter;
+    if (code === 101) this.switched = true;
+    if (!hasConnection && code !== 101) {
+      if (closeAfter) {
+        if (this.http11) lines += "Connection: close\r\n";
+      } else if (!this.http11) {
+        lines += "Connection: keep-alive\r\n";
+      }
+    }
+    if (!hasDate) lines += `Date: ${currentHttpDate()}\r\n`;
+    lines += "\r\n";
+    const pending = this.pending;
+    this.pending = null;
+    this.pendingLength = 0;
+    if (pending === null || noBody) {
+      quiet(this.owner.emitHead(lines, null, 0));
+      return;
+    }
+    if (this.chunking) {
+      quiet(this.owner.emitHead(lines, null, 0));
+      for (const p of pending) quiet(this.writeBody(p));
+      return;
+    }
+    if (this.expectedRemaining !== -1) {
+      this.expectedRemaining -= bodyLength;
+      if (this.expectedRemaining < 0) {
+        const err = new HTTPOutputError("Tried to write more data than Content-Length");
+        this.owner.abort(err);
+        throw err;
+      }
+    }
+    quiet(this.owner.emitHead(lines, pending, bodyLength));
+  }
+}
+
+function toBytes(chunk: Uint8Array | string): Uint8Array {
+  if (typeof chunk === "string") return chunk.length === 0 ? EMPTY : Buffer.from(chunk);
+  if (chunk instanceof Uint8Array) return chunk;
+  throw new TypeError("body chunks must be strings, Buffers or Uint8Arrays");
+}
+
+function noop(): void {}
+
+/** Mark a promise as handled (callers may ignore it) and return it. */
+function quiet(p: Promise<void>): Promise<void> {
+  if (p !== RESOLVED) p.catch(noop);
+  return p;
+}
+
+function closedError(): HTTPConnectionClosedError {
+  return new HTTPConnectionClosedError("the connection was closed before the response was written");
+}

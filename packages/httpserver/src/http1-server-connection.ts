@@ -1,0 +1,764 @@
+// HTTP1ServerConnection: reads the requests of one connection in order and writes their responses.
+
+import { STATUS_CODES } from "node:http";
+import { isIP } from "node:net";
+import { gunzipSync } from "node:zlib";
+import type { Logger } from "@t/ioloop";
+import type { DataConsumer, IOStream, SSLIOStream } from "@t/iostream";
+import { ChunkedDecoder, type ChunkSink } from "./chunked-decoder.js";
+import type { ConnectionSweeper, Sweepable } from "./connection-sweeper.js";
+import type { HTTPMessageDelegate, HTTPServerConnectionDelegate } from "./delegates.js";
+import { HTTPInputError } from "./errors.js";
+import { HTTPHeaders } from "./http-headers.js";
+import type { HTTP1ConnectionParameters } from "./http-server-options.js";
+import { HTTPServerRequest } from "./http-server-request.js";
+import { type ExchangeOwner, HTTP1Connection } from "./http1-connection.js";
+import { latin1Write } from "./latin1.js";
+import {
+  findHeadEnd,
+  hasBadMethodPrefix,
+  hasBareLineBreak,
+  ParsedHead,
+  parseRequestHead,
+} from "./request-head-parser.js";
+
+/** A plain request callback (Tornado's): gets the request with its body read. */
+export type RequestCallback = (request: HTTPServerRequest) => unknown;
+
+// Connection states (numeric, in the order a request goes through them).
+const IDLE = 0;
+const HEAD = 1;
+const BODY_LENGTH = 2;
+const BODY_CHUNKED = 3;
+const RESPONSE = 4;
+const SWITCHED = 5;
+const CLOSING = 6;
+const CLOSED = 7;
+const DETACHED = 8;
+
+const CR = 0x0d;
+const LF = 0x0a;
+const RESOLVED: Promise<void> = Promise.resolve();
+const EMPTY = Buffer.alloc(0);
+const CONTINUE_100 = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n", "latin1");
+/** Bodies smaller than this are copied next to their head so that a response is one write. */
+const COPY_LIMIT = 16 * 1024;
+/** Content-Length bodies up to this size get one preallocated buffer (request callbacks). */
+const PREALLOCATE_LIMIT = 1024 * 1024;
+/** Output batches up to this size are concatenated into one write. */
+const CONCAT_LIMIT = 64 * 1024;
+
+const errorResponses = new Map<number, Buffer>();
+function errorResponse(code: number): Buffer {
+  let b = errorResponses.get(code);
+  if (b === undefined) {
+    b = Buffer.from(
+      `HTTP/1.1 ${code} ${STATUS_CODES[code] ?? "Error"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      "latin1",
+    );
+    errorResponses.set(code, b);
+  }
+  return b;
+}
+
+function noop(): void {}
+
+/** What an HTTP1ServerConnection needs from its server. */
+export interface ServerConnectionContext {
+  readonly params: HTTP1ConnectionParameters;
+  readonly logger: Logger;
+  readonly sweeper: ConnectionSweeper<HTTP1ServerConnection>;
+  readonly callback: RequestCallback | null;
+  readonly delegate: HTTPServerConnectionDelegate<HTTP1ServerConnection, HTTP1Connection> | null;
+}
+
+/**
+ * Serves one HTTP/1.x connection (Tornado's `HTTP1ServerConnection`): parses requests straight
+ * out of the stream's buffer through `setDataConsumer` (no Promise per read), hands them to the
+ * request callback or message delegate, and answers them in order. Output produced while a batch
+ * of received bytes is being handled is corked and leaves in one write, so pipelined requests
+ * answered synchronously cost one system call per batch.
+ */
+export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepable {
+  /** The connection's stream. */
+  readonly stream: IOStream | SSLIOStream;
+  /** The peer's IP address ("" for Unix sockets). */
+  readonly remoteIp: string;
+  /** "http" or "https". */
+  readonly protocol: string;
+  /** True while received bytes are being handled (output is batched). */
+  corked = false;
+
+  private readonly ctx: ServerConnectionContext;
+  private readonly params: HTTP1ConnectionParameters;
+  private state = IDLE;
+  private phaseStart: number;
+  private servedOne = false;
+  /** Bytes of an incomplete head already searched for its end. */
+  private scanned = 0;
+  private readonly head = new ParsedHead();
+  private exchange: HTTP1Connection | null = null;
+  private msg: HTTPMessageDelegate | null = null;
+  private msgDone = true;
+  private request: HTTPServerRequest | null = null;
+  private readDone = false;
+  private bodyRemaining = 0;
+  private bodyBuf: Buffer | null = null;
+  private bodyFill = 0;
+  private bodyParts: Buffer[] | null = null;
+  private bodyLength = 0;
+  private gzip = false;
+  private maxBodySize: number;
+  private bodyTimeoutMs: number;
+  private chunked: ChunkedDecoder | null = null;
+  private paused = false;
+  private consuming = false;
+  private out: Uint8Array[] = [];
+  private outLength = 0;
+  private lastWrite: Promise<void> = RESOLVED;
+  private closeAfterFlush = false;
+  private commitTarget: HTTP1Connection | null = null;
+  private readonly onData: DataConsumer;
+  private readonly resumeCb: () => void;
+  private readonly commitCb: () => void;
+  private readonly closeCb: () => void;
+  private readonly unpauseCb: () => void;
+  private readonly deferredFinishCb: () => void;
+  private readonly pauseFailCb: (err: unknown) => void;
+
+  constructor(
+    stream: IOStream | SSLIOStream,
+    remoteIp: string,
+    protocol: string,
+    ctx: ServerConnectionContext,
+  ) {
+    this.stream = stream;
+    this.remoteIp = remoteIp;
+    this.protocol = protocol;
+    this.ctx = ctx;
+    this.params = ctx.params;
+    this.maxBodySize = ctx.params.maxBodySize;
+    this.bodyTimeoutMs = ctx.params.bodyTimeoutMs;
+    this.phaseStart = ctx.sweeper.stamp;
+    this.onData = (buf, start, end) => this.consume(buf, start, end);
+    this.resumeCb = () => {
+      if (this.state < RESPONSE || this.state === CLOSING) this.consume(EMPTY, 0, 0);
+    };
+    this.commitCb = () => {
+      const ex = this.commitTarget;
+      this.commitTarget = null;
+      if (ex === null) return;
+      try {
+        ex.commitPending();
+      } catch (err) {
+        this.appError(err);
+        return;
+      }
+      this.flushOut();
+    };
+    this.closeCb = () => this.stream.close();
+    this.unpauseCb = () => {
+      this.paused = false;
+      if (this.state < RESPONSE) this.consume(EMPTY, 0, 0);
+    };
+    this.deferredFinishCb = () => {
+      if (this.state !== RESPONSE || this.readDone) return;
+      this.corked = true;
+      try {
+        this.finishMessage();
+      } catch (err) {
+        if (err instanceof HTTPInputError) this.inputError(err);
+        else this.appError(err);
+      }
+      this.corked = false;
+      if (this.commitTarget !== null) this.commitCb();
+      this.flushOut();
+      const st = this.state as number;
+      this.setConsuming((st < RESPONSE && !this.paused) || st === CLOSING);
+      if (st === IDLE && this.stream.readBufferSize > 0) this.consume(EMPTY, 0, 0);
+    };
+    this.pauseFailCb = (err) => {
+      this.paused = false;
+      this.appError(err);
+    };
+    ctx.sweeper.add(this);
+    stream.setCloseCallback(() => this.onStreamClose());
+  }
+
+  /** Begin serving (offers already-buffered bytes at once). */
+  start(): void {
+    this.consume(EMPTY, 0, 0);
+  }
+
+  /** Close the connection now (Tornado's `HTTP1ServerConnection.close`). */
+  close(): void {
+    if (this.state === DETACHED) return;
+    this.stream.close();
+  }
+
+  /** True once closed or closing for good (ExchangeOwner). */
+  isClosed(): boolean {
+    return this.state >= CLOSING || this.stream.closed();
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  /** The data consumer: parse and dispatch as many requests as `buf[start, end)` holds. */
+  private consume(buf: Buffer, start: number, end: number): number {
+    if (this.corked) return 0;
+    const state0 = this.state;
+    if (state0 >= SWITCHED) {
+      if (state0 === CLOSING) {
+        if (!this.consuming) this.setConsuming(true);
+        return end - start;
+      }
+      return 0;
+    }
+    this.corked = true;
+    let pos = start;
+    try {
+      pos = this.parse(buf, start, end);
+    } catch (err) {
+      if (err instanceof HTTPInputError) this.inputError(err);
+      else this.appError(err);
+      pos = end;
+    }
+    this.corked = false;
+    if (this.commitTarget !== null) this.commitCb();
+    this.flushOut();
+    const st = this.state;
+    this.setConsuming((st < RESPONSE && !this.paused) || st === CLOSING);
+    return pos - start;
+  }
+
+  private setConsuming(want: boolean): void {
+    if (want === this.consuming || this.stream.closed() || this.state === DETACHED) return;
+    this.consuming = want;
+    this.stream.setDataConsumer(want ? this.onData : null);
+  }
+
+  private parse(buf: Buffer, start: number, end: number): number {
+    let pos = start;
+    for (;;) {
+      if (this.paused) return pos;
+      switch (this.state) {
+        case IDLE: {
+          // Ignore empty lines before a request line (RFC 9112 §2.2).
+          while (pos + 1 < end && buf[pos] === CR && buf[pos + 1] === LF) pos += 2;
+          if (pos === end || (pos + 1 === end && buf[pos] === CR)) return pos;
+          this.state = HEAD;
+          this.phaseStart = this.ctx.sweeper.stamp;
+          this.scanned = 0;
+          break;
+        }
+        case HEAD: {
+          const avail = end - pos;
+          const from = this.scanned > 3 ? pos + this.scanned - 3 : pos;
+          const headEnd = findHeadEnd(buf, from, end);
+          const maxHeader = this.params.maxHeaderSize;
+          if (headEnd === -1) {
+            if (avail > maxHeader) {
+              throw new HTTPInputError("Request head larger than maxHeaderSize", 431);
+            }
+            const check = this.scanned > 1 ? pos + this.scanned - 1 : pos;
+            if (hasBareLineBreak(buf, pos, check, end) || hasBadMethodPrefix(buf, pos, end)) {
+              throw new HTTPInputError("Bare CR or LF in request head");
+            }
+            this.scanned = avail;
+            return pos;
+          }
+          if (headEnd - pos > maxHeader) {
+            throw new HTTPInputError("Request head larger than maxHeaderSize", 431);
+          }
+          parseRequestHead(buf, pos, headEnd, this.head);
+          pos = headEnd;
+          this.startMessage();
+          break;
+        }
+        case BODY_LENGTH: {
+          const remaining = this.bodyRemaining;
+          if (remaining === 0) {
+            if (this.head.upgrade && this.corked) {
+              // An upgrade request may detach the stream: hand it over only after the stream
+              // has consumed exactly this request's bytes (outside this read handler).
+              this.state = RESPONSE;
+              this.ctx.sweeper.loop.addCallback(this.deferredFinishCb);
+              return pos;
+            }
+            this.finishMessage();
+            break;
+          }
+          if (pos === end) return pos;
+          let n = end - pos;
+          if (n > remaining) n = remaining;
+          if (n > this.params.chunkSize) n = this.params.chunkSize;
+          this.bodyRemaining = remaining - n;
+          const s = pos;
+          pos += n;
+          this.onBody(buf, s, pos);
+          break;
+        }
+        case BODY_CHUNKED: {
+          const dec = this.chunked as ChunkedDecoder;
+          if (dec.done) {
+            this.finishMessage();
+            break;
+          }
+          if (pos === end) return pos;
+          const limit = end - pos > this.params.chunkSize ? pos + this.params.chunkSize : end;
+          pos += dec.decode(buf, pos, limit, this);
+          break;
+        }
+        default:
+          return pos;
+      }
+    }
+  }
+
+  /** A head was parsed into `this.head`: set up the exchange and the body framing. */
+  private startMessage(): void {
+    const head = this.head;
+    const params = this.params;
+    const keepAlive =
+      !params.noKeepAlive && !head.connectionClose && (head.http11 || head.connectionKeepAlive);
+    let remoteIp = this.remoteIp;
+    let protocol = params.protocol ?? this.protocol;
+    const raw = head.raw;
+    let headers: HTTPHeaders | null = null;
+    if (params.xheaders) {
+      headers = HTTPHeaders.fromRaw(raw);
+      const fwd = headers.get("X-Forwarded-For");
+      let ip = remoteIp;
+      if (fwd !== undefined) {
+        const parts = fwd.split(",");
+        for (let k = parts.length - 1; k >= 0; k--) {
+          ip = parts[k].trim();
+          if (!params.trustedDownstream.has(ip)) break;
+        }
+      }
+      ip = headers.get("X-Real-Ip", ip);
+      if (isIP(ip) !== 0) remoteIp = ip;
+      let proto = headers.get("X-Scheme") ?? headers.get("X-Forwarded-Proto");
+      if (proto !== undefined) {
+        proto = proto.slice(proto.lastIndexOf(",") + 1).trim();
+        if (proto === "http" || proto === "https") protocol = proto;
+      }
+    }
+    this.gzip = false;
+    if (params.decompress && head.gzip) {
+      this.gzip = true;
+      for (let k = 0; k < raw.length; k += 2) {
+        if (raw[k].length === 16 && raw[k].toLowerCase() === "content-encoding") {
+          raw[k] = "X-Consumed-Content-Encoding";
+        }
+      }
+    }
+    const ex = new HTTP1Connection(this, head.method, head.http11, keepAlive, remoteIp, protocol);
+    this.exchange = ex;
+    this.readDone = false;
+    this.maxBodySize = params.maxBodySize;
+    this.bodyTimeoutMs = params.bodyTimeoutMs;
+    this.bodyLength = 0;
+    this.bodyFill = 0;
+    this.bodyBuf = null;
+    this.bodyParts = null;
+    this.servedOne = true;
+    const cb = this.ctx.callback;
+    if (cb !== null) {
+      const req = new HTTPServerRequest();
+      req.method = head.method;
+      req.uri = head.uri;
+      req.version = head.version;
+      req.rawHeaders = raw;
+      if (headers !== null) req.headers = headers;
+      req.remoteIp = remoteIp;
+      req.protocol = protocol;
+      req.connection = ex;
+      this.request = req;
+    } else {
+      const delegate = this.ctx.delegate as HTTPServerConnectionDelegate<
+        HTTP1ServerConnection,
+        HTTP1Connection
+      >;
+      const msg = delegate.startRequest(this, ex);
+      this.msg = msg;
+      this.msgDone = false;
+      const ret = msg.headersReceived(
+        { method: head.method, path: head.uri, version: head.version },
+        headers ?? HTTPHeaders.fromRaw(raw),
+      );
+      if (ret !== undefined && ret !== null && typeof ret.then === "function") this.pause(ret);
+      if (this.state !== HEAD) return; // the delegate closed or detached the connection
+    }
+    if (head.chunked) {
+      let dec = this.chunked;
+      if (dec === null) {
+        dec = new ChunkedDecoder();
+        this.chunked = dec;
+      }
+      dec.reset(this.maxBodySize, params.maxHeaderSize);
+      this.state = BODY_CHUNKED;
+    } else {
+      const cl = head.contentLength;
+      if (cl > this.maxBodySize) {
+        throw new HTTPInputError("Request body larger than maxBodySize", 413);
+      }
+      this.bodyRemaining = Math.max(cl, 0);
+      if (cb !== null && cl > 0 && !this.gzip && cl <= PREALLOCATE_LIMIT) {
+        this.bodyBuf = Buffer.allocUnsafe(cl);
+      }
+      this.state = BODY_LENGTH;
+    }
+    this.phaseStart = this.ctx.sweeper.stamp;
+    if (
+      head.expectContinue &&
+      head.http11 &&
+      (head.chunked || head.contentLength > 0) &&
+      !ex.responseStarted
+    ) {
+      this.emit(CONTINUE_100);
+    }
+  }
+
+  /** Body bytes `buf[s, e)` (valid only now). */
+  onBody(buf: Buffer, s: number, e: number): void {
+    const n = e - s;
+    if (this.ctx.callback !== null || this.gzip) {
+      this.bodyLength += n;
+      if (this.bodyBuf !== null) {
+        buf.copy(this.bodyBuf, this.bodyFill, s, e);
+        this.bodyFill += n;
+        return;
+      }
+      const part = Buffer.allocUnsafe(n);
+      buf.copy(part, 0, s, e);
+      if (this.bodyParts === null) this.bodyParts = [part];
+      else this.bodyParts.push(part);
+      return;
+    }
+    const msg = this.msg;
+    if (msg === null || this.msgDone) return;
+    const chunk = Buffer.allocUnsafe(n);
+    buf.copy(chunk, 0, s, e);
+    const ret = msg.dataReceived(chunk);
+    if (ret !== undefined && ret !== null && typeof ret.then === "function") this.pause(ret);
+  }
+
+  /** ChunkSink: decoded chunk data. */
+  onChunkData(buf: Buffer, start: number, end: number): void {
+    this.onBody(buf, start, end);
+  }
+
+  private pause(p: PromiseLike<void>): void {
+    this.paused = true;
+    p.then(this.unpauseCb, this.pauseFailCb);
+  }
+
+  /** The whole request was read: hand it over. */
+  private finishMessage(): void {
+    this.readDone = true;
+    this.state = RESPONSE;
+    const ex = this.exchange as HTTP1Connection;
+    let body: Buffer = EMPTY;
+    if (this.bodyBuf !== null) body = this.bodyBuf;
+    else if (this.bodyParts !== null) {
+      const parts = this.bodyParts;
+      body = parts.length === 1 ? parts[0] : Buffer.concat(parts, this.bodyLength);
+    }
+    this.bodyBuf = null;
+    this.bodyParts = null;
+    if (this.gzip) body = this.gunzip(body);
+    const req = this.request;
+    if (req !== null) {
+      req.body = body;
+      req.parseBody();
+      const cb = this.ctx.callback as RequestCallback;
+      let ret: unknown;
+      try {
+        ret = cb(req);
+      } catch (err) {
+        this.appError(err);
+        return;
+      }
+      if (
+        ret !== undefined &&
+        ret !== null &&
+        typeof (ret as PromiseLike<unknown>).then === "function"
+      ) {
+        (ret as PromiseLike<unknown>).then(undefined, (err: unknown) => {
+          if (this.exchange === ex) this.appError(err);
+          else this.ctx.logger.error({ err }, "Uncaught exception in HTTP request callback");
+        });
+      }
+    } else {
+      const msg = this.msg as HTTPMessageDelegate;
+      try {
+        if (this.gzip && body.length > 0) {
+          const size = this.params.chunkSize;
+          for (let k = 0; k < body.length && !this.msgDone; k += size) {
+            void msg.dataReceived(body.subarray(k, Math.min(body.length, k + size)));
+          }
+        }
+        if (this.msgDone) return;
+        this.msgDone = true;
+        msg.finish();
+      } catch (err) {
+        this.appError(err);
+        return;
+      }
+    }
+    if (ex.finished && this.state === RESPONSE && this.exchange === ex) this.nextRequest();
+  }
+
+  private gunzip(body: Buffer): Buffer {
+    if (body.length === 0) return body;
+    try {
+      return gunzipSync(body, { maxOutputLength: this.maxBodySize });
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === "ERR_BUFFER_TOO_LARGE") {
+        throw new HTTPInputError("Decompressed request body larger than maxBodySize", 413, {
+          cause: err,
+        });
+      }
+      throw new HTTPInputError("Malformed gzip request body", 400, { cause: err });
+    }
+  }
+
+  /** Ready for the next request on this connection. */
+  private nextRequest(): void {
+    this.exchange = null;
+    this.msg = null;
+    this.request = null;
+    this.state = IDLE;
+    this.phaseStart = this.ctx.sweeper.stamp;
+    this.scanned = 0;
+    if (!this.corked) {
+      this.flushOut();
+      this.ctx.sweeper.loop.addCallback(this.resumeCb);
+    }
+  }
+
+  // ------------------------------------------------------------------ errors and timeouts
+
+  /** Malformed input: answer with its status (unless a response started) and close. */
+  private inputError(err: HTTPInputError): void {
+    if (this.state >= CLOSING) return;
+    this.ctx.logger.debug(
+      { err },
+      `Malformed HTTP message from ${this.remoteIp || "unix socket"}: ${err.message}`,
+    );
+    this.abandonMessage(err.statusCode);
+  }
+
+  /** An exception from the application: log it, answer 500 if nothing was sent, close. */
+  private appError(err: unknown): void {
+    this.ctx.logger.error({ err }, "Uncaught exception in HTTP request handler");
+    if (this.state >= CLOSING) return;
+    this.msgDone = true;
+    this.abandonMessage(500);
+  }
+
+  private abandonMessage(status: number): void {
+    const msg = this.msg;
+    if (msg !== null && !this.msgDone) {
+      this.msgDone = true;
+      try {
+        msg.onConnectionClose();
+      } catch (e) {
+        this.ctx.logger.error({ err: e }, "Exception in onConnectionClose");
+      }
+    }
+    const ex = this.exchange;
+    if (ex === null || !ex.responseStarted) this.emit(errorResponse(status));
+    this.startClosing();
+  }
+
+  private startClosing(): void {
+    if (this.state >= CLOSING) return;
+    this.state = CLOSING;
+    this.closeAfterFlush = true;
+    if (!this.corked) {
+      this.flushOut();
+      this.setConsuming(true);
+    }
+  }
+
+  /** Sweepable: enforce the header, body and idle timeouts. */
+  sweep(now: number): void {
+    if (this.paused) return;
+    const p = this.params;
+    const elapsed = now - this.phaseStart;
+    switch (this.state) {
+      case IDLE:
+        if (elapsed >= (this.servedOne ? p.idleConnectionTimeoutMs : p.headerTimeoutMs)) {
+          this.stream.close();
+        }
+        break;
+      case HEAD:
+        if (elapsed >= p.headerTimeoutMs) {
+          this.inputError(new HTTPInputError("Timed out reading the request head", 408));
+        }
+        break;
+      case BODY_LENGTH:
+      case BODY_CHUNKED:
+        if (elapsed >= this.bodyTimeoutMs) {
+          this.inputError(new HTTPInputError("Timed out reading the request body", 408));
+        }
+        break;
+    }
+  }
+
+  // ------------------------------------------------------------------ ExchangeOwner
+
+  emit(data: Uint8Array): Promise<void> {
+    this.out.push(data);
+    this.outLength += data.length;
+    return this.corked ? RESOLVED : this.flushOut();
+  }
+
+  emitHead(head: string, body: readonly Uint8Array[] | null, bodyLength: number): Promise<void> {
+    const hl = head.length;
+    if (body === null || bodyLength >= COPY_LIMIT) {
+      const hb = Buffer.allocUnsafe(hl);
+      latin1Write(hb, head, 0);
+      this.out.push(hb);
+      this.outLength += hl;
+      if (body !== null) {
+        for (let k = 0; k < body.length; k++) {
+          this.out.push(body[k]);
+          this.outLength += body[k].length;
+        }
+      }
+    } else {
+      const b = Buffer.allocUnsafe(hl + bodyLength);
+      latin1Write(b, head, 0);
+      let off = hl;
+      for (let k = 0; k < body.length; k++) {
+        const piece = body[k];
+        b.set(piece, off);
+        off += piece.length;
+      }
+      this.out.push(b);
+      this.outLength += b.length;
+    }
+    return this.corked ? RESOLVED : this.flushOut();
+  }
+
+  scheduleCommit(exchange: HTTP1Connection): void {
+    if (this.commitTarget === exchange) return;
+    this.commitTarget = exchange;
+    // While corked, the end of the read handler commits; otherwise the end of this tick does.
+    if (!this.corked) this.ctx.sweeper.loop.addCallback(this.commitCb);
+  }
+
+  onResponseFinished(exchange: HTTP1Connection): void {
+    if (exchange !== this.exchange) return;
+    const req = this.request;
+    if (req !== null) req.finishTime = performance.timeOrigin + performance.now();
+    if (this.state >= CLOSING) {
+      if (!this.corked) this.flushOut();
+      return;
+    }
+    if (exchange.switched) {
+      this.state = SWITCHED;
+      if (!this.corked) this.flushOut();
+      return;
+    }
+    if (exchange.closeAfter) {
+      this.startClosing();
+      return;
+    }
+    if (this.readDone) this.nextRequest();
+    else if (!this.corked) this.flushOut();
+  }
+
+  abort(reason: Error): void {
+    this.ctx.logger.debug({ err: reason }, "closing HTTP connection");
+    this.startClosing();
+  }
+
+  detach(): IOStream | SSLIOStream {
+    if (this.state === DETACHED) throw new TypeError("the connection was already detached");
+    if (this.commitTarget !== null) this.commitCb();
+    this.flushOut();
+    this.state = DETACHED;
+    if (this.consuming) {
+      this.consuming = false;
+      this.stream.setDataConsumer(null);
+    }
+    this.stream.setCloseCallback(null);
+    this.ctx.sweeper.delete(this);
+    return this.stream;
+  }
+
+  setMaxBodySize(bytes: number): void {
+    this.maxBodySize = bytes;
+    if (this.chunked !== null) this.chunked.maxBodySize = bytes;
+  }
+
+  setBodyTimeout(ms: number): void {
+    this.bodyTimeoutMs = ms;
+  }
+
+  // ------------------------------------------------------------------ output
+
+  /** Hand queued output to the stream: one write for a batch of small pieces. */
+  private flushOut(): Promise<void> {
+    const out = this.out;
+    const n = out.length;
+    let p = RESOLVED;
+    if (n > 0 && !this.stream.closed()) {
+      if (n === 1) {
+        p = this.stream.write(out[0]);
+      } else if (this.outLength <= CONCAT_LIMIT) {
+        p = this.stream.write(Buffer.concat(out, this.outLength));
+      } else {
+        for (let k = 0; k < n; k++) p = this.stream.write(out[k]);
+      }
+      if (p !== RESOLVED) {
+        p.catch(noop);
+        this.lastWrite = p;
+      }
+    }
+    out.length = 0;
+    this.outLength = 0;
+    if (this.closeAfterFlush && this.state === CLOSING) {
+      this.closeAfterFlush = false;
+      if (this.stream.writing()) this.lastWrite.then(this.closeCb, this.closeCb);
+      else this.ctx.sweeper.loop.addCallback(this.closeCb);
+    }
+    return p;
+  }
+
+  private onStreamClose(): void {
+    if (this.state === DETACHED) return;
+    this.state = CLOSED;
+    this.ctx.sweeper.delete(this);
+    const msg = this.msg;
+    if (msg !== null && !this.msgDone) {
+      this.msgDone = true;
+      try {
+        msg.onConnectionClose();
+      } catch (err) {
+        this.ctx.logger.error({ err }, "Exception in onConnectionClose");
+      }
+    }
+    const ex = this.exchange;
+    if (ex !== null && !ex.finished) {
+      try {
+        ex.connectionClosed();
+      } catch (err) {
+        this.ctx.logger.error({ err }, "Exception in a connection close callback");
+      }
+    }
+    const onClose = this.ctx.delegate?.onClose;
+    if (onClose !== undefined) {
+      try {
+        onClose.call(this.ctx.delegate, this);
+      } catch (err) {
+        this.ctx.logger.error({ err }, "Exception in onClose");
+      }
+    }
+  }
+}

@@ -1,0 +1,38 @@
+// @t/httpserver public API.
+
+export {
+  emptyArguments,
+  type HTTPArguments,
+  type HTTPFile,
+  type HTTPFiles,
+  parseBodyArguments,
+  parseHeaderParams,
+  parseMultipartFormData,
+  parseQueryString,
+} from "./body-arguments.js";
+export { MAX_CHUNK_EXTENSION_BYTES } from "./chunked-decoder.js";
+export { ConnectionSweeper, type Sweepable, sweepIntervalFor } from "./connection-sweeper.js";
+export { parseCookie, unquoteCookie } from "./cookies.js";
+export { currentHttpDate, formatHttpDate } from "./date-header.js";
+export type {
+  HTTPConnection,
+  HTTPMessageDelegate,
+  HTTPServerConnectionDelegate,
+} from "./delegates.js";
+export { HTTPConnectionClosedError, HTTPInputError, HTTPOutputError } from "./errors.js";
+export { HTTPHeaders, type HTTPHeadersInit } from "./http-headers.js";
+export { HTTPServer, type HTTPServerDelegate } from "./http-server.js";
+export {
+  HTTP_SERVER_DEFAULTS,
+  type HTTP1ConnectionParameters,
+  type HTTPServerOptions,
+} from "./http-server-options.js";
+export { HTTPServerRequest, type HTTPServerRequestInit } from "./http-server-request.js";
+export { HTTP1Connection } from "./http1-connection.js";
+export { HTTP1ServerConnection, type RequestCallback } from "./http1-server-connection.js";
+export {
+  parseRequestStartLine,
+  parseResponseStartLine,
+  type RequestStartLine,
+  type ResponseStartLine,
+} from "./start-line.js";

@@ -1,0 +1,318 @@
+// The byte-level parser of a request head (request line + header fields), strict per RFC 9112.
+
+import { FIELD_VALUE, TARGET, TCHAR } from "./char-classes.js";
+import { HTTPInputError } from "./errors.js";
+import type { Latin1Buffer } from "./latin1.js";
+
+const CR = 0x0d;
+const LF = 0x0a;
+const SP = 0x20;
+const HT = 0x09;
+const COLON = 0x3a;
+
+/** What the parser learned from one request head; one instance per connection, reused. */
+export class ParsedHead {
+  method = "";
+  /** The request-target as sent. */
+  uri = "";
+  /** "HTTP/1.1" or "HTTP/1.0". */
+  version = "";
+  /** True for HTTP/1.1. */
+  http11 = false;
+  /** Header fields as a flat `[name, value, …]` array (a fresh array per request). */
+  raw: string[] = [];
+  /** Content-Length, or -1 when absent. */
+  contentLength = -1;
+  /** Transfer-Encoding: chunked was present. */
+  chunked = false;
+  /** Connection: close was present. */
+  connectionClose = false;
+  /** Connection: keep-alive was present. */
+  connectionKeepAlive = false;
+  /** Connection: upgrade was present (with an Upgrade header field). */
+  upgrade = false;
+  /** Expect: 100-continue was present. */
+  expectContinue = false;
+  /** Content-Encoding: gzip (or x-gzip) was present. */
+  gzip = false;
+  /** The Host field value ("" when absent). */
+  host = "";
+}
+
+function eqLower(buf: Buffer, pos: number, lower: string): boolean {
+  for (let k = 0; k < lower.length; k++) {
+    if ((buf[pos + k] | 0x20) !== lower.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+/** Intern the common methods so that no string is decoded for them. */
+function methodOf(buf: Buffer, start: number, end: number): string {
+  const len = end - start;
+  const c0 = buf[start];
+  if (len === 3) {
+    if (c0 === 0x47 && buf[start + 1] === 0x45 && buf[start + 2] === 0x54) return "GET";
+    if (c0 === 0x50 && buf[start + 1] === 0x55 && buf[start + 2] === 0x54) return "PUT";
+  } else if (len === 4) {
+    if (
+      c0 === 0x50 &&
+      buf[start + 1] === 0x4f &&
+      buf[start + 2] === 0x53 &&
+      buf[start + 3] === 0x54
+    )
+      return "POST";
+    if (
+      c0 === 0x48 &&
+      buf[start + 1] === 0x45 &&
+      buf[start + 2] === 0x41 &&
+      buf[start + 3] === 0x44
+    )
+      return "HEAD";
+  }
+  return (buf as Latin1Buffer).latin1Slice(start, end);
+}
+
+/**
+ * Parse the head `buf[start, end)`, which ends with the empty line (CRLF CRLF), into `head`.
+ * Throws HTTPInputError (statusCode 400, or 505 for an unsupported version) on anything
+ * malformed or ambiguous: bad method token or request-target, a version other than HTTP/1.0 or
+ * HTTP/1.1, bare CR or LF, obs-fold, whitespace before the colon, invalid name or value bytes,
+ * Content-Length repeated or not a number, Transfer-Encoding other than exactly `chunked`,
+ * both framings at once, Transfer-Encoding on HTTP/1.0, a missing or repeated Host on HTTP/1.1.
+ */
+export function parseRequestHead(buf: Buffer, start: number, end: number, head: ParsedHead): void {
+  let i = start;
+  // ---- request line: method SP request-target SP HTTP-version CRLF
+  while (TCHAR[buf[i]] === 1) i++;
+  if (i === start || buf[i] !== SP) throw new HTTPInputError("Malformed HTTP method");
+  head.method = methodOf(buf, start, i);
+  const t0 = ++i;
+  while (TARGET[buf[i]] === 1) i++;
+  if (i === t0 || buf[i] !== SP) throw new HTTPInputError("Malformed request-target");
+  const c0 = buf[t0];
+  if (c0 !== 0x2f && !(c0 === 0x2a && i === t0 + 1) && !isAbsoluteOrAuthority(buf, t0, i)) {
+    throw new HTTPInputError("Malformed request-target");
+  }
+  head.uri = (buf as Latin1Buffer).latin1Slice(t0, i);
+  i++;
+  if (
+    buf[i] !== 0x48 ||
+    buf[i + 1] !== 0x54 ||
+    buf[i + 2] !== 0x54 ||
+    buf[i + 3] !== 0x50 ||
+    buf[i + 4] !== 0x2f ||
+    buf[i + 6] !== 0x2e ||
+    buf[i + 8] !== CR ||
+    buf[i + 9] !== LF
+  ) {
+    throw new HTTPInputError("Malformed HTTP version in HTTP Request-Line");
+  }
+  const major = buf[i + 5] - 0x30;
+  const minor = buf[i + 7] - 0x30;
+  if (major < 0 || major > 9 || minor < 0 || minor > 9) {
+    throw new HTTPInputError("Malformed HTTP version in HTTP Request-Line");
+  }
+  if (major !== 1 || minor > 1) {
+    throw new HTTPInputError(`HTTP version ${major}.${minor} not supported`, 505);
+  }
+  head.http11 = minor === 1;
+  head.version = minor === 1 ? "HTTP/1.1" : "HTTP/1.0";
+  i += 10;
+
+  // ---- header fields
+  const raw: string[] = [];
+  let contentLength = -1;
+  let chunked = false;
+  let teSeen = false;
+  let connClose = false;
+  let connKeepAlive = false;
+  let connUpgrade = false;
+  let expectContinue = false;
+  let gzip = false;
+  let host = "";
+  let hostCount = 0;
+  for (;;) {
+    const n0 = i;
+    let c = buf[i];
+    if (c === CR) {
+      if (buf[i + 1] !== LF || i + 2 !== end) throw new HTTPInputError("Bare CR in header block");
+      break;
+    }
+    if (c === SP || c === HT)
+      throw new HTTPInputError("Obsolete line folding or leading whitespace");
+    while (TCHAR[buf[i]] === 1) i++;
+    if (i === n0 || buf[i] !== COLON) {
+      throw new HTTPInputError("Malformed header line (bad name or whitespace before the colon)");
+    }
+    const nameLen = i - n0;
+    i++;
+    c = buf[i];
+    while (c === SP || c === HT) c = buf[++i];
+    const v0 = i;
+    let v1 = i;
+    while (c !== CR) {
+      if (FIELD_VALUE[c] === 0) throw new HTTPInputError("Invalid byte in header value");
+      i++;
+      if (c !== SP && c !== HT) v1 = i;
+      c = buf[i];
+    }
+    if (buf[i + 1] !== LF) throw new HTTPInputError("Bare CR in header value");
+    i += 2;
+    const name = (buf as Latin1Buffer).latin1Slice(n0, n0 + nameLen);
+    const value = v1 > v0 ? (buf as Latin1Buffer).latin1Slice(v0, v1) : "";
+    raw.push(name, value);
+    // Fields the connection itself needs, recognised by length first.
+    switch (nameLen) {
+      case 4:
+        if (eqLower(buf, n0, "host")) {
+          host = value;
+          hostCount++;
+        }
+        break;
+      case 6:
+        if (eqLower(buf, n0, "expect")) {
+          if (value.toLowerCase() !== "100-continue") {
+            throw new HTTPInputError(`Unsupported expectation: ${value}`, 417);
+          }
+          expectContinue = true;
+        }
+        break;
+      case 10:
+        if (eqLower(buf, n0, "connection")) {
+          const tokens = value.toLowerCase();
+          if (tokens === "keep-alive") connKeepAlive = true;
+          else if (tokens === "close") connClose = true;
+          else {
+            for (const t of tokens.split(",")) {
+              const tok = t.trim();
+              if (tok === "close") connClose = true;
+              else if (tok === "keep-alive") connKeepAlive = true;
+              else if (tok === "upgrade") connUpgrade = true;
+            }
+          }
+        }
+        break;
+      case 14:
+        if (eqLower(buf, n0, "content-length")) {
+          if (contentLength !== -1) throw new HTTPInputError("Duplicate Content-Length");
+          contentLength = parseDecimal(buf, v0, v1);
+        }
+        break;
+      case 16:
+        if (eqLower(buf, n0, "content-encoding")) {
+          const enc = value.toLowerCase();
+          if (enc === "gzip" || enc === "x-gzip") gzip = true;
+        }
+        break;
+      case 17:
+        if (eqLower(buf, n0, "transfer-encoding")) {
+          if (teSeen) throw new HTTPInputError("Duplicate Transfer-Encoding");
+          teSeen = true;
+          if (v1 - v0 !== 7 || !eqLower(buf, v0, "chunked")) {
+            throw new HTTPInputError(`Unsupported Transfer-Encoding: ${value}`);
+          }
+          chunked = true;
+        }
+        break;
+    }
+  }
+  if (chunked && contentLength !== -1) {
+    throw new HTTPInputError("Message with both Transfer-Encoding and Content-Length");
+  }
+  if (teSeen && !head.http11) throw new HTTPInputError("Transfer-Encoding in an HTTP/1.0 request");
+  if (hostCount > 1) throw new HTTPInputError("Duplicate Host header");
+  if (hostCount === 0 && head.http11) throw new HTTPInputError("Missing Host header");
+  head.raw = raw;
+  head.contentLength = contentLength;
+  head.chunked = chunked;
+  head.connectionClose = connClose;
+  head.connectionKeepAlive = connKeepAlive;
+  head.upgrade = connUpgrade;
+  head.expectContinue = expectContinue;
+  head.gzip = gzip;
+  head.host = host;
+}
+
+/** 1*DIGIT, at most 15 digits (a safe integer); anything else throws. */
+function parseDecimal(buf: Buffer, a: number, b: number): number {
+  if (b === a || b - a > 15) throw new HTTPInputError("Invalid Content-Length");
+  let v = 0;
+  for (let k = a; k < b; k++) {
+    const d = buf[k] - 0x30;
+    if (d < 0 || d > 9) throw new HTTPInputError("Invalid Content-Length");
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** absolute-form (`scheme://…`) or authority-form (`host:port`, for CONNECT). */
+function isAbsoluteOrAuthority(buf: Buffer, a: number, b: number): boolean {
+  // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) followed by ":"
+  let k = a;
+  const first = buf[k] | 0x20;
+  if (first < 0x61 || first > 0x7a) return false;
+  while (k < b) {
+    const c = buf[k];
+    if (c === COLON) return k > a;
+    const l = c | 0x20;
+    if (
+      !(
+        (l >= 0x61 && l <= 0x7a) ||
+        (c >= 0x30 && c <= 0x39) ||
+        c === 0x2b ||
+        c === 0x2d ||
+        c === 0x2e
+      )
+    ) {
+      return false;
+    }
+    k++;
+  }
+  return false;
+}
+
+/**
+ * Find the end of a request head in `buf[from, end)`: the index just past CRLF CRLF, or -1.
+ * `from` is where the previous unsuccessful search may resume (the caller backs off 3 bytes).
+ */
+export function findHeadEnd(buf: Buffer, from: number, end: number): number {
+  if (end - from < 4) {
+    for (let k = from; k + 4 <= end; k++) {
+      if (buf[k] === CR && buf[k + 1] === LF && buf[k + 2] === CR && buf[k + 3] === LF)
+        return k + 4;
+    }
+    return -1;
+  }
+  // Search only the live bytes: the buffer may hold stale bytes past `end`.
+  const k = buf.subarray(from, end).indexOf(CRLFCRLF);
+  return k === -1 ? -1 : from + k + 4;
+}
+
+const CRLFCRLF = Buffer.from("\r\n\r\n", "latin1");
+
+/**
+ * In an incomplete head, a method that is not a token (e.g. a TLS ClientHello sent to a plain
+ * port) can never become valid: true when `buf[start, end)` does not begin like `token SP`.
+ */
+export function hasBadMethodPrefix(buf: Buffer, start: number, end: number): boolean {
+  let k = start;
+  while (k < end && TCHAR[buf[k]] === 1) k++;
+  return k < end && (k === start || buf[k] !== SP);
+}
+
+/**
+ * In an incomplete head, a LF not preceded by CR (or a CR followed by something other than LF)
+ * can never become valid: report it at once rather than waiting for the header timeout.
+ * Checks `buf[from, end)`; `start` is where the head begins.
+ */
+export function hasBareLineBreak(buf: Buffer, start: number, from: number, end: number): boolean {
+  for (let k = from; k < end; k++) {
+    const c = buf[k];
+    if (c === LF) {
+      if (k === start || buf[k - 1] !== CR) return true;
+    } else if (c === CR) {
+      if (k + 1 < end && buf[k + 1] !== LF) return true;
+    }
+  }
+  return false;
+}
