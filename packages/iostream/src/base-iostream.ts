@@ -97,6 +97,8 @@ export abstract class BaseIOStream {
   private closeCallback: (() => void) | null = null;
   private consumer: DataConsumer | null = null;
   private delivering = false;
+  /** A Promise read was started from inside the consumer; it runs once the consumer returns. */
+  private readDeferred = false;
   private readonly onEvents: (fd: number, events: number) => void;
 
   constructor(options?: IOStreamOptions) {
@@ -169,7 +171,7 @@ export abstract class BaseIOStream {
     const p = this.startRead<Buffer>(ReadKind.Bytes);
     this.readCount = n;
     this.readPartial = options?.partial === true;
-    this.tryRead();
+    this.kickRead();
     return p;
   }
 
@@ -184,7 +186,7 @@ export abstract class BaseIOStream {
     this.readDelimiter = Buffer.isBuffer(delim) ? delim : Buffer.from(delim);
     this.readMaxBytes = maxBytes;
     this.rbuf.resetScan();
-    this.tryRead();
+    this.kickRead();
     return p;
   }
 
@@ -198,14 +200,14 @@ export abstract class BaseIOStream {
         ? new RegExp(regex.source, regex.flags.replace(/[gy]/g, ""))
         : regex;
     this.readMaxBytes = maxBytes;
-    this.tryRead();
+    this.kickRead();
     return p;
   }
 
   /** Read everything until the peer closes (bounded by maxBufferSize). */
   readUntilClose(): Promise<Buffer> {
     const p = this.startRead<Buffer>(ReadKind.Close);
-    this.tryRead();
+    this.kickRead();
     return p;
   }
 
@@ -216,7 +218,7 @@ export abstract class BaseIOStream {
     this.readTarget = buffer;
     this.readFilled = 0;
     this.readPartial = options?.partial === true;
-    this.tryRead();
+    this.kickRead();
     return p;
   }
 
@@ -338,6 +340,18 @@ export abstract class BaseIOStream {
     });
   }
 
+  /**
+   * Start answering a new read — unless the data consumer is running: then the bytes it is
+   * about to consume are still in the buffer, so the read waits until they are skipped.
+   */
+  private kickRead(): void {
+    if (this.delivering) {
+      this.readDeferred = true;
+      return;
+    }
+    this.tryRead();
+  }
+
   /** Satisfy the pending read from the buffer, then from the fd inline, else wait for READ. */
   private tryRead(): void {
     if (this.tryResolveRead()) {
@@ -445,8 +459,12 @@ export abstract class BaseIOStream {
         if (!(used >= 0 && used <= avail)) {
           throw new RangeError(`data consumer must return 0..${avail} bytes consumed, got ${used}`);
         }
+        if (used > 0) rbuf.skip(used);
+        if (this.readDeferred) {
+          this.readDeferred = false;
+          this.tryRead();
+        }
         if (used === 0) break;
-        rbuf.skip(used);
       }
     } finally {
       this.delivering = false;

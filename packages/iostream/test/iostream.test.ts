@@ -355,3 +355,35 @@ describe("data consumer mode", () => {
     expect(server.error?.message).toBe("parser exploded");
   });
 });
+
+describe("data consumer handing over to Promise reads", () => {
+  let fx: LoopFixture;
+  beforeEach(() => {
+    fx = new LoopFixture();
+  });
+  afterEach(async () => {
+    await fx.dispose();
+  });
+
+  it("a read started inside the consumer sees only the bytes after those it consumed", async () => {
+    const [server, client] = fx.unixPair();
+    let next: Promise<Buffer> | undefined;
+    server.setDataConsumer((buf, start, end) => {
+      const nl = buf.indexOf(0x0a, start);
+      if (nl === -1 || nl >= end) return 0;
+      // Upgrade-style hand-over: stop consuming and read the rest with Promises.
+      server.setDataConsumer(null);
+      next = server.readUntil("\n");
+      return nl + 1 - start;
+    });
+    await client.write("UPGRADE\nfirst frame\nsecond\n");
+    await within(
+      new Promise<void>((resolve) => {
+        const check = () => (next ? resolve() : setTimeout(check, 5));
+        check();
+      }),
+    );
+    expect((await within(next as Promise<Buffer>)).toString()).toBe("first frame\n");
+    expect((await within(server.readUntil("\n"))).toString()).toBe("second\n");
+  });
+});
