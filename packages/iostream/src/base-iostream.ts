@@ -47,6 +47,12 @@ interface WriteWaiter {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+/**
+ * Read buffer shared by every consumer-mode stream of this thread: consumers see bytes only
+ * during their call, so one buffer serves all connections and an idle one holds none.
+ */
+const scratch = Buffer.allocUnsafeSlow(64 * 1024);
+let scratchBusy = false;
 const MIN_READ_SPACE = 4096;
 /** Most buffers handed to one writev (Linux IOV_MAX is 1024). */
 const MAX_IOV = 64;
@@ -398,7 +404,30 @@ export abstract class BaseIOStream {
       let n: number | null;
       let asked: number;
       const target = this.readTarget;
-      if (this.readKind === ReadKind.Into && target !== null && rbuf.length === 0) {
+      if (
+        this.consumer !== null &&
+        this.readKind === ReadKind.None &&
+        rbuf.length === 0 &&
+        !scratchBusy
+      ) {
+        // Consumer mode with nothing buffered: read into the shared scratch buffer; only bytes
+        // the consumer leaves are copied into this stream's own buffer.
+        asked = Math.min(scratch.length, this.limits.readChunkSize);
+        n = this.readFromFd(scratch, 0, asked);
+        if (n !== null && n > 0) {
+          this.deliverScratch(n);
+          if (this.isClosed) return;
+          if (rbuf.length > this.limits.maxBufferSize) {
+            this.overflow();
+            return;
+          }
+          if (n < asked) {
+            this.drained = true;
+            if (!hangup) return;
+          }
+          continue;
+        }
+      } else if (this.readKind === ReadKind.Into && target !== null && rbuf.length === 0) {
         // Read straight into the caller's buffer.
         asked = target.length - this.readFilled;
         n = this.readFromFd(target as Buffer, this.readFilled, asked);
@@ -442,6 +471,42 @@ export abstract class BaseIOStream {
     }
   }
 
+  /**
+   * Offer `scratch[0, n)`, just read, to the data consumer; copy what it leaves into the
+   * stream's buffer (before any Promise read the consumer started looks at it).
+   */
+  private deliverScratch(n: number): void {
+    let off = 0;
+    this.delivering = true;
+    scratchBusy = true;
+    try {
+      while (
+        off < n &&
+        this.consumer !== null &&
+        this.readKind === ReadKind.None &&
+        !this.isClosed
+      ) {
+        const avail = n - off;
+        const used = this.consumer(scratch, off, n);
+        if (!(used >= 0 && used <= avail)) {
+          throw new RangeError(`data consumer must return 0..${avail} bytes consumed, got ${used}`);
+        }
+        off += used;
+        if (this.readDeferred) {
+          if (off < n) this.rbuf.append(scratch.subarray(off, n));
+          off = n;
+          this.readDeferred = false;
+          this.tryRead();
+        }
+        if (used === 0) break;
+      }
+      if (off < n && !this.isClosed) this.rbuf.append(scratch.subarray(off, n));
+    } finally {
+      this.delivering = false;
+      scratchBusy = false;
+    }
+  }
+
   /** Offer buffered bytes to the data consumer until it stops taking them. */
   private deliver(): void {
     if (this.delivering) return;
@@ -465,6 +530,10 @@ export abstract class BaseIOStream {
           this.tryRead();
         }
         if (used === 0) break;
+      }
+      // An idle consumer-mode stream (a keep-alive connection) holds no read buffer.
+      if (rbuf.length === 0 && this.consumer !== null && this.readKind === ReadKind.None) {
+        rbuf.release();
       }
     } finally {
       this.delivering = false;

@@ -136,7 +136,13 @@ async function startServer(def) {
     stdio: ["ignore", "ignore", "inherit"],
     cwd: here,
   });
-  await waitForPort(port);
+  const exited = new Promise((_, reject) =>
+    child.once("exit", (code) =>
+      reject(new Error(`${def.name} exited with ${code} before listening`)),
+    ),
+  );
+  exited.catch(() => {});
+  await Promise.race([waitForPort(port), exited]);
   return {
     port,
     pid: child.pid,
