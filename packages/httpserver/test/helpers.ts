@@ -1,8 +1,8 @@
 // Test helpers: a running loop with HTTP servers per test, and a raw-socket HTTP client.
 
-import { readFileSync } from "node:fs";
 import * as net from "node:net";
 import { IOLoop } from "@t/ioloop";
+import { sleep, tlsFixtures, within } from "@t-tools/testing";
 import {
   HTTPHeaders,
   HTTPServer,
@@ -12,27 +12,7 @@ import {
   type RequestCallback,
 } from "../src/index.js";
 
-const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
-/** Test-only TLS material (see fixtures/README.md). */
-export const tlsFixtures = {
-  ca: fixture("ca-cert.pem"),
-  cert: fixture("server-cert.pem"),
-  key: fixture("server-key.pem"),
-};
-
-/** Reject if `p` does not settle within `ms`. */
-export function within<T>(p: Promise<T>, ms = 5000, what = "operation"): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-/** Resolve after `ms` milliseconds. */
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep, tlsFixtures, within } from "@t-tools/testing";
 
 /** Log lines captured from the servers' logger (warnings and errors must be expected). */
 export interface LogLine {

@@ -1,17 +1,11 @@
 // Test helpers: a running loop per test and connected stream pairs over real sockets.
 
-import { readFileSync } from "node:fs";
 import { IOLoop, READ } from "@t/ioloop";
 import * as pn from "@t/poller-native";
+import { sleep, tlsFixtures, within } from "@t-tools/testing";
 import { IOStream, type IOStreamOptions, type SSLIOStream } from "../src/index.js";
 
-const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
-/** Test-only TLS material (see fixtures/README.md). */
-export const tlsFixtures = {
-  ca: fixture("ca-cert.pem"),
-  cert: fixture("server-cert.pem"),
-  key: fixture("server-key.pem"),
-};
+export { sleep, tlsFixtures, within } from "@t-tools/testing";
 
 /** A started loop plus everything a test opened, closed again by `dispose`. */
 export class LoopFixture {
@@ -130,18 +124,4 @@ export class LoopFixture {
     ]);
     return [this.track(server), this.track(client)];
   }
-}
-
-/** Resolve after `ms` milliseconds. */
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Reject if `p` does not settle within `ms`. */
-export function within<T>(p: Promise<T>, ms = 5000, what = "operation"): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

@@ -3,6 +3,7 @@
 import { IOLoop, type Logger } from "@t/ioloop";
 import type { IOStream } from "@t/iostream";
 import { TCPClient } from "@t/tcpserver";
+import { rejection, sleep, until, within } from "@t-tools/testing";
 import { expect } from "vitest";
 import {
   RpcClient,
@@ -10,6 +11,8 @@ import {
   RpcServer,
   type RpcServerOptions,
 } from "../src/index.js";
+
+export { rejection, sleep, until, within } from "@t-tools/testing";
 
 /** One logged line. */
 export interface LogEntry {
@@ -105,38 +108,5 @@ export class RpcFixture {
     }
     const undeclared = loud.filter((l) => !this.expected.some((p) => p.test(l.msg)));
     expect(undeclared.map((l) => `${l.level}: ${l.msg}`)).toEqual([]);
-  }
-}
-
-/** Resolve after `ms` milliseconds. */
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Reject if `p` does not settle within `ms`. */
-export function within<T>(p: Promise<T>, ms = 5000, what = "operation"): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-/** Resolve with the first rejection reason of `p` (fail if it resolves). */
-export async function rejection(p: Promise<unknown>, ms = 5000): Promise<Error> {
-  try {
-    await within(p, ms, "call");
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error("expected the promise to reject");
-}
-
-/** Wait until `cond()` holds (polling), at most `ms`. */
-export async function until(cond: () => boolean, ms = 5000, what = "condition"): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`${what} not reached within ${ms} ms`);
-    await sleep(5);
   }
 }

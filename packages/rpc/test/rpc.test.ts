@@ -1,6 +1,6 @@
 // RpcServer and RpcClient over real TCP sockets on loopback.
 
-import { readFileSync } from "node:fs";
+import { tlsFixtures } from "@t-tools/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type CallContext,
@@ -53,13 +53,12 @@ describe("round trips", () => {
   });
 
   it("works over TLS, both directions", async () => {
-    const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
     const { server, port } = await fx.server({
-      ssl: { key: fixture("server-key.pem"), cert: fixture("server-cert.pem") },
+      ssl: { key: tlsFixtures.key, cert: tlsFixtures.cert },
     });
     server.register("sum", (x: number, y: number) => x + y);
     const client = await within(
-      fx.connect(port, { clientId: "tls", ssl: { ca: fixture("ca-cert.pem") } }, "localhost"),
+      fx.connect(port, { clientId: "tls", ssl: { ca: tlsFixtures.ca } }, "localhost"),
     );
     client.register("hello", () => "from a TLS client");
     expect(await client.call("sum", 20, 22)).toBe(42);

@@ -1,17 +1,11 @@
 // Test helpers: a running loop per test, a capturing logger, node:net clients and bounded waits.
 
-import { readFileSync } from "node:fs";
 import net from "node:net";
 import { IOLoop, type Logger } from "@t/ioloop";
 import * as pn from "@t/poller-native";
+import { sleep, tlsFixtures, waitFor, within } from "@t-tools/testing";
 
-const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
-/** Test-only TLS material (see fixtures/README.md). */
-export const tlsFixtures = {
-  ca: fixture("ca-cert.pem"),
-  cert: fixture("server-cert.pem"),
-  key: fixture("server-key.pem"),
-};
+export { sleep, tlsFixtures, waitFor, within } from "@t-tools/testing";
 
 /** One log call, as captured by {@link CapturingLogger}. */
 export interface LogEntry {
@@ -158,27 +152,4 @@ export function closedByPeer(s: net.Socket, ms = 5000): Promise<void> {
     ms,
     "peer close",
   );
-}
-
-/** Resolve after `ms` milliseconds. */
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Reject if `p` does not settle within `ms`. */
-export function within<T>(p: Promise<T>, ms = 5000, what = "operation"): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-/** Poll `check` every 20 ms until it returns true, failing after `ms`. */
-export async function waitFor(check: () => boolean, ms = 5000, what = "condition"): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`${what} not reached within ${ms} ms`);
-    await sleep(20);
-  }
 }

@@ -1,0 +1,4 @@
+// Test-only helpers shared by every package's suite (never imported by published code).
+
+export { tlsFixtures } from "./tls-fixtures.js";
+export { rejection, sleep, until, waitFor, within } from "./waits.js";
