@@ -1,7 +1,6 @@
 // RpcClient: connects to an RpcServer, calls it, serves its calls, reconnects with backoff.
 
 import { randomUUID } from "node:crypto";
-import { EventEmitter } from "node:events";
 import type * as tls from "node:tls";
 import { IOLoop, type Logger, type TimeoutHandle } from "@t/ioloop";
 import type { IOStreamOptions } from "@t/iostream";
@@ -9,6 +8,7 @@ import { TCPClient } from "@t/tcpserver";
 import { Backoff, type BackoffOptions } from "./backoff.js";
 import { RpcDisconnectedError } from "./errors.js";
 import { checkMaxFrameBytes } from "./frame-codec.js";
+import { Listeners } from "./listeners.js";
 import {
   type CallOptions,
   checkMs,
@@ -97,7 +97,7 @@ export class RpcClient {
   private readonly connectTimeoutMs: number;
   private readonly backoff: Backoff | null;
   private readonly ssl: boolean | tls.ConnectionOptions | undefined;
-  private readonly events = new EventEmitter();
+  private readonly events = new Listeners<RpcClientEvents>("RpcClient", () => this.logger);
   private conn: RpcConnection | null = null;
   private host = "";
   private port = 0;
@@ -245,7 +245,7 @@ export class RpcClient {
     event: E,
     listener: (...args: RpcClientEvents[E]) => void,
   ): this {
-    this.events.on(event, listener as (...args: unknown[]) => void);
+    this.events.on(event, listener);
     return this;
   }
 
@@ -254,7 +254,7 @@ export class RpcClient {
     event: E,
     listener: (...args: RpcClientEvents[E]) => void,
   ): this {
-    this.events.once(event, listener as (...args: unknown[]) => void);
+    this.events.once(event, listener);
     return this;
   }
 
@@ -263,16 +263,12 @@ export class RpcClient {
     event: E,
     listener: (...args: RpcClientEvents[E]) => void,
   ): this {
-    this.events.off(event, listener as (...args: unknown[]) => void);
+    this.events.off(event, listener);
     return this;
   }
 
   private emit<E extends keyof RpcClientEvents>(event: E, ...args: RpcClientEvents[E]): void {
-    try {
-      this.events.emit(event, ...args);
-    } catch (err) {
-      this.logger.error(err, `RpcClient "${event}" listener threw`);
-    }
+    this.events.emit(event, ...args);
   }
 
   // ---------------------------------------------------------------- internals

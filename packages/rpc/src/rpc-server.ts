@@ -1,9 +1,9 @@
 // RpcServer: a TCPServer that serves registered handlers and calls its clients by client id.
 
-import { EventEmitter } from "node:events";
 import { TCPServer, type TCPServerOptions } from "@t/tcpserver";
 import { RpcDisconnectedError, RpcUnknownClientError } from "./errors.js";
 import { checkMaxFrameBytes } from "./frame-codec.js";
+import { Listeners } from "./listeners.js";
 import {
   type CallOptions,
   checkMs,
@@ -61,7 +61,7 @@ export class RpcServer extends TCPServer {
   private readonly byId = new Map<string, RpcConnection>();
   private readonly all = new Set<RpcConnection>();
   private readonly addressOf = new WeakMap<RpcConnection, PeerAddress>();
-  private readonly events = new EventEmitter();
+  private readonly events = new Listeners<RpcServerEvents>("RpcServer", () => this.logger);
   private draining = false;
 
   constructor(options: RpcServerOptions = {}) {
@@ -150,7 +150,7 @@ export class RpcServer extends TCPServer {
     event: E,
     listener: (...args: RpcServerEvents[E]) => void,
   ): this {
-    this.events.on(event, listener as (...args: unknown[]) => void);
+    this.events.on(event, listener);
     return this;
   }
 
@@ -159,7 +159,7 @@ export class RpcServer extends TCPServer {
     event: E,
     listener: (...args: RpcServerEvents[E]) => void,
   ): this {
-    this.events.once(event, listener as (...args: unknown[]) => void);
+    this.events.once(event, listener);
     return this;
   }
 
@@ -168,16 +168,12 @@ export class RpcServer extends TCPServer {
     event: E,
     listener: (...args: RpcServerEvents[E]) => void,
   ): this {
-    this.events.off(event, listener as (...args: unknown[]) => void);
+    this.events.off(event, listener);
     return this;
   }
 
   private emit<E extends keyof RpcServerEvents>(event: E, ...args: RpcServerEvents[E]): void {
-    try {
-      this.events.emit(event, ...args);
-    } catch (err) {
-      this.logger.error(err, `RpcServer "${event}" listener threw`);
-    }
+    this.events.emit(event, ...args);
   }
 
   // ---------------------------------------------------------------- connections
