@@ -1,0 +1,369 @@
+// websocketConnect: the client side (Tornado's websocket_connect / WebSocketClientConnection).
+
+import type * as tls from "node:tls";
+import { HTTPHeaders, parseResponseStartLine } from "@t/httpserver";
+import { IOLoop } from "@t/ioloop";
+import type { IOStream, SSLIOStream } from "@t/iostream";
+import { TCPClient } from "@t/tcpserver";
+import { WebSocketHandshakeError, WebSocketTimeoutError } from "./errors.js";
+import { checkUpgradeResponse, generateKey, parseSubprotocols, WS_VERSION } from "./handshake.js";
+import {
+  acceptServerResponse,
+  type CompressionOptions,
+  clientOffer,
+  PerMessageDeflate,
+  resolveCompressionOptions,
+} from "./permessage-deflate.js";
+import {
+  WebSocketConnection,
+  type WebSocketDelegate,
+  type WriteMessageData,
+} from "./websocket-connection.js";
+import { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_MESSAGE_SIZE } from "./websocket-handler.js";
+
+/** Options of {@link websocketConnect}. */
+export interface WebSocketConnectOptions {
+  /** Subprotocols to offer, in order of preference (`Sec-WebSocket-Protocol`). */
+  subprotocols?: string[];
+  /** permessage-deflate settings to offer, or null/undefined (default) for no compression. */
+  compression?: CompressionOptions | null;
+  /** Extra request headers (e.g. `Origin`, `Authorization`, `Cookie`). */
+  headers?: Record<string, string>;
+  /** Bound on the TCP (and TLS) connect plus the handshake, in ms. Default 20000. */
+  connectTimeoutMs?: number;
+  /** Most bytes of one incoming message; larger closes with 1009. Default 10 MiB. */
+  maxMessageSize?: number;
+  /** Ping interval in ms (0 = none, the default). */
+  pingIntervalMs?: number;
+  /** Close when a ping gets no pong within this many ms. Default `pingIntervalMs`. */
+  pingTimeoutMs?: number;
+  /** How long to wait for the server's close frame after sending ours (ms). Default 5000. */
+  closeTimeoutMs?: number;
+  /** TLS options for `wss://` (e.g. `ca`, `rejectUnauthorized`). */
+  tls?: tls.ConnectionOptions;
+  /**
+   * Receive messages through this callback instead of `readMessage()` (Tornado's
+   * `on_message_callback`); a returned Promise holds back the next message. Called with null
+   * once the connection closed.
+   */
+  onMessage?: (message: string | Buffer | null) => void | PromiseLike<void>;
+  /** Called for each pong received. */
+  onPong?: (data: Buffer) => void;
+  /** Called for each ping received (the pong is sent automatically). */
+  onPing?: (data: Buffer) => void;
+  /** The loop to run on. Default `IOLoop.current()`. */
+  loop?: IOLoop;
+}
+
+const HEAD_LIMIT = 64 * 1024;
+
+function checkMs(name: string, v: number | undefined, def: number, min: number): number {
+  if (v === undefined) return def;
+  if (typeof v !== "number" || Number.isNaN(v) || v < min) {
+    throw new RangeError(`${name} must be a number >= ${min} (ms), got ${String(v)}`);
+  }
+  return v;
+}
+
+/**
+ * An open client connection (Tornado's `WebSocketClientConnection`). Read messages with
+ * `readMessage()` (or the `onMessage` option), send with `writeMessage`.
+ */
+export class WebSocketClientConnection {
+  /** The protocol engine. */
+  readonly protocol: WebSocketConnection;
+  /** The subprotocol the server selected, or null. */
+  readonly selectedSubprotocol: string | null;
+  /** The headers of the server's 101 response. */
+  readonly headers: HTTPHeaders;
+  /** Resolves once the connection is closed (never rejects). */
+  readonly closed: Promise<void>;
+  private readonly queue: (string | Buffer)[] = [];
+  private readonly readers: ((m: string | Buffer | null) => void)[] = [];
+  private taken: (() => void) | null = null;
+  private readonly callback: WebSocketConnectOptions["onMessage"];
+
+  /** @internal Built by websocketConnect. */
+  constructor(
+    stream: IOStream | SSLIOStream,
+    headers: HTTPHeaders,
+    subprotocol: string | null,
+    deflate: PerMessageDeflate | null,
+    options: WebSocketConnectOptions,
+    settings: {
+      maxMessageSize: number;
+      pingIntervalMs: number;
+      pingTimeoutMs: number;
+      closeTimeoutMs: number;
+    },
+  ) {
+    this.headers = headers;
+    this.selectedSubprotocol = subprotocol;
+    this.callback = options.onMessage;
+    let onClosed: () => void = () => {};
+    this.closed = new Promise<void>((resolve) => {
+      onClosed = resolve;
+    });
+    const onPing = options.onPing;
+    const onPong = options.onPong;
+    const delegate: WebSocketDelegate = {
+      onMessage: (message) => this.onMessage(message),
+      onPing: (data) => onPing?.(data),
+      onPong: (data) => onPong?.(data),
+      onClose: () => {
+        this.onClose();
+        onClosed();
+      },
+    };
+    this.protocol = new WebSocketConnection(stream, delegate, {
+      isServer: false,
+      deflate,
+      ...settings,
+    });
+  }
+
+  /**
+   * The next message (string for text, Buffer for binary), or null once the connection is
+   * closed. Messages wait in a queue of one; the connection stops reading while it is full.
+   */
+  readMessage(): Promise<string | Buffer | null> {
+    if (this.callback !== undefined) {
+      throw new TypeError("readMessage cannot be used together with the onMessage option");
+    }
+    const queue = this.queue;
+    if (queue.length > 0) {
+      const m = queue.shift() as string | Buffer;
+      const taken = this.taken;
+      this.taken = null;
+      taken?.();
+      return Promise.resolve(m);
+    }
+    if (this.protocol.closed) return Promise.resolve(null);
+    return new Promise((resolve) => this.readers.push(resolve));
+  }
+
+  /**
+   * Send a message: strings as text, bytes as binary (override with `binary`), objects as JSON.
+   * Resolves when it reached the kernel; rejects with WebSocketClosedError when closed.
+   */
+  writeMessage(message: WriteMessageData, binary?: boolean): Promise<void> {
+    return this.protocol.writeMessage(message, binary);
+  }
+
+  /** Send a ping (at most 125 bytes). */
+  ping(data?: string | Uint8Array): void {
+    this.protocol.ping(data);
+  }
+
+  /** Start the closing handshake (code default 1000, reason at most 123 bytes of UTF-8). */
+  close(code?: number, reason?: string): void {
+    this.protocol.close(code, reason);
+  }
+
+  /** The status code of the server's close frame, or null. */
+  get closeCode(): number | null {
+    return this.protocol.closeCode;
+  }
+
+  /** The reason of the server's close frame, or null. */
+  get closeReason(): string | null {
+    return this.protocol.closeReason;
+  }
+
+  private onMessage(message: string | Buffer): void | PromiseLike<void> {
+    const cb = this.callback;
+    if (cb !== undefined) return cb(message);
+    const reader = this.readers.shift();
+    if (reader !== undefined) {
+      reader(message);
+      return;
+    }
+    this.queue.push(message);
+    return new Promise<void>((resolve) => {
+      this.taken = resolve;
+    });
+  }
+
+  private onClose(): void {
+    const cb = this.callback;
+    if (cb !== undefined) {
+      try {
+        const r = cb(null);
+        if (r !== undefined && r !== null && typeof r.then === "function")
+          r.then(undefined, () => {});
+      } catch {}
+    }
+    for (const r of this.readers.splice(0)) r(null);
+    // Release a message waiting for a reader; it stays readable from the queue.
+    const taken = this.taken;
+    this.taken = null;
+    taken?.();
+  }
+}
+
+function parseUrl(url: string | URL): {
+  secure: boolean;
+  host: string;
+  port: number;
+  hostHeader: string;
+  target: string;
+} {
+  let u: URL;
+  try {
+    u = typeof url === "string" ? new URL(url) : url;
+  } catch {
+    throw new TypeError(`websocketConnect expects a ws:// or wss:// URL, got ${String(url)}`);
+  }
+  if (!(u instanceof URL) || (u.protocol !== "ws:" && u.protocol !== "wss:")) {
+    throw new TypeError(`websocketConnect expects a ws:// or wss:// URL, got ${String(url)}`);
+  }
+  if (u.hash !== "") throw new TypeError("a WebSocket URL must not have a fragment");
+  const secure = u.protocol === "wss:";
+  const port = u.port === "" ? (secure ? 443 : 80) : Number(u.port);
+  let host = u.hostname;
+  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
+  return {
+    secure,
+    host,
+    port,
+    hostHeader: u.host,
+    target: `${u.pathname || "/"}${u.search}`,
+  };
+}
+
+/**
+ * Open a WebSocket connection to a `ws://` or `wss://` URL (Tornado's `websocket_connect`).
+ * Rejects with WebSocketHandshakeError when the server refuses or answers wrongly, with
+ * WebSocketTimeoutError after `connectTimeoutMs`, or with the connect error (ECONNREFUSED, …).
+ *
+ * ```ts
+ * const ws = await websocketConnect("ws://127.0.0.1:8888/echo");
+ * await ws.writeMessage("hello");
+ * console.log(await ws.readMessage()); // "hello"
+ * ws.close();
+ * ```
+ */
+export async function websocketConnect(
+  url: string | URL,
+  options: WebSocketConnectOptions = {},
+): Promise<WebSocketClientConnection> {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError("websocketConnect options must be an object");
+  }
+  const target = parseUrl(url);
+  const connectTimeoutMs = checkMs("connectTimeoutMs", options.connectTimeoutMs, 20_000, 1);
+  const pingIntervalMs = checkMs("pingIntervalMs", options.pingIntervalMs, 0, 0);
+  const settings = {
+    maxMessageSize: checkMs("maxMessageSize", options.maxMessageSize, DEFAULT_MAX_MESSAGE_SIZE, 1),
+    pingIntervalMs,
+    pingTimeoutMs: checkMs("pingTimeoutMs", options.pingTimeoutMs, pingIntervalMs, 0),
+    closeTimeoutMs: checkMs("closeTimeoutMs", options.closeTimeoutMs, DEFAULT_CLOSE_TIMEOUT_MS, 1),
+  };
+  const subprotocols = options.subprotocols ?? [];
+  if (!Array.isArray(subprotocols) || parseSubprotocols(subprotocols.join(",")) === null) {
+    throw new TypeError("subprotocols must be an array of distinct HTTP tokens");
+  }
+  const compression = options.compression ?? null;
+  if (compression !== null) resolveCompressionOptions(compression);
+  if (options.onMessage !== undefined && typeof options.onMessage !== "function") {
+    throw new TypeError("onMessage must be a function");
+  }
+  const loop = options.loop ?? IOLoop.current();
+
+  const key = generateKey();
+  let head =
+    `GET ${target.target} HTTP/1.1\r\nHost: ${target.hostHeader}\r\n` +
+    "Upgrade: websocket\r\nConnection: Upgrade\r\n" +
+    `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: ${WS_VERSION}\r\n`;
+  if (subprotocols.length > 0) head += `Sec-WebSocket-Protocol: ${subprotocols.join(", ")}\r\n`;
+  if (compression !== null) head += `Sec-WebSocket-Extensions: ${clientOffer(compression)}\r\n`;
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name) || /[\r\n\0]/.test(String(value))) {
+      throw new TypeError(`invalid request header ${JSON.stringify(name)}`);
+    }
+    head += `${name}: ${value}\r\n`;
+  }
+  head += "\r\n";
+
+  const deadline = loop.time() + connectTimeoutMs;
+  let stream: IOStream | SSLIOStream | null = null;
+  let timedOut = false;
+  const timer = loop.callLater(connectTimeoutMs, () => {
+    timedOut = true;
+    stream?.close();
+  });
+  try {
+    const client = new TCPClient({ loop });
+    stream = await client.connect(target.host, target.port, {
+      ssl: target.secure ? (options.tls ?? true) : undefined,
+      timeoutMs: Math.max(1, deadline - loop.time()),
+    });
+    if (timedOut) {
+      stream.close();
+      throw new WebSocketTimeoutError(`WebSocket connect timed out after ${connectTimeoutMs} ms`);
+    }
+    void stream.write(Buffer.from(head, "latin1")).catch(() => {});
+    const raw = await stream.readUntil("\r\n\r\n", { maxBytes: HEAD_LIMIT });
+    const text = raw.toString("latin1");
+    const eol = text.indexOf("\r\n");
+    let status: number;
+    let headers: HTTPHeaders;
+    try {
+      status = parseResponseStartLine(text.slice(0, eol)).code;
+      headers = HTTPHeaders.parse(text.slice(eol + 2));
+    } catch (err) {
+      throw new WebSocketHandshakeError("malformed HTTP response to the upgrade request", 0, {
+        cause: err,
+      });
+    }
+    const problem = checkUpgradeResponse(status, headers, key, subprotocols);
+    if (problem !== null)
+      throw new WebSocketHandshakeError(`WebSocket handshake failed: ${problem}`, status);
+    const params =
+      compression === null
+        ? headers.get("Sec-WebSocket-Extensions") === undefined
+          ? null
+          : (() => {
+              throw new WebSocketHandshakeError(
+                "server negotiated an extension that was not offered",
+                status,
+              );
+            })()
+        : acceptServerResponse(headers.get("Sec-WebSocket-Extensions"), compression);
+    const deflate =
+      params === null
+        ? null
+        : new PerMessageDeflate(params, false, compression ?? {}, settings.maxMessageSize);
+    loop.removeTimeout(timer);
+    const protocol = headers.get("Sec-WebSocket-Protocol");
+    const conn = new WebSocketClientConnection(
+      stream,
+      headers,
+      protocol === undefined ? null : protocol.trim(),
+      deflate,
+      options,
+      settings,
+    );
+    conn.protocol.start();
+    return conn;
+  } catch (err) {
+    loop.removeTimeout(timer);
+    stream?.close();
+    if (timedOut && !(err instanceof WebSocketHandshakeError)) {
+      throw new WebSocketTimeoutError(`WebSocket connect timed out after ${connectTimeoutMs} ms`, {
+        cause: err,
+      });
+    }
+    if (err instanceof Error && (err as { code?: string }).code === "T_ERR_CONNECT_TIMEOUT") {
+      throw new WebSocketTimeoutError(`WebSocket connect timed out after ${connectTimeoutMs} ms`, {
+        cause: err,
+      });
+    }
+    if (err instanceof Error && (err as { code?: string }).code === "T_ERR_STREAM_CLOSED") {
+      throw new WebSocketHandshakeError("connection closed during the WebSocket handshake", 0, {
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,686 @@
+// WebSocketConnection: the RFC 6455 protocol core shared by the server handler and the client.
+
+import { isUtf8 } from "node:buffer";
+import type { IOLoop, TimeoutHandle } from "@t/ioloop";
+import type { IOStream, SSLIOStream } from "@t/iostream";
+import {
+  CLOSE_GOING_AWAY,
+  CLOSE_INTERNAL_ERROR,
+  CLOSE_INVALID_PAYLOAD,
+  CLOSE_NORMAL,
+  CLOSE_PROTOCOL_ERROR,
+  isValidCloseCode,
+} from "./close-codes.js";
+import { WebSocketClosedError, WebSocketProtocolError } from "./errors.js";
+import { FrameParser, type FrameSink } from "./frame-parser.js";
+import { COPY_LIMIT, encodeFrame, encodeHeader } from "./frame-writer.js";
+import { OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT } from "./opcodes.js";
+import type { PerMessageDeflate } from "./permessage-deflate.js";
+import { Utf8Validator } from "./utf8-validator.js";
+
+/** What a connection reports to its owner (the handler or the client). */
+export interface WebSocketDelegate {
+  /**
+   * A complete message: a string for text, a Buffer for binary. When it returns a Promise, no
+   * further message is delivered until it settles (a rejection closes with 1011).
+   */
+  onMessage(message: string | Buffer): void | PromiseLike<void>;
+  /** A ping arrived (the pong is sent automatically). */
+  onPing(data: Buffer): void;
+  /** A pong arrived. */
+  onPong(data: Buffer): void;
+  /** The connection closed (once). `closeCode`/`closeReason` on the connection say why. */
+  onClose(): void;
+}
+
+/** Settings of a connection (validated by the handler / client). */
+export interface WebSocketConnectionOptions {
+  /** True for the server side: incoming frames must be masked, outgoing are not. */
+  isServer: boolean;
+  /** Most bytes of one incoming message (after decompression). */
+  maxMessageSize: number;
+  /** Send a ping this often (ms); 0 disables pings. */
+  pingIntervalMs: number;
+  /** Close when a ping is not answered by a pong within this many ms. */
+  pingTimeoutMs: number;
+  /** How long to wait for the peer's close frame (or its hang-up) after sending ours (ms). */
+  closeTimeoutMs: number;
+  /** The negotiated permessage-deflate context, or null. */
+  deflate: PerMessageDeflate | null;
+}
+
+/** Options of a message write. */
+export type WriteMessageData = string | Uint8Array | Record<string, unknown> | unknown[];
+
+const EMPTY = Buffer.alloc(0);
+const RESOLVED: Promise<void> = Promise.resolve();
+const noop = () => {};
+/** Corked frames smaller than this are coalesced into one write. */
+const COALESCE_LIMIT = 16 * 1024;
+
+/** Mark a promise as handled (fire-and-forget writes must not crash the process) and return it. */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(noop);
+  return p;
+}
+
+/**
+ * The protocol engine of one WebSocket (Tornado's `WebSocketProtocol13`): parses frames from the
+ * stream in consumer mode, assembles and validates messages, answers pings and the closing
+ * handshake, and serializes outgoing messages (compressing them when negotiated).
+ */
+export class WebSocketConnection implements FrameSink {
+  /** The status code of the peer's close frame (null if none was received, or it had none). */
+  closeCode: number | null = null;
+  /** The reason of the peer's close frame (null if none was received). */
+  closeReason: string | null = null;
+  /** The protocol error that failed the connection, if any. */
+  error: WebSocketProtocolError | null = null;
+
+  readonly stream: IOStream | SSLIOStream;
+  private readonly loop: IOLoop;
+  private readonly delegate: WebSocketDelegate;
+  private readonly isServer: boolean;
+  private readonly maxMessageSize: number;
+  private readonly pingIntervalMs: number;
+  private readonly pingTimeoutMs: number;
+  private readonly closeTimeoutMs: number;
+  private readonly deflate: PerMessageDeflate | null;
+  private readonly parser: FrameParser;
+  private readonly consumer: (buf: Buffer, start: number, end: number) => number;
+
+  // Message assembly.
+  private messageOpcode = 0;
+  private messageCompressed = false;
+  private fragments: Buffer[] = [];
+  private fragmentBytes = 0;
+  private readonly utf8 = new Utf8Validator();
+  /** Reasons the parser is paused (an async onMessage, a decompression). */
+  private pauses = 0;
+
+  // Closing.
+  private closeSent = false;
+  private closeReceived = false;
+  private streamClosed = false;
+  private closeTimer: TimeoutHandle | null = null;
+  private closeWrite: Promise<void> = RESOLVED;
+
+  // Output ordering and coalescing.
+  /** Outgoing messages waiting on compression; later writes queue behind them. */
+  private sendTail: Promise<void> | null = null;
+  private sendPending = 0;
+  private corked = false;
+  private cork: Buffer[] = [];
+  private corkBytes = 0;
+  private corkPromise: Promise<void> | null = null;
+  private corkResolve: (() => void) | null = null;
+  private corkReject: ((err: Error) => void) | null = null;
+
+  // Keep-alive.
+  private pingTimer: TimeoutHandle | null = null;
+  private pongTimer: TimeoutHandle | null = null;
+  private readonly onPingTick: () => void;
+  private readonly onPongTimeout: () => void;
+
+  constructor(
+    stream: IOStream | SSLIOStream,
+    delegate: WebSocketDelegate,
+    options: WebSocketConnectionOptions,
+  ) {
+    this.stream = stream;
+    this.loop = stream.loop;
+    this.delegate = delegate;
+    this.isServer = options.isServer;
+    this.maxMessageSize = options.maxMessageSize;
+    this.pingIntervalMs = options.pingIntervalMs;
+    this.pingTimeoutMs = options.pingTimeoutMs;
+    this.closeTimeoutMs = options.closeTimeoutMs;
+    this.deflate = options.deflate;
+    this.parser = new FrameParser(this, {
+      expectMasked: options.isServer,
+      maxMessageSize: options.maxMessageSize,
+      allowRsv1: options.deflate !== null,
+    });
+    this.consumer = (buf, start, end) => this.consume(buf, start, end);
+    this.onPingTick = () => this.pingTick();
+    this.onPongTimeout = () => this.pongTimeout();
+  }
+
+  /** Start reading frames (bytes already buffered in the stream are parsed now) and pinging. */
+  start(): void {
+    this.stream.setCloseCallback(() => this.onStreamClosed());
+    if (this.stream.closed()) {
+      this.onStreamClosed();
+      return;
+    }
+    if (this.pingIntervalMs > 0) {
+      this.pingTimer = this.loop.callLater(this.pingIntervalMs, this.onPingTick);
+    }
+    this.stream.setDataConsumer(this.consumer);
+  }
+
+  /** True once a close frame was sent or received, or the stream closed. */
+  get closing(): boolean {
+    return this.closeSent || this.closeReceived || this.streamClosed;
+  }
+
+  /** True once the underlying stream is closed. */
+  get closed(): boolean {
+    return this.streamClosed;
+  }
+
+  // ------------------------------------------------------------------ sending
+
+  /**
+   * Send a message: a string as text, bytes as binary (or as text with `binary: false`), other
+   * values as JSON text. Resolves when the frame reached the kernel (backpressure); rejects with
+   * WebSocketClosedError once the connection is closing or closed.
+   */
+  writeMessage(message: WriteMessageData, binary?: boolean): Promise<void> {
+    let payload: string | Uint8Array;
+    if (typeof message === "string" || message instanceof Uint8Array) payload = message;
+    else if (message !== null && typeof message === "object") payload = JSON.stringify(message);
+    else throw new TypeError("writeMessage expects a string, a Uint8Array or a JSON-able object");
+    if (binary !== undefined && typeof binary !== "boolean") {
+      throw new TypeError("writeMessage's binary flag must be a boolean");
+    }
+    const isBinary = binary ?? typeof payload !== "string";
+    if (this.closing) return quiet(Promise.reject(new WebSocketClosedError()));
+    if (isBinary && typeof payload === "string") payload = Buffer.from(payload, "utf8");
+    const opcode = isBinary ? OP_BINARY : OP_TEXT;
+    const deflate = this.deflate;
+    if (deflate !== null) {
+      const length = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
+      if (deflate.shouldCompress(length)) {
+        const data =
+          typeof payload === "string"
+            ? Buffer.from(payload, "utf8")
+            : Buffer.isBuffer(payload)
+              ? payload
+              : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+        return this.sendCompressed(opcode, deflate.compress(data));
+      }
+    }
+    if (this.sendTail !== null) {
+      const p = payload;
+      return this.queueSend(() => this.sendFrame(opcode, p, true));
+    }
+    return this.sendFrame(opcode, payload, false);
+  }
+
+  /** Send a ping with up to 125 bytes of application data. */
+  ping(data: string | Uint8Array = EMPTY): void {
+    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    if (!(bytes instanceof Uint8Array)) throw new TypeError("ping data must be a string or bytes");
+    if (bytes.length > 125) {
+      throw new RangeError(`ping data must be at most 125 bytes, got ${bytes.length}`);
+    }
+    if (this.closing) throw new WebSocketClosedError();
+    this.sendFrame(OP_PING, bytes, false);
+  }
+
+  /**
+   * Start the closing handshake with `code` (default 1000) and `reason` (at most 123 bytes of
+   * UTF-8). The stream closes when the peer answers, or after `closeTimeoutMs`.
+   */
+  close(code?: number, reason?: string): void {
+    if (code !== undefined && (!Number.isInteger(code) || !isValidCloseCode(code))) {
+      throw new RangeError(
+        `close code must be 1000-1003, 1007-1014 or 3000-4999, got ${String(code)}`,
+      );
+    }
+    if (reason !== undefined && typeof reason !== "string") {
+      throw new TypeError("close reason must be a string");
+    }
+    if (reason !== undefined && Buffer.byteLength(reason) > 123) {
+      throw new RangeError("close reason must be at most 123 bytes of UTF-8");
+    }
+    this.startClose(code ?? CLOSE_NORMAL, reason ?? "");
+  }
+
+  /** Close the stream at once, without a closing handshake. */
+  abort(): void {
+    this.stream.close();
+  }
+
+  private startClose(code: number, reason: string): void {
+    if (this.streamClosed) return;
+    if (!this.closeSent) {
+      this.closeSent = true;
+      this.stopPing();
+      let payload = EMPTY;
+      if (code !== 0) {
+        payload = Buffer.allocUnsafe(2 + Buffer.byteLength(reason));
+        payload.writeUInt16BE(code, 0);
+        payload.write(reason, 2, "utf8");
+      }
+      this.closeWrite =
+        this.sendTail !== null
+          ? this.queueSend(() => this.sendFrame(OP_CLOSE, payload, true))
+          : this.sendFrame(OP_CLOSE, payload, true);
+      this.uncork(); // the close frame leaves now, not at the end of the parse
+    }
+    if (this.closeReceived) this.closeStreamAfterWrite();
+    else if (this.closeTimer === null) {
+      this.closeTimer = this.loop.callLater(this.closeTimeoutMs, () => {
+        this.closeTimer = null;
+        this.stream.close();
+      });
+    }
+  }
+
+  /** Fail the connection for a protocol fault: send close with its code, discard further input. */
+  private fail(error: WebSocketProtocolError): void {
+    if (this.error === null) this.error = error;
+    if (this.streamClosed) return;
+    this.loop.logger.debug({ err: error }, "WebSocket protocol error");
+    if (this.closeReceived) {
+      this.stream.close();
+      return;
+    }
+    // Keep consuming (and discarding) input until the peer answers or hangs up, so that the
+    // kernel does not reset the connection over unread bytes before our close frame arrives.
+    this.startClose(error.closeCode, error.message.slice(0, 120));
+  }
+
+  private closeStreamAfterWrite(): void {
+    if (this.stream.writing()) {
+      const close = () => this.stream.close();
+      this.closeWrite.then(close, close);
+    } else {
+      this.stream.close();
+    }
+  }
+
+  private sendCompressed(opcode: number, compressed: Promise<Buffer>): Promise<void> {
+    this.sendPending++;
+    quiet(compressed);
+    const prev = this.sendTail ?? RESOLVED;
+    const p = prev
+      .then(() => compressed)
+      .then(
+        (data) => {
+          this.sendDone();
+          return this.sendFrame(opcode, data, true, true);
+        },
+        (err: unknown) => {
+          this.sendDone();
+          throw err;
+        },
+      );
+    this.sendTail = p.then(noop, noop);
+    return quiet(
+      p.catch((err: unknown) => {
+        if (err instanceof WebSocketClosedError) throw err;
+        throw new WebSocketClosedError("WebSocket closed before the message was sent", {
+          cause: err,
+        });
+      }),
+    );
+  }
+
+  private queueSend(send: () => Promise<void>): Promise<void> {
+    this.sendPending++;
+    const prev = this.sendTail as Promise<void>;
+    const p = prev.then(() => {
+      this.sendDone();
+      return send();
+    });
+    this.sendTail = p.then(noop, noop);
+    return quiet(p);
+  }
+
+  private sendDone(): void {
+    this.sendPending--;
+    if (this.sendPending === 0) this.sendTail = null;
+  }
+
+  /**
+   * Serialize one frame and write it (or add it to the cork while input is being parsed).
+   * `force` lets close frames out after closeSent was set.
+   */
+  private sendFrame(
+    opcode: number,
+    payload: string | Uint8Array,
+    force: boolean,
+    rsv1 = false,
+  ): Promise<void> {
+    const stream = this.stream;
+    if (stream.closed() || (this.closeSent && !force)) {
+      return quiet(Promise.reject(new WebSocketClosedError()));
+    }
+    const masked = !this.isServer;
+    if (!masked && typeof payload !== "string" && payload.length > COPY_LIMIT) {
+      // Large unmasked payloads go out by reference behind their own header.
+      this.uncork();
+      const head = stream.write(encodeHeader(opcode, true, rsv1, payload.length));
+      if (stream.writing() || stream.closed()) head.catch(noop);
+      return this.track(stream.write(payload));
+    }
+    const frame = encodeFrame(opcode, payload, true, rsv1, masked);
+    if (this.corked && frame.length < COALESCE_LIMIT) {
+      this.cork.push(frame);
+      this.corkBytes += frame.length;
+      let p = this.corkPromise;
+      if (p === null) {
+        p = quiet(
+          new Promise<void>((resolve, reject) => {
+            this.corkResolve = resolve;
+            this.corkReject = reject;
+          }),
+        );
+        this.corkPromise = p;
+      }
+      return p;
+    }
+    this.uncork();
+    return this.track(stream.write(frame));
+  }
+
+  /** Convert a pending stream write into the promise handed to users. */
+  private track(p: Promise<void>): Promise<void> {
+    if (!this.stream.writing() && !this.stream.closed()) return p; // already in the kernel
+    return quiet(
+      p.then(undefined, (err: unknown) => {
+        throw new WebSocketClosedError("WebSocket closed before the message was sent", {
+          cause: err,
+        });
+      }),
+    );
+  }
+
+  /** Write the frames gathered while corked as one chunk. */
+  private uncork(): void {
+    const frames = this.cork;
+    if (frames.length === 0) return;
+    const chunk = frames.length === 1 ? frames[0] : Buffer.concat(frames, this.corkBytes);
+    this.cork = [];
+    this.corkBytes = 0;
+    const resolve = this.corkResolve;
+    const reject = this.corkReject;
+    this.corkPromise = this.corkResolve = this.corkReject = null;
+    if (this.stream.closed()) {
+      reject?.(new WebSocketClosedError());
+      return;
+    }
+    const p = this.stream.write(chunk);
+    if (resolve === null || reject === null) {
+      p.catch(noop);
+      return;
+    }
+    if (!this.stream.writing() && !this.stream.closed()) {
+      resolve();
+      return;
+    }
+    p.then(resolve, (err: unknown) =>
+      reject(
+        new WebSocketClosedError("WebSocket closed before the message was sent", { cause: err }),
+      ),
+    );
+  }
+
+  // ------------------------------------------------------------------ receiving
+
+  private consume(buf: Buffer, start: number, end: number): number {
+    this.corked = true;
+    try {
+      return this.parser.execute(buf, start, end);
+    } finally {
+      this.corked = false;
+      this.uncork();
+    }
+  }
+
+  private pause(): void {
+    this.pauses++;
+    if (this.pauses === 1) {
+      this.parser.paused = true;
+      if (!this.streamClosed) this.stream.setDataConsumer(null);
+    }
+  }
+
+  private resume(): void {
+    this.pauses--;
+    if (this.pauses === 0) {
+      this.parser.paused = false;
+      if (!this.streamClosed) this.stream.setDataConsumer(this.consumer);
+    }
+  }
+
+  /** @internal FrameSink: a complete frame from the parser. */
+  onFrame(opcode: number, fin: boolean, rsv1: boolean, payload: Buffer): void {
+    if (this.closeReceived) return; // nothing may follow a close frame
+    if (opcode >= OP_CLOSE) {
+      this.onControlFrame(opcode, payload);
+      return;
+    }
+    if (opcode !== 0) {
+      this.messageOpcode = opcode;
+      this.messageCompressed = rsv1;
+      this.fragmentBytes = 0;
+      if (fin) {
+        this.onSingleFrameMessage(opcode, rsv1, payload);
+        return;
+      }
+      if (opcode === OP_TEXT && !rsv1) this.utf8.reset();
+    }
+    if (this.messageOpcode === OP_TEXT && !this.messageCompressed) {
+      if (!this.utf8.update(payload)) {
+        this.fail(
+          new WebSocketProtocolError("invalid UTF-8 in a text message", CLOSE_INVALID_PAYLOAD),
+        );
+        return;
+      }
+    }
+    this.fragments.push(payload);
+    this.fragmentBytes += payload.length;
+    if (!fin) return;
+    const fragments = this.fragments;
+    this.fragments = [];
+    if (this.messageCompressed) {
+      this.inflate(this.messageOpcode, fragments);
+      return;
+    }
+    if (this.messageOpcode === OP_TEXT && !this.utf8.complete()) {
+      this.fail(
+        new WebSocketProtocolError(
+          "text message ends inside a UTF-8 sequence",
+          CLOSE_INVALID_PAYLOAD,
+        ),
+      );
+      return;
+    }
+    const whole = Buffer.concat(fragments, this.fragmentBytes);
+    this.deliver(this.messageOpcode === OP_TEXT ? whole.toString("utf8") : whole);
+  }
+
+  private onSingleFrameMessage(opcode: number, compressed: boolean, payload: Buffer): void {
+    if (compressed) {
+      this.inflate(opcode, [payload]);
+      return;
+    }
+    if (opcode === OP_TEXT) {
+      if (!isUtf8(payload)) {
+        this.fail(
+          new WebSocketProtocolError("invalid UTF-8 in a text message", CLOSE_INVALID_PAYLOAD),
+        );
+        return;
+      }
+      this.deliver(payload.toString("utf8"));
+    } else {
+      this.deliver(payload);
+    }
+  }
+
+  private inflate(opcode: number, fragments: Buffer[]): void {
+    const deflate = this.deflate as PerMessageDeflate;
+    this.pause();
+    deflate.decompress(fragments).then(
+      (data) => {
+        if (this.streamClosed) return;
+        if (this.closeSent) {
+          this.resume();
+          return;
+        }
+        if (opcode === OP_TEXT) {
+          if (!isUtf8(data)) {
+            this.fail(
+              new WebSocketProtocolError("invalid UTF-8 in a text message", CLOSE_INVALID_PAYLOAD),
+            );
+            this.resume();
+            return;
+          }
+          this.deliverAndResume(data.toString("utf8"));
+        } else {
+          this.deliverAndResume(data);
+        }
+      },
+      (err: unknown) => {
+        if (this.streamClosed) return;
+        this.fail(
+          err instanceof WebSocketProtocolError
+            ? err
+            : new WebSocketProtocolError(String(err), CLOSE_INVALID_PAYLOAD),
+        );
+        this.resume();
+      },
+    );
+  }
+
+  private deliverAndResume(message: string | Buffer): void {
+    this.corked = true;
+    try {
+      this.deliver(message);
+    } finally {
+      this.corked = false;
+      this.uncork();
+    }
+    this.resume();
+  }
+
+  private deliver(message: string | Buffer): void {
+    if (this.closeSent) return; // we are closing: the application asked for no more messages
+    let result: void | PromiseLike<void>;
+    try {
+      result = this.delegate.onMessage(message);
+    } catch (err) {
+      this.loop.logger.error({ err }, "Uncaught exception in WebSocket onMessage");
+      this.startClose(CLOSE_INTERNAL_ERROR, "");
+      return;
+    }
+    if (result !== undefined && result !== null && typeof result.then === "function") {
+      this.pause();
+      result.then(
+        () => this.resume(),
+        (err: unknown) => {
+          this.loop.logger.error({ err }, "Uncaught exception in WebSocket onMessage");
+          this.startClose(CLOSE_INTERNAL_ERROR, "");
+          this.resume();
+        },
+      );
+    }
+  }
+
+  private onControlFrame(opcode: number, payload: Buffer): void {
+    if (opcode === OP_PING) {
+      if (!this.closeSent) this.sendFrame(OP_PONG, payload, false).catch(noop);
+      this.callDelegate(() => this.delegate.onPing(payload));
+    } else if (opcode === OP_PONG) {
+      if (this.pongTimer !== null) {
+        this.loop.removeTimeout(this.pongTimer);
+        this.pongTimer = null;
+      }
+      this.callDelegate(() => this.delegate.onPong(payload));
+    } else {
+      this.onCloseFrame(payload);
+    }
+  }
+
+  private onCloseFrame(payload: Buffer): void {
+    this.closeReceived = true;
+    this.fragments = [];
+    let code = 0;
+    let error: WebSocketProtocolError | null = null;
+    if (payload.length === 1) {
+      error = new WebSocketProtocolError("close frame with a 1-byte payload", CLOSE_PROTOCOL_ERROR);
+    } else if (payload.length >= 2) {
+      code = payload.readUInt16BE(0);
+      if (!isValidCloseCode(code)) {
+        error = new WebSocketProtocolError(`invalid close code ${code}`, CLOSE_PROTOCOL_ERROR);
+      } else if (!isUtf8(payload.subarray(2))) {
+        error = new WebSocketProtocolError(
+          "close reason is not valid UTF-8",
+          CLOSE_INVALID_PAYLOAD,
+        );
+      } else {
+        this.closeCode = code;
+        this.closeReason = payload.toString("utf8", 2);
+      }
+    }
+    if (error !== null) {
+      if (this.error === null) this.error = error;
+      this.startClose(error.closeCode, error.message);
+      return;
+    }
+    // Echo the peer's status (none if it sent none), then close: the handshake is complete.
+    this.startClose(code, "");
+  }
+
+  /** @internal FrameSink: the peer broke the framing rules. */
+  onProtocolError(error: WebSocketProtocolError): void {
+    this.fail(error);
+  }
+
+  private callDelegate(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.loop.logger.error({ err }, "Uncaught exception in WebSocket callback");
+    }
+  }
+
+  // ------------------------------------------------------------------ keep-alive and close
+
+  private pingTick(): void {
+    this.pingTimer = null;
+    if (this.closing) return;
+    if (this.pongTimer === null) {
+      this.sendFrame(OP_PING, EMPTY, false).catch(noop);
+      if (this.pingTimeoutMs > 0) {
+        this.pongTimer = this.loop.callLater(this.pingTimeoutMs, this.onPongTimeout);
+      }
+    }
+    this.pingTimer = this.loop.callLater(this.pingIntervalMs, this.onPingTick);
+  }
+
+  private pongTimeout(): void {
+    this.pongTimer = null;
+    if (this.streamClosed) return;
+    this.loop.logger.debug("WebSocket ping timed out; closing");
+    this.startClose(CLOSE_GOING_AWAY, "ping timeout");
+    this.stream.close();
+  }
+
+  private stopPing(): void {
+    if (this.pingTimer !== null) this.loop.removeTimeout(this.pingTimer);
+    if (this.pongTimer !== null) this.loop.removeTimeout(this.pongTimer);
+    this.pingTimer = this.pongTimer = null;
+  }
+
+  private onStreamClosed(): void {
+    if (this.streamClosed) return;
+    this.streamClosed = true;
+    this.stopPing();
+    if (this.closeTimer !== null) {
+      this.loop.removeTimeout(this.closeTimer);
+      this.closeTimer = null;
+    }
+    this.fragments = [];
+    this.deflate?.close();
+    const reject = this.corkReject;
+    this.corkPromise = this.corkResolve = this.corkReject = null;
+    this.cork = [];
+    reject?.(new WebSocketClosedError());
+    this.callDelegate(() => this.delegate.onClose());
+  }
+}

@@ -1,0 +1,303 @@
+// WebSocketHandler: a @t/web RequestHandler that upgrades GET requests to WebSocket connections.
+
+import { HTTPHeaders } from "@t/httpserver";
+import { RequestHandler } from "@t/web";
+import { CLOSE_INTERNAL_ERROR } from "./close-codes.js";
+import { WebSocketClosedError } from "./errors.js";
+import { checkUpgradeRequest, computeAcceptKey, parseSubprotocols } from "./handshake.js";
+import {
+  type CompressionOptions,
+  negotiateServer,
+  PerMessageDeflate,
+} from "./permessage-deflate.js";
+import {
+  WebSocketConnection,
+  type WebSocketDelegate,
+  type WriteMessageData,
+} from "./websocket-connection.js";
+
+/** Default `maxMessageSize`: 10 MiB. */
+export const DEFAULT_MAX_MESSAGE_SIZE = 10 * 1024 * 1024;
+/** Default time to wait for the peer's close frame after sending ours: 5 s (Tornado's). */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 5000;
+
+function numberSetting(
+  settings: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  min: number,
+): number {
+  const v = settings[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== "number" || !(v >= min) || Number.isNaN(v)) {
+    throw new RangeError(`setting ${name} must be a number >= ${min}, got ${String(v)}`);
+  }
+  return v;
+}
+
+/**
+ * A WebSocket endpoint (Tornado's `WebSocketHandler`). Route it like any handler and override
+ * the hooks:
+ *
+ * ```ts
+ * class Echo extends WebSocketHandler {
+ *   override onMessage(message: string | Buffer) {
+ *     return this.writeMessage(message);
+ *   }
+ * }
+ * new Application([["/ws", Echo]]);
+ * ```
+ *
+ * The lifecycle: the upgrade request passes `prepare()`, then the handshake checks (400, 403,
+ * 426), `open(...pathArgs)`; then `onMessage` for each message and `onPing`/`onPong`; finally
+ * `onClose` once. Messages are not delivered until `open` (and any Promise it returns) is done,
+ * nor while a Promise returned by `onMessage` is pending.
+ *
+ * Settings read from the Application (each overridable as a getter in a subclass):
+ * `websocketPingIntervalMs`, `websocketPingTimeoutMs`, `websocketMaxMessageSize`,
+ * `websocketCloseTimeoutMs`.
+ */
+export class WebSocketHandler extends RequestHandler {
+  /** The protocol connection once the handshake completed (null before and on refusal). */
+  wsConnection: WebSocketConnection | null = null;
+  /** The subprotocol chosen by `selectSubprotocol`, or null. */
+  selectedSubprotocol: string | null = null;
+  private openPending = false;
+
+  // ------------------------------------------------------------------ hooks
+
+  /** Hook: the connection is open. Receives the route's path arguments. May return a Promise. */
+  open(..._pathArgs: (string | undefined)[]): void | Promise<void> {}
+
+  /**
+   * Hook: a message arrived (a string for text, a Buffer for binary). A returned Promise holds
+   * back the next message until it settles.
+   */
+  onMessage(_message: string | Buffer): void | Promise<void> {}
+
+  /** Hook: a ping arrived (the pong was sent automatically). */
+  onPing(_data: Buffer): void {}
+
+  /** Hook: a pong arrived. */
+  onPong(_data: Buffer): void {}
+
+  /** Hook: the connection closed; `closeCode`/`closeReason` tell what the peer sent, if anything. */
+  onClose(): void {}
+
+  /**
+   * Hook: may a page from `origin` connect? The default allows only the same host
+   * (the Origin's host:port equals the Host header), as Tornado does. Requests without an
+   * Origin header (non-browser clients) are not checked.
+   */
+  checkOrigin(origin: string): boolean {
+    let host: string;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      return false;
+    }
+    const requestHost = this.request.headers.get("Host");
+    return requestHost !== undefined && host.toLowerCase() === requestHost.trim().toLowerCase();
+  }
+
+  /**
+   * Hook: choose one of the subprotocols the client offered (in its order), or null for none.
+   * The default picks none. Returning a value that was not offered throws.
+   */
+  selectSubprotocol(_subprotocols: string[]): string | null {
+    return null;
+  }
+
+  /**
+   * Hook: permessage-deflate settings, or null (the default) to refuse compression.
+   * Return `{}` to enable it with defaults.
+   */
+  getCompressionOptions(): CompressionOptions | null {
+    return null;
+  }
+
+  /** Ping interval in ms (0 = no pings). Default: setting `websocketPingIntervalMs` or 0. */
+  get pingIntervalMs(): number {
+    return numberSetting(this.settings, "websocketPingIntervalMs", 0, 0);
+  }
+
+  /**
+   * Close when a ping gets no pong within this many ms. Default: setting
+   * `websocketPingTimeoutMs`, else `pingIntervalMs`.
+   */
+  get pingTimeoutMs(): number {
+    return numberSetting(this.settings, "websocketPingTimeoutMs", this.pingIntervalMs, 0);
+  }
+
+  /** Most bytes of one incoming message; larger closes with 1009. Default 10 MiB. */
+  get maxMessageSize(): number {
+    return numberSetting(this.settings, "websocketMaxMessageSize", DEFAULT_MAX_MESSAGE_SIZE, 1);
+  }
+
+  /** How long to wait for the peer's close frame after sending ours (ms). Default 5000. */
+  get closeTimeoutMs(): number {
+    return numberSetting(this.settings, "websocketCloseTimeoutMs", DEFAULT_CLOSE_TIMEOUT_MS, 1);
+  }
+
+  // ------------------------------------------------------------------ actions
+
+  /**
+   * Send a message: strings as text, bytes as binary (override with `binary`), objects as JSON.
+   * Resolves when it reached the kernel; rejects with WebSocketClosedError when closed.
+   */
+  writeMessage(message: WriteMessageData, binary?: boolean): Promise<void> {
+    const conn = this.wsConnection;
+    if (conn === null) {
+      const p = Promise.reject(new WebSocketClosedError("WebSocket is not open"));
+      p.catch(() => {}); // awaiting callers still see the rejection; ignoring it never crashes
+      return p;
+    }
+    return conn.writeMessage(message, binary);
+  }
+
+  /** Send a ping (at most 125 bytes of data). Throws WebSocketClosedError when closed. */
+  ping(data?: string | Uint8Array): void {
+    const conn = this.wsConnection;
+    if (conn === null) throw new WebSocketClosedError("WebSocket is not open");
+    conn.ping(data);
+  }
+
+  /**
+   * Start the closing handshake (code default 1000; reason at most 123 bytes). Before the
+   * handshake completed this is a no-op.
+   */
+  close(code?: number, reason?: string): void {
+    this.wsConnection?.close(code, reason);
+  }
+
+  /** The status code of the peer's close frame, or null. */
+  get closeCode(): number | null {
+    return this.wsConnection?.closeCode ?? null;
+  }
+
+  /** The reason of the peer's close frame, or null. */
+  get closeReason(): string | null {
+    return this.wsConnection?.closeReason ?? null;
+  }
+
+  // ------------------------------------------------------------------ the upgrade
+
+  /** Answers the upgrade request: refusal (400/403/405/426) or 101 and `open`. */
+  override get(...pathArgs: unknown[]): void {
+    const request = this.request;
+    const headers = request.headers;
+    const rejection = checkUpgradeRequest(request.method, headers);
+    if (rejection !== null) {
+      this.refuse(rejection.status, rejection.message, rejection.headers);
+      return;
+    }
+    const origin = headers.get("Origin") ?? headers.get("Sec-WebSocket-Origin");
+    if (origin !== undefined && !this.checkOrigin(origin)) {
+      this.refuse(403, "Cross origin websockets not allowed");
+      return;
+    }
+    const offered = parseSubprotocols(headers.get("Sec-WebSocket-Protocol")) ?? [];
+    let subprotocol: string | null = null;
+    if (offered.length > 0) {
+      subprotocol = this.selectSubprotocol(offered);
+      if (subprotocol !== null && !offered.includes(subprotocol)) {
+        throw new TypeError(
+          `selectSubprotocol returned ${JSON.stringify(subprotocol)}, which the client did not offer`,
+        );
+      }
+    }
+    const maxMessageSize = this.maxMessageSize;
+    const pingIntervalMs = this.pingIntervalMs;
+    const pingTimeoutMs = this.pingTimeoutMs;
+    const closeTimeoutMs = this.closeTimeoutMs;
+    const compression = this.getCompressionOptions();
+    const negotiated =
+      compression === null
+        ? null
+        : negotiateServer(headers.get("Sec-WebSocket-Extensions"), compression);
+
+    const response = new HTTPHeaders();
+    for (const [name, value] of this.headers) {
+      const lower = name.toLowerCase();
+      if (lower !== "content-type" && lower !== "content-length") response.add(name, value);
+    }
+    response.set("Upgrade", "websocket");
+    response.set("Connection", "Upgrade");
+    response.set(
+      "Sec-WebSocket-Accept",
+      computeAcceptKey((headers.get("Sec-WebSocket-Key") as string).trim()),
+    );
+    if (subprotocol !== null) response.set("Sec-WebSocket-Protocol", subprotocol);
+    if (negotiated !== null) response.set("Sec-WebSocket-Extensions", negotiated.response);
+
+    const httpConn = request.connection;
+    void httpConn.writeHeaders({ code: 101, reason: "Switching Protocols" }, response);
+    httpConn.finish();
+    const stream = httpConn.detach();
+    this.selectedSubprotocol = subprotocol;
+    this.finishedElsewhere(101);
+
+    const deflate =
+      negotiated === null
+        ? null
+        : new PerMessageDeflate(negotiated.params, true, compression ?? {}, maxMessageSize);
+    const delegate: WebSocketDelegate = {
+      onMessage: (message) => this.onMessage(message),
+      onPing: (data) => this.onPing(data),
+      onPong: (data) => this.onPong(data),
+      onClose: () => this.onClose(),
+    };
+    const conn = new WebSocketConnection(stream, delegate, {
+      isServer: true,
+      maxMessageSize,
+      pingIntervalMs,
+      pingTimeoutMs,
+      closeTimeoutMs,
+      deflate,
+    });
+    this.wsConnection = conn;
+    this.runOpen(conn, pathArgs as (string | undefined)[]);
+  }
+
+  private runOpen(conn: WebSocketConnection, pathArgs: (string | undefined)[]): void {
+    const logger = this.application.logger;
+    let result: void | Promise<void>;
+    try {
+      result = this.open(...pathArgs);
+    } catch (err) {
+      logger.error(err, "Uncaught exception in WebSocket open");
+      conn.start();
+      conn.close(CLOSE_INTERNAL_ERROR);
+      return;
+    }
+    if (result !== undefined && result !== null && typeof result.then === "function") {
+      this.openPending = true;
+      result.then(
+        () => {
+          this.openPending = false;
+          conn.start();
+        },
+        (err: unknown) => {
+          this.openPending = false;
+          logger.error(err, "Uncaught exception in WebSocket open");
+          conn.start();
+          if (!conn.closing) conn.close(CLOSE_INTERNAL_ERROR);
+        },
+      );
+      return;
+    }
+    conn.start();
+  }
+
+  /** True while a Promise returned by `open` is pending. */
+  get opening(): boolean {
+    return this.openPending;
+  }
+
+  private refuse(status: number, message: string, extra?: Record<string, string>): void {
+    this.setStatus(status);
+    if (extra !== undefined) for (const [k, v] of Object.entries(extra)) this.setHeader(k, v);
+    this.setHeader("Content-Type", "text/plain; charset=UTF-8");
+    void this.finish(message);
+  }
+}

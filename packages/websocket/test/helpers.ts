@@ -1,0 +1,228 @@
+// Test helpers: a running loop with an Application on 127.0.0.1, a capturing logger, raw sockets.
+
+import { connect, type Socket } from "node:net";
+import type { HTTPServer } from "@t/httpserver";
+import { IOLoop, type Logger } from "@t/ioloop";
+import { Application, type ApplicationSettings } from "@t/web";
+import WebSocket from "ws";
+
+type RouteSpec = ConstructorParameters<typeof Application>[0] extends
+  | readonly (infer R)[]
+  | undefined
+  ? R
+  : never;
+
+/** A logger that records entries; warnings and errors must be declared with `expect`. */
+export class CaptureLogger implements Logger {
+  readonly entries: { level: string; msg: string; expected: boolean }[] = [];
+  private record(level: string, o: unknown, m?: string): void {
+    const text =
+      typeof o === "string"
+        ? o
+        : `${m ?? ""} ${o instanceof Error ? o.message : JSON.stringify(o)}`;
+    this.entries.push({ level, msg: text, expected: false });
+  }
+  debug(o: unknown, m?: string): void {
+    this.record("debug", o, m);
+  }
+  info(o: unknown, m?: string): void {
+    this.record("info", o, m);
+  }
+  warn(o: unknown, m?: string): void {
+    this.record("warn", o, m);
+  }
+  error(o: unknown, m?: string): void {
+    this.record("error", o, m);
+  }
+  /** Mark matching warn/error entries as expected; returns how many matched. */
+  expect(level: "warn" | "error", re: RegExp): number {
+    let n = 0;
+    for (const e of this.entries) {
+      if (e.level === level && re.test(e.msg)) {
+        e.expected = true;
+        n++;
+      }
+    }
+    return n;
+  }
+  /** Warnings and errors nobody declared. */
+  unexpected(): { level: string; msg: string }[] {
+    return this.entries.filter((e) => (e.level === "warn" || e.level === "error") && !e.expected);
+  }
+}
+
+/** A started loop, an app on an ephemeral port, ws clients and raw sockets, all closed by dispose. */
+export class WsFixture {
+  readonly logger = new CaptureLogger();
+  readonly loop = new IOLoop({ logger: this.logger });
+  private readonly done: Promise<void>;
+  server: HTTPServer | null = null;
+  port = 0;
+  private readonly closers: (() => void)[] = [];
+
+  constructor() {
+    this.loop.makeCurrent();
+    this.done = this.loop.start();
+  }
+
+  async serve(routes: RouteSpec[], settings: ApplicationSettings = {}): Promise<number> {
+    const app = new Application(routes, { logger: this.logger, ...settings });
+    this.server = await app.listen(0, "127.0.0.1", { logger: this.logger });
+    this.port = this.server.addresses()[0].port;
+    return this.port;
+  }
+
+  url(path: string): string {
+    return `ws://127.0.0.1:${this.port}${path}`;
+  }
+
+  /** Register cleanup. */
+  onDispose(fn: () => void): void {
+    this.closers.push(fn);
+  }
+
+  /** A ws client connected to `path` (resolves once open). */
+  wsClient(
+    path: string,
+    options: WebSocket.ClientOptions = {},
+    protocols?: string[],
+  ): Promise<WebSocket> {
+    const ws = new WebSocket(this.url(path), protocols, options);
+    this.closers.push(() => ws.terminate());
+    return within(
+      new Promise((resolve, reject) => {
+        ws.once("open", () => resolve(ws));
+        ws.once("error", reject);
+        ws.once("unexpected-response", (_req, res) =>
+          reject(new Error(`unexpected response ${res.statusCode}`)),
+        );
+      }),
+      5000,
+      "ws open",
+    );
+  }
+
+  /** A raw TCP socket to the server. */
+  raw(): Promise<Socket> {
+    const s = connect(this.port, "127.0.0.1");
+    this.closers.push(() => s.destroy());
+    return within(
+      new Promise((resolve, reject) => {
+        s.once("connect", () => resolve(s));
+        s.once("error", reject);
+      }),
+      5000,
+      "raw connect",
+    );
+  }
+
+  async dispose(): Promise<void> {
+    for (const c of this.closers) {
+      try {
+        c();
+      } catch {}
+    }
+    this.server?.stop();
+    await this.server?.closeAllConnections?.();
+    await sleep(5);
+    this.loop.stop();
+    await this.done;
+    this.loop.close(true);
+    IOLoop.clearCurrent();
+  }
+}
+
+/** Resolve after `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Reject if `p` does not settle within `ms`. */
+export function within<T>(p: Promise<T>, ms = 5000, what = "operation"): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Wait until `cond()` holds, polling; rejects after `ms`. */
+export async function until(cond: () => boolean, ms = 5000, what = "condition"): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`${what} not reached within ${ms} ms`);
+    await sleep(5);
+  }
+}
+
+/** Next message of a ws client, as [data, isBinary]. */
+export function nextMessage(ws: WebSocket, ms = 5000): Promise<[Buffer, boolean]> {
+  return within(
+    new Promise((resolve) =>
+      ws.once("message", (d: Buffer, isBinary: boolean) => resolve([d, isBinary])),
+    ),
+    ms,
+    "ws message",
+  );
+}
+
+/** The close event of a ws client, as [code, reason]. */
+export function closeEvent(ws: WebSocket, ms = 5000): Promise<[number, string]> {
+  return within(
+    new Promise((resolve) =>
+      ws.once("close", (code: number, reason: Buffer) => resolve([code, reason.toString()])),
+    ),
+    ms,
+    "ws close",
+  );
+}
+
+/** Read from a raw socket until `pred(all bytes)` holds or it closes; resolves with the bytes. */
+export function readRaw(
+  s: Socket,
+  pred: (b: Buffer) => boolean = () => false,
+  ms = 5000,
+): Promise<Buffer> {
+  return within(
+    new Promise((resolve) => {
+      let all = Buffer.alloc(0);
+      const onData = (d: Buffer) => {
+        all = Buffer.concat([all, d]);
+        if (pred(all)) finish();
+      };
+      const finish = () => {
+        s.off("data", onData);
+        s.off("close", finish);
+        s.off("end", finish);
+        resolve(all);
+      };
+      s.on("data", onData);
+      s.once("end", finish);
+      s.once("close", finish);
+      s.on("error", () => {});
+    }),
+    ms,
+    "raw read",
+  );
+}
+
+/** A valid client upgrade request for `path` with extra header lines. */
+export function upgradeRequest(
+  path: string,
+  port: number,
+  extra: Record<string, string> = {},
+  omit: string[] = [],
+): string {
+  const h: Record<string, string> = {
+    Host: `127.0.0.1:${port}`,
+    Upgrade: "websocket",
+    Connection: "Upgrade",
+    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+    "Sec-WebSocket-Version": "13",
+    ...extra,
+  };
+  for (const k of omit) delete h[k];
+  return `GET ${path} HTTP/1.1\r\n${Object.entries(h)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join("")}\r\n`;
+}
