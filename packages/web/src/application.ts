@@ -1,0 +1,403 @@
+// Application: routes + settings, and the HTTPServer delegate that dispatches requests to handlers.
+
+import {
+  type HTTP1Connection,
+  type HTTPHeaders,
+  HTTPInputError,
+  type HTTPMessageDelegate,
+  HTTPServer,
+  type HTTPServerConnectionDelegate,
+  type HTTPServerOptions,
+  HTTPServerRequest,
+  type RequestStartLine,
+} from "@t/httpserver";
+import { IOLoop, type Logger } from "@t/ioloop";
+import type { BindOptions } from "@t/tcpserver";
+import { formatAccessLine } from "./access-log.js";
+import type { CookieOptions } from "./cookies/set-cookie.js";
+import type { CookieSecret } from "./cookies/signed-value.js";
+import { ErrorHandler } from "./error-handler.js";
+import { ReverseUrlError } from "./errors.js";
+import type { HandlerClass, RequestHandler } from "./request-handler.js";
+import {
+  compileHostPattern,
+  findRoute,
+  type HostRule,
+  type RouteSpec,
+  toURLSpecs,
+  URLSpec,
+} from "./routing.js";
+import { StaticFileHandler } from "./static-file-handler.js";
+import { EtaTemplateEngine, type TemplateEngine } from "./template.js";
+
+/** Application settings (DESIGN §8). Unknown keys are kept for your own handlers. */
+export interface ApplicationSettings {
+  /** Development mode: tracebacks in error pages, no template or static-hash caching. Default false. */
+  debug?: boolean;
+  /** Show stack traces in error pages (default: `debug`). */
+  serveTraceback?: boolean;
+  /** Secret for signed cookies, or `{ keyVersion: secret }` for key rotation. */
+  cookieSecret?: CookieSecret;
+  /** Which key of a `cookieSecret` map signs new cookies. */
+  keyVersion?: number;
+  /** Check XSRF tokens on POST/PUT/PATCH/DELETE. Default false. */
+  xsrfCookies?: boolean;
+  /** Name of the XSRF cookie. Default "_xsrf". */
+  xsrfCookieName?: string;
+  /** Attributes of the XSRF cookie. */
+  xsrfCookieOptions?: CookieOptions;
+  /** Directory served under `staticUrlPrefix` (also serves /favicon.ico and /robots.txt). */
+  staticPath?: string;
+  /** URL prefix of static files. Default "/static/". */
+  staticUrlPrefix?: string;
+  /** Handler class for static files. Default StaticFileHandler. */
+  staticHandlerClass?: HandlerClass;
+  /** Extra initArgs of the static handler. */
+  staticHandlerArgs?: Record<string, unknown>;
+  /** Cache static files' version hashes (default: `!debug`). */
+  staticHashCache?: boolean;
+  /** Directory of templates for `render()`. */
+  templatePath?: string;
+  /** Template engine (default: eta on `templatePath`, autoescaping). */
+  templateEngine?: TemplateEngine;
+  /** Gzip compressible responses for clients that accept it. Default false. */
+  compressResponse?: boolean;
+  /** Where `authenticated` sends anonymous users. */
+  loginUrl?: string;
+  /** Called once per finished request instead of the default access log line. */
+  logFunction?: (handler: RequestHandler) => void;
+  /** Logger for errors and the access log (default: the current loop's logger). */
+  logger?: Logger;
+  /** Handler for requests no route matches (default: ErrorHandler with status 404). */
+  defaultHandlerClass?: HandlerClass;
+  /** initArgs of `defaultHandlerClass`. */
+  defaultHandlerArgs?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/**
+ * A web application (Tornado's `Application`): a list of routes and settings, usable as the
+ * delegate of an HTTPServer (so request bodies can be streamed to handlers).
+ *
+ * ```ts
+ * const app = new Application([[String.raw`/user/(\d+)`, UserHandler, {}, "user"]], { debug: true });
+ * await app.listen(8888, "127.0.0.1");
+ * app.reverseUrl("user", 42); // "/user/42"
+ * ```
+ */
+export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1Connection> {
+  /** The settings given to the constructor. */
+  readonly settings: ApplicationSettings;
+  /** Host rules in order of precedence; the last one matches any host. */
+  readonly rules: HostRule[] = [];
+  private readonly named = new Map<string, URLSpec>();
+  private engine: TemplateEngine | null = null;
+  /** @internal Static file version hashes by absolute path. */
+  readonly staticHashes = new Map<string, string>();
+  private readonly defaultHandler: HandlerClass;
+  private readonly defaultHandlerArgs: Record<string, unknown>;
+
+  constructor(routes: readonly RouteSpec[] = [], settings: ApplicationSettings = {}) {
+    if (settings === null || typeof settings !== "object") {
+      throw new TypeError("Application settings must be an object");
+    }
+    this.settings = settings;
+    const specs: URLSpec[] = [];
+    if (settings.staticPath !== undefined) {
+      if (typeof settings.staticPath !== "string")
+        throw new TypeError("staticPath must be a string");
+      const prefix = settings.staticUrlPrefix ?? "/static/";
+      if (typeof prefix !== "string" || !prefix.startsWith("/")) {
+        throw new TypeError('staticUrlPrefix must be a string starting with "/"');
+      }
+      const cls = settings.staticHandlerClass ?? StaticFileHandler;
+      const args = { ...(settings.staticHandlerArgs ?? {}), path: settings.staticPath };
+      specs.push(
+        new URLSpec(`${escapeRegex(prefix)}(.*)`, cls, args),
+        new URLSpec(String.raw`/(favicon\.ico)`, cls, args),
+        new URLSpec(String.raw`/(robots\.txt)`, cls, args),
+      );
+    }
+    for (const s of toURLSpecs(routes)) specs.push(s);
+    this.rules.push({ hostRegex: /^/, specs });
+    this.indexNames(specs);
+    this.defaultHandler = settings.defaultHandlerClass ?? ErrorHandler;
+    this.defaultHandlerArgs =
+      settings.defaultHandlerArgs ??
+      (settings.defaultHandlerClass === undefined ? { statusCode: 404 } : {});
+  }
+
+  private indexNames(specs: URLSpec[]): void {
+    for (const s of specs) {
+      if (s.name === null) continue;
+      if (this.named.has(s.name)) {
+        this.logger.warn(`Multiple handlers named ${s.name}; replacing previous value`);
+      }
+      this.named.set(s.name, s);
+    }
+  }
+
+  /**
+   * Add routes that apply only to requests whose host name matches `hostPattern` (a regex,
+   * anchored, case-insensitive). Host rules are tried in the order added, before the routes
+   * given to the constructor.
+   */
+  addHandlers(hostPattern: string | RegExp, routes: readonly RouteSpec[]): void {
+    const specs = toURLSpecs(routes);
+    this.rules.splice(this.rules.length - 1, 0, {
+      hostRegex: compileHostPattern(hostPattern),
+      specs,
+    });
+    this.indexNames(specs);
+  }
+
+  /** The logger for errors and access lines. */
+  get logger(): Logger {
+    return this.settings.logger ?? IOLoop.current().logger;
+  }
+
+  /** Whether error pages carry stack traces. */
+  get serveTraceback(): boolean {
+    return this.settings.serveTraceback ?? this.settings.debug === true;
+  }
+
+  /** The template engine for `render()`. */
+  templateEngine(): TemplateEngine {
+    if (this.engine === null) {
+      if (this.settings.templateEngine !== undefined) {
+        this.engine = this.settings.templateEngine;
+      } else {
+        const path = this.settings.templatePath;
+        if (typeof path !== "string") {
+          throw new TypeError("render() needs the templatePath (or templateEngine) setting");
+        }
+        this.engine = new EtaTemplateEngine({
+          templatePath: path,
+          cache: this.settings.debug !== true,
+        });
+      }
+    }
+    return this.engine;
+  }
+
+  /**
+   * The path of the route named `name` with `args` substituted for its groups (each
+   * percent-encoded). Throws ReverseUrlError for an unknown name or a wrong argument count.
+   */
+  reverseUrl(name: string, ...args: (string | number)[]): string {
+    const spec = this.named.get(name);
+    if (spec === undefined) throw new ReverseUrlError(`${name} not found in named urls`);
+    return spec.reverse(...args);
+  }
+
+  /**
+   * The URL of static file `path` under `staticUrlPrefix`, with `?v=<hash>` of its content
+   * when `includeVersion` (default) and the file exists.
+   */
+  staticUrl(path: string, includeVersion = true): string {
+    const staticPath = this.settings.staticPath;
+    if (typeof staticPath !== "string") {
+      throw new TypeError("staticUrl() needs the staticPath setting");
+    }
+    const prefix = this.settings.staticUrlPrefix ?? "/static/";
+    const cls = (this.settings.staticHandlerClass ??
+      StaticFileHandler) as unknown as typeof StaticFileHandler;
+    const make =
+      typeof cls.makeStaticUrl === "function" ? cls.makeStaticUrl : StaticFileHandler.makeStaticUrl;
+    return make.call(cls, this, staticPath, prefix, path, includeVersion);
+  }
+
+  /** Write the access line of a finished request (through `logFunction` when set). */
+  logRequest(handler: RequestHandler): void {
+    const fn = this.settings.logFunction;
+    if (fn !== undefined) {
+      fn(handler);
+      return;
+    }
+    const status = handler.getStatus();
+    const line = formatAccessLine(status, handler.requestSummary(), handler.request.requestTime());
+    const logger = this.logger;
+    if (status < 400) logger.info(line);
+    else if (status < 500) logger.warn(line);
+    else logger.error(line);
+  }
+
+  /** Route a request: the handler class, its initArgs and path arguments. */
+  findHandler(request: HTTPServerRequest): {
+    handlerClass: HandlerClass;
+    initArgs: Record<string, unknown>;
+    pathArgs: (string | undefined)[];
+    pathKwargs: Record<string, string | undefined>;
+  } {
+    const m = findRoute(this.rules, request.hostName, request.path);
+    if (m === null) {
+      return {
+        handlerClass: this.defaultHandler,
+        initArgs: this.defaultHandlerArgs,
+        pathArgs: [],
+        pathKwargs: {},
+      };
+    }
+    return {
+      handlerClass: m.spec.handlerClass,
+      initArgs: m.spec.initArgs,
+      pathArgs: m.pathArgs,
+      pathKwargs: m.pathKwargs,
+    };
+  }
+
+  /** HTTPServerConnectionDelegate: a message delegate for each request. */
+  startRequest(_serverConn: unknown, requestConn: HTTP1Connection): HTTPMessageDelegate {
+    return new RequestDispatcher(this, requestConn);
+  }
+
+  /**
+   * Start an HTTPServer for this application on `port` (0 picks a free one) and resolve with
+   * the server once it listens. `serverOptions` are HTTPServer's.
+   */
+  async listen(
+    port: number,
+    address?: string,
+    serverOptions: HTTPServerOptions = {},
+    bindOptions?: BindOptions,
+  ): Promise<HTTPServer> {
+    const server = new HTTPServer(this, serverOptions);
+    await server.listen(port, address, bindOptions);
+    return server;
+  }
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * Dispatches one request (Tornado's `_HandlerDelegate`): routes on the headers, then either
+ * buffers the body and runs the handler at the end, or — for `streamRequestBody` handlers —
+ * runs it at once and feeds it the body chunk by chunk.
+ */
+class RequestDispatcher implements HTTPMessageDelegate {
+  private readonly app: Application;
+  private readonly connection: HTTP1Connection;
+  private request: HTTPServerRequest | null = null;
+  private handler: RequestHandler | null = null;
+  private handlerClass: HandlerClass | null = null;
+  private initArgs: Record<string, unknown> = {};
+  private pathArgs: (string | undefined)[] = [];
+  private pathKwargs: Record<string, string | undefined> = {};
+  private chunks: Buffer[] | null = null;
+  private bodyLength = 0;
+  private stream = false;
+  private preparedDone = false;
+
+  constructor(app: Application, connection: HTTP1Connection) {
+    this.app = app;
+    this.connection = connection;
+  }
+
+  headersReceived(startLine: RequestStartLine, headers: HTTPHeaders): void | Promise<void> {
+    const conn = this.connection;
+    const request = new HTTPServerRequest({
+      method: startLine.method,
+      uri: startLine.path,
+      version: startLine.version,
+      headers,
+      remoteIp: conn.remoteIp,
+      protocol: conn.protocol,
+      connection: conn,
+    });
+    this.request = request;
+    const route = this.app.findHandler(request);
+    this.handlerClass = route.handlerClass;
+    this.initArgs = route.initArgs;
+    this.pathArgs = route.pathArgs;
+    this.pathKwargs = route.pathKwargs;
+    this.stream = route.handlerClass.streamRequestBody === true;
+    if (!this.stream) return;
+    const handler = this.makeHandler();
+    if (handler === null) return;
+    handler.expectStreamedBody();
+    handler.execute(this.pathArgs, this.pathKwargs);
+    const prepared = handler.prepared;
+    if (prepared === null) {
+      this.preparedDone = true;
+      return;
+    }
+    return prepared.then(() => {
+      this.preparedDone = true;
+    });
+  }
+
+  private makeHandler(): RequestHandler | null {
+    const request = this.request as HTTPServerRequest;
+    const Cls = this.handlerClass as HandlerClass;
+    let handler: RequestHandler;
+    try {
+      handler = new Cls(this.app, request);
+      this.handler = handler;
+      handler.initialize(this.initArgs);
+    } catch (err) {
+      this.app.logger.error(
+        err,
+        `Uncaught exception creating handler for ${request.method} ${request.uri}`,
+      );
+      const fallback = new ErrorHandler(this.app, request);
+      this.handler = fallback;
+      fallback.initialize({ statusCode: 500 });
+      fallback.execute([], {});
+      return null;
+    }
+    return handler;
+  }
+
+  dataReceived(chunk: Buffer): void | Promise<void> {
+    if (this.stream) {
+      const handler = this.handler;
+      if (handler === null || handler.finished || handler.connectionClosed) return;
+      if (!this.preparedDone && handler.prepared !== null) {
+        return handler.prepared.then(() => {
+          if (!handler.finished) return handler.dataReceived(chunk);
+        });
+      }
+      return handler.dataReceived(chunk);
+    }
+    if (this.chunks === null) this.chunks = [chunk];
+    else this.chunks.push(chunk);
+    this.bodyLength += chunk.length;
+  }
+
+  finish(): void {
+    if (this.stream) {
+      this.handler?.streamedBodyFinished();
+      return;
+    }
+    const request = this.request as HTTPServerRequest;
+    const chunks = this.chunks;
+    this.chunks = null;
+    if (chunks !== null) {
+      request.body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, this.bodyLength);
+    }
+    let bodyError: HTTPInputError | null = null;
+    try {
+      request.parseBody();
+    } catch (err) {
+      if (!(err instanceof HTTPInputError)) throw err;
+      bodyError = err;
+    }
+    const handler = this.makeHandler();
+    if (handler === null) return;
+    if (bodyError !== null) {
+      this.app.logger.warn(
+        `Invalid body for ${request.method} ${request.uri}: ${bodyError.message}`,
+      );
+      handler.sendError(400);
+      return;
+    }
+    handler.execute(this.pathArgs, this.pathKwargs);
+  }
+
+  onConnectionClose(): void {
+    if (this.stream) this.handler?.handleConnectionClose();
+    this.chunks = null;
+  }
+}

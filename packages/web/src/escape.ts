@@ -1,0 +1,120 @@
+// Escaping and unescaping for HTML, URLs and JSON (Tornado's tornado.escape).
+
+const XHTML_ESCAPES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+const XHTML_RE = /[&<>"']/g;
+
+/** Escape `& < > " '` so that `value` is safe in HTML text and quoted attributes. */
+export function xhtmlEscape(value: unknown): string {
+  const s = typeof value === "string" ? value : String(value ?? "");
+  return XHTML_RE.test(s) ? s.replace(XHTML_RE, (c) => XHTML_ESCAPES[c]) : s;
+}
+
+const NAMED_ENTITIES: Record<string, string> = {
+  amp: "&",
+  lt: "<",
+  gt: ">",
+  quot: '"',
+  apos: "'",
+  nbsp: "\u00a0",
+};
+
+/** Undo `xhtmlEscape`: named entities `&amp; &lt; &gt; &quot; &apos; &nbsp;` and numeric `&#NN;` / `&#xHH;`. */
+export function xhtmlUnescape(value: string): string {
+  return value.replace(/&(#?)([xX]?)(\w+);/g, (whole, hash: string, hex: string, body: string) => {
+    if (hash === "#") {
+      const code = Number.parseInt(body, hex ? 16 : 10);
+      if (Number.isNaN(code) || code > 0x10ffff) return whole;
+      return String.fromCodePoint(code);
+    }
+    return NAMED_ENTITIES[body] ?? whole;
+  });
+}
+
+const HEX = "0123456789ABCDEF";
+
+function isUnreserved(c: number): boolean {
+  return (
+    (c >= 0x30 && c <= 0x39) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    c === 0x2d ||
+    c === 0x2e ||
+    c === 0x5f ||
+    c === 0x7e
+  );
+}
+
+/**
+ * Percent-encode `value` (UTF-8) for a URL. With `plus` (default) spaces become `+` and `/` is
+ * escaped, as for a query value (Python's `quote_plus`); without it spaces become `%20` and `/`
+ * is kept, as for a path (Python's `quote`).
+ */
+export function urlEscape(value: string | Buffer, plus = true): string {
+  const bytes = typeof value === "string" ? Buffer.from(value, "utf8") : value;
+  let out = "";
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (isUnreserved(c) || (!plus && c === 0x2f)) out += String.fromCharCode(c);
+    else if (plus && c === 0x20) out += "+";
+    else out += `%${HEX[c >> 4]}${HEX[c & 15]}`;
+  }
+  return out;
+}
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
+}
+
+/** Decode `%XX` escapes into bytes (with `plus`, `+` is a space); malformed escapes stay as they are. */
+export function urlUnescapeToBuffer(value: string, plus = true): Buffer {
+  const src = Buffer.from(value, "utf8");
+  const out = Buffer.allocUnsafe(src.length);
+  let w = 0;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === 0x25 && i + 2 < src.length) {
+      const hi = hexValue(src[i + 1]);
+      const lo = hexValue(src[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out[w++] = (hi << 4) | lo;
+        i += 2;
+        continue;
+      }
+    }
+    out[w++] = plus && c === 0x2b ? 0x20 : c;
+  }
+  return out.subarray(0, w);
+}
+
+/**
+ * Decode a percent-encoded string as UTF-8 (invalid sequences become U+FFFD, malformed escapes are
+ * kept). With `plus` (default) `+` is a space, as in a query string; pass `false` for paths.
+ */
+export function urlUnescape(value: string, plus = true): string {
+  if (value.indexOf("%") === -1 && (!plus || value.indexOf("+") === -1)) return value;
+  return urlUnescapeToBuffer(value, plus).toString("utf8");
+}
+
+/**
+ * `JSON.stringify(value)` made safe to embed in a `<script>` block: `</` becomes `<\/`
+ * (Tornado's `json_encode`).
+ */
+export function jsonEncode(value: unknown): string {
+  const s = JSON.stringify(value);
+  if (s === undefined) throw new TypeError("jsonEncode expects a JSON-serializable value");
+  return s.indexOf("</") === -1 ? s : s.replace(/<\//g, "<\\/");
+}
+
+/** `JSON.parse` of a string or UTF-8 Buffer (Tornado's `json_decode`). */
+export function jsonDecode(value: string | Buffer): unknown {
+  return JSON.parse(typeof value === "string" ? value : value.toString("utf8"));
+}

@@ -1,0 +1,30 @@
+// ETags: computing one for a response body and matching it against If-None-Match.
+
+import { createHash } from "node:crypto";
+
+/** The automatic ETag of a buffered body: `"<sha1 hex>"` (Tornado's `compute_etag`). */
+export function computeEtag(chunks: readonly Uint8Array[]): string {
+  const h = createHash("sha1");
+  for (let i = 0; i < chunks.length; i++) h.update(chunks[i]);
+  return `"${h.digest("hex")}"`;
+}
+
+const ETAG_LIST_RE = /\*|(?:W\/)?"[^"]*"/g;
+
+function weak(tag: string): string {
+  return tag.startsWith("W/") ? tag.slice(2) : tag;
+}
+
+/**
+ * True when `etag` matches an `If-None-Match` header value: `*`, or any listed tag by the weak
+ * comparison of RFC 9110 §8.8.3.2 (Tornado's `check_etag_header`).
+ */
+export function etagMatches(ifNoneMatch: string | undefined, etag: string | undefined): boolean {
+  if (!ifNoneMatch || !etag) return false;
+  const tags = ifNoneMatch.match(ETAG_LIST_RE);
+  if (tags === null) return false;
+  if (tags[0] === "*") return true;
+  const mine = weak(etag);
+  for (const t of tags) if (weak(t) === mine) return true;
+  return false;
+}

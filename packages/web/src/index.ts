@@ -1,0 +1,80 @@
+// @t/web public API.
+
+export { formatAccessLine } from "./access-log.js";
+export { Application, type ApplicationSettings } from "./application.js";
+export { constantTimeEqual, constantTimeEqualBuffers } from "./constant-time.js";
+export { type CookieOptions, formatSetCookie, quoteCookieValue } from "./cookies/set-cookie.js";
+export {
+  type CookieSecret,
+  type CreateSignedValueOptions,
+  createSignedValue,
+  type DecodeSignedValueOptions,
+  decodeSignedValue,
+  getSignatureKeyVersion,
+  signedValueVersion,
+} from "./cookies/signed-value.js";
+export { addslash, authenticated, removeslash, streamRequestBody } from "./decorators.js";
+export { ErrorHandler } from "./error-handler.js";
+export {
+  HeadersWrittenError,
+  HTTPError,
+  MissingArgumentError,
+  MissingSettingError,
+  ResponseFinishedError,
+  ReverseUrlError,
+  TemplateError,
+} from "./errors.js";
+export {
+  jsonDecode,
+  jsonEncode,
+  urlEscape,
+  urlUnescape,
+  urlUnescapeToBuffer,
+  xhtmlEscape,
+  xhtmlUnescape,
+} from "./escape.js";
+export { computeEtag, etagMatches } from "./etag.js";
+export { acceptsGzip, GZIP_LEVEL, GZIP_MIN_LENGTH, GzipTransform } from "./gzip-transform.js";
+export { contentTypeForFile, guessType, isCompressibleType } from "./mime-types.js";
+export {
+  mountNodeHandler,
+  NodeHandlerContainer,
+  type NodeRequestListener,
+  toNodeHeaders,
+} from "./node-handler.js";
+export { type ByteRange, formatContentRange, parseRangeHeader } from "./range.js";
+export { RedirectHandler } from "./redirect-handler.js";
+export {
+  type ErrorInfo,
+  type HandlerClass,
+  RequestHandler,
+  type SignedCookieOptions,
+} from "./request-handler.js";
+export {
+  compileHostPattern,
+  findRoute,
+  type HostRule,
+  type PathMatch,
+  type RouteMatch,
+  type RouteSpec,
+  type RouteTuple,
+  toURLSpecs,
+  URLSpec,
+} from "./routing.js";
+export {
+  STATIC_CACHE_MAX_AGE,
+  STATIC_CHUNK_SIZE,
+  StaticFileHandler,
+} from "./static-file-handler.js";
+export {
+  EtaTemplateEngine,
+  type EtaTemplateEngineOptions,
+  type TemplateEngine,
+} from "./template.js";
+export {
+  decodeXsrfToken,
+  encodeXsrfToken,
+  newXsrfTokenBytes,
+  type XsrfToken,
+  xorMask,
+} from "./xsrf.js";

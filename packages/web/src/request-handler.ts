@@ -1,0 +1,1026 @@
+// RequestHandler: the base class of every handler — input, output, errors, cookies, XSRF, lifecycle.
+
+import { STATUS_CODES } from "node:http";
+import { HTTPHeaders, type HTTPServerRequest } from "@t/httpserver";
+import type { Application } from "./application.js";
+import { constantTimeEqualBuffers } from "./constant-time.js";
+import { type CookieOptions, formatSetCookie } from "./cookies/set-cookie.js";
+import {
+  createSignedValue,
+  decodeSignedValue,
+  getSignatureKeyVersion,
+} from "./cookies/signed-value.js";
+import { HeadersWrittenError, MissingSettingError, ResponseFinishedError } from "./errors.js";
+import { jsonEncode, xhtmlEscape } from "./escape.js";
+import { computeEtag, etagMatches } from "./etag.js";
+import { GzipTransform } from "./gzip-transform.js";
+import { HTTPError, MissingArgumentError } from "./http-error.js";
+import { decodeXsrfToken, encodeXsrfToken, newXsrfTokenBytes } from "./xsrf.js";
+
+/** A RequestHandler subclass as routes name it. */
+export type HandlerClass = (new (
+  application: Application,
+  request: HTTPServerRequest,
+) => RequestHandler) & {
+  /** When true the body is not buffered: `dataReceived` gets each chunk (see `streamRequestBody`). */
+  streamRequestBody?: boolean;
+};
+
+/** Extra information passed to `sendError` / `writeError`. */
+export interface ErrorInfo {
+  /** The exception that caused the error, if any (shown with its stack when `serveTraceback`). */
+  error?: unknown;
+  /** Reason phrase for the status line. */
+  reason?: string;
+}
+
+/** Options of `setSignedCookie`. */
+export interface SignedCookieOptions extends CookieOptions {
+  /** Days until the cookie expires in the browser (default 30; pass `undefined` explicitly for a session cookie). */
+  expiresDays?: number;
+}
+
+const SUPPORTED_METHODS = new Set(["GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"]);
+const NO_XSRF_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+// biome-ignore lint/suspicious/noControlCharactersInRegex: unsafe header bytes are what we look for
+const UNSAFE_HEADER_RE = /[\x00-\x1f\x7f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: Tornado removes these from arguments
+const CONTROL_CHARS_RE = /[\x00-\x08\x0e-\x1f]/g;
+const EMPTY = Buffer.alloc(0);
+const DEFAULT_CONTENT_TYPE = "text/html; charset=UTF-8";
+
+function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
+  return (
+    v !== null &&
+    (typeof v === "object" || typeof v === "function") &&
+    typeof (v as { then?: unknown }).then === "function"
+  );
+}
+
+function formatHeaderValue(value: string | number | Date): string {
+  let s: string;
+  if (typeof value === "string") s = value;
+  else if (typeof value === "number") s = String(value);
+  else if (value instanceof Date) s = value.toUTCString();
+  else throw new TypeError(`header values must be strings, numbers or Dates, got ${typeof value}`);
+  if (UNSAFE_HEADER_RE.test(s)) throw new TypeError(`Unsafe header value ${JSON.stringify(s)}`);
+  return s;
+}
+
+/**
+ * Subclass to handle requests (Tornado's `RequestHandler`). Override the verb methods you
+ * support (`get`, `post`, …; sync or async — they receive the route's path arguments, or one
+ * object of named groups); the others answer 405. The lifecycle: `initialize(initArgs)` →
+ * `prepare()` → verb method → `finish()` (automatic unless the method already finished) →
+ * `onFinish()`. `onConnectionClose()` runs if the client goes away before the response is done.
+ *
+ * ```ts
+ * class Hello extends RequestHandler {
+ *   override get(name: string) { this.write(`Hello, ${name}`); }
+ * }
+ * ```
+ */
+export class RequestHandler {
+  /** Set true (or use the `streamRequestBody` decorator) to receive the body via `dataReceived`. */
+  static streamRequestBody = false;
+
+  /** The application this handler belongs to. */
+  readonly application: Application;
+  /** The request being handled. */
+  readonly request: HTTPServerRequest;
+  /** Positional path arguments from the route's groups. */
+  pathArgs: (string | undefined)[] = [];
+  /** Named path arguments from the route's named groups. */
+  pathKwargs: Record<string, string | undefined> = {};
+
+  private statusCode = 200;
+  private reasonPhrase = "OK";
+  private responseHeaders: HTTPHeaders;
+  private writeBuffer: Buffer[] = [];
+  private writeBufferLength = 0;
+  private headersWrittenFlag = false;
+  private finishedFlag = false;
+  private autoFinishFlag = true;
+  private closedFlag = false;
+  private newCookies: Map<string, string> | null = null;
+  private currentUserValue: unknown = undefined;
+  private xsrfTokenValue: string | null = null;
+  private rawXsrf: { token: Buffer; timestamp: number; fromCookie: boolean } | null = null;
+  private gzip: GzipTransform | null = null;
+  private flushChain: Promise<void> | null = null;
+  /** @internal Resolves when a streamed body has been fully received. */
+  bodyDone: Promise<void> | null = null;
+  /** @internal */
+  resolveBody: (() => void) | null = null;
+  /** @internal */
+  rejectBody: ((err: Error) => void) | null = null;
+  /** @internal Resolves when prepare() finished (streamed bodies wait for it). */
+  prepared: Promise<void> | null = null;
+  private resolvePrepared: (() => void) | null = null;
+  private streamedChunks: Buffer[] | null = null;
+
+  constructor(application: Application, request: HTTPServerRequest) {
+    this.application = application;
+    this.request = request;
+    this.responseHeaders = new HTTPHeaders();
+    this.responseHeaders.add("Content-Type", DEFAULT_CONTENT_TYPE);
+    const conn = request.connection as {
+      setCloseCallback?: (cb: (() => void) | null) => void;
+    } | null;
+    if (conn !== null && typeof conn.setCloseCallback === "function") {
+      conn.setCloseCallback(() => this.handleConnectionClose());
+    }
+  }
+
+  /** The application's settings. */
+  get settings(): Application["settings"] {
+    return this.application.settings;
+  }
+
+  // ---- lifecycle hooks -------------------------------------------------------------------
+
+  /** Hook: receives the route's `initArgs` once, right after construction. */
+  initialize(_initArgs: Record<string, unknown>): void {}
+
+  /** Hook: runs before the verb method (may be async); finish here to skip the method. */
+  prepare(): void | Promise<void> {}
+
+  /** Hook: runs after the response was sent (for cleanup and logging). */
+  onFinish(): void {}
+
+  /**
+   * Hook: the client closed the connection before the response finished (long polls should
+   * clean up here). May also run for a streamed request whose body never completed.
+   */
+  onConnectionClose(): void {}
+
+  /**
+   * Hook for streaming handlers (`streamRequestBody`): called with each body chunk after
+   * `prepare()` and before the verb method; may return a Promise for flow control. The default
+   * collects the chunks into `request.body`.
+   */
+  dataReceived(chunk: Buffer): void | Promise<void> {
+    if (this.streamedChunks === null) this.streamedChunks = [];
+    this.streamedChunks.push(chunk);
+  }
+
+  /** GET handler; answers 405 unless overridden. */
+  get(..._args: unknown[]): unknown {
+    throw new HTTPError(405);
+  }
+  /** HEAD handler; answers 405 unless overridden. */
+  head(..._args: unknown[]): unknown {
+    throw new HTTPError(405);
+  }
+  /** POST handler; answers 405 unless overridden. */
+  post(..._args: unknown[]): unknown {
+    throw new HTTPError(405);
+  }
+  /** PUT handler; answers 405 unless overridden. */
+  put(..._args: unknown[]): unknown {
+    throw new HTTPError(405);
+  }
+  /** PATCH handler; answers 405 unless overridden. */
+  patch(..._args: unknown[]): unknown {
+    throw new HTTPError(405);
+  }
+  /** DELETE handler; answers 405 unless overridden. */
+  delete(..._args: unknown[]): unknown {
+    throw new HTTPError(405);
+  }
+  /** OPTIONS handler; answers 405 unless overridden. */
+  options(..._args: unknown[]): unknown {
+    throw new HTTPError(405);
+  }
+
+  // ---- input ------------------------------------------------------------------------------
+
+  private static pick(values: readonly string[] | undefined, strip: boolean): string[] {
+    if (values === undefined) return [];
+    const out: string[] = new Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      let v = values[i].replace(CONTROL_CHARS_RE, " ");
+      if (strip) v = v.trim();
+      out[i] = v;
+    }
+    return out;
+  }
+
+  /**
+   * The last value of query-or-body argument `name`, stripped of surrounding whitespace
+   * (control characters become spaces). Without `defaultValue`, a missing argument throws
+   * MissingArgumentError (a 400 response).
+   */
+  getArgument(name: string): string;
+  getArgument<D>(name: string, defaultValue: D, strip?: boolean): string | D;
+  getArgument(name: string, ...rest: unknown[]): unknown {
+    return this.lastArgument(this.request.arguments[name], name, rest);
+  }
+
+  /** Every value of query-or-body argument `name` (empty when absent). */
+  getArguments(name: string, strip = true): string[] {
+    return RequestHandler.pick(this.request.arguments[name], strip);
+  }
+
+  /** Like `getArgument` but from the query string only. */
+  getQueryArgument(name: string): string;
+  getQueryArgument<D>(name: string, defaultValue: D, strip?: boolean): string | D;
+  getQueryArgument(name: string, ...rest: unknown[]): unknown {
+    return this.lastArgument(this.request.queryArguments[name], name, rest);
+  }
+
+  /** Every value of query argument `name`. */
+  getQueryArguments(name: string, strip = true): string[] {
+    return RequestHandler.pick(this.request.queryArguments[name], strip);
+  }
+
+  /** Like `getArgument` but from the body only. */
+  getBodyArgument(name: string): string;
+  getBodyArgument<D>(name: string, defaultValue: D, strip?: boolean): string | D;
+  getBodyArgument(name: string, ...rest: unknown[]): unknown {
+    return this.lastArgument(this.request.bodyArguments[name], name, rest);
+  }
+
+  /** Every value of body argument `name`. */
+  getBodyArguments(name: string, strip = true): string[] {
+    return RequestHandler.pick(this.request.bodyArguments[name], strip);
+  }
+
+  private lastArgument(values: string[] | undefined, name: string, rest: unknown[]): unknown {
+    const strip = rest.length >= 2 ? rest[1] !== false : true;
+    const list = RequestHandler.pick(values, strip);
+    if (list.length === 0) {
+      if (rest.length === 0) throw new MissingArgumentError(name);
+      return rest[0];
+    }
+    return list[list.length - 1];
+  }
+
+  // ---- output -----------------------------------------------------------------------------
+
+  /** Reset headers, status and buffered body (e.g. before an error page). */
+  clear(): void {
+    this.responseHeaders = new HTTPHeaders();
+    this.responseHeaders.add("Content-Type", DEFAULT_CONTENT_TYPE);
+    this.writeBuffer = [];
+    this.writeBufferLength = 0;
+    this.statusCode = 200;
+    this.reasonPhrase = "OK";
+  }
+
+  /** Set the response status (and optionally a custom reason phrase). */
+  setStatus(statusCode: number, reason?: string): void {
+    if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 999) {
+      throw new RangeError(`status code must be an integer in 100..999, got ${String(statusCode)}`);
+    }
+    if (reason !== undefined && (typeof reason !== "string" || UNSAFE_HEADER_RE.test(reason))) {
+      throw new TypeError("reason must be a string without control characters");
+    }
+    this.statusCode = statusCode;
+    this.reasonPhrase = reason ?? STATUS_CODES[statusCode] ?? "Unknown";
+  }
+
+  /** The response status code. */
+  getStatus(): number {
+    return this.statusCode;
+  }
+
+  /** Set a response header, replacing any previous value (TypeError on CR, LF or other control bytes). */
+  setHeader(name: string, value: string | number | Date): void {
+    this.responseHeaders.set(name, formatHeaderValue(value));
+  }
+
+  /** Add a response header (one more field of that name). */
+  addHeader(name: string, value: string | number | Date): void {
+    this.responseHeaders.add(name, formatHeaderValue(value));
+  }
+
+  /** Remove a response header. */
+  clearHeader(name: string): void {
+    this.responseHeaders.delete(name);
+  }
+
+  /** The response headers set so far (a live view; use the setters to change it). */
+  get headers(): HTTPHeaders {
+    return this.responseHeaders;
+  }
+
+  /** True once the response head was sent. */
+  get headersWritten(): boolean {
+    return this.headersWrittenFlag;
+  }
+
+  /** True once `finish()` ran. */
+  get finished(): boolean {
+    return this.finishedFlag;
+  }
+
+  /** True when the client closed the connection. */
+  get connectionClosed(): boolean {
+    return this.closedFlag;
+  }
+
+  /** Whether `finish()` is called automatically after the verb method (default true). */
+  set autoFinish(value: boolean) {
+    this.autoFinishFlag = value;
+  }
+  get autoFinish(): boolean {
+    return this.autoFinishFlag;
+  }
+
+  /**
+   * Buffer `chunk` for the response body. Strings are UTF-8; a plain object is sent as JSON with
+   * `Content-Type: application/json` (arrays are refused, as in Tornado, to avoid JSON hijacking).
+   */
+  write(chunk: string | Uint8Array | Record<string, unknown>): void {
+    if (this.finishedFlag) throw new ResponseFinishedError("Cannot write() after finish()");
+    let buf: Buffer;
+    if (typeof chunk === "string") buf = Buffer.from(chunk, "utf8");
+    else if (Buffer.isBuffer(chunk)) buf = chunk;
+    else if (chunk instanceof Uint8Array)
+      buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    else if (chunk !== null && typeof chunk === "object" && !Array.isArray(chunk)) {
+      buf = Buffer.from(jsonEncode(chunk), "utf8");
+      this.responseHeaders.set("Content-Type", "application/json; charset=UTF-8");
+    } else {
+      throw new TypeError(
+        `write() accepts a string, a Buffer or a plain object, got ${Array.isArray(chunk) ? "an array (refused for security reasons)" : typeof chunk}`,
+      );
+    }
+    if (buf.length === 0) return;
+    this.writeBuffer.push(buf);
+    this.writeBufferLength += buf.length;
+  }
+
+  private takeBuffer(): Buffer {
+    const parts = this.writeBuffer;
+    let chunk: Buffer;
+    if (parts.length === 0) chunk = EMPTY;
+    else if (parts.length === 1) chunk = parts[0];
+    else chunk = Buffer.concat(parts, this.writeBufferLength);
+    this.writeBuffer = [];
+    this.writeBufferLength = 0;
+    return chunk;
+  }
+
+  /**
+   * Send the buffered output to the client (the headers first, on the first flush). Resolves
+   * when the bytes were handed to the connection; rejects if the connection closed.
+   */
+  flush(): Promise<void> {
+    if (this.finishedFlag)
+      return Promise.reject(new ResponseFinishedError("Cannot flush() after finish()"));
+    return this.flushInternal(false);
+  }
+
+  private flushInternal(final: boolean): Promise<void> {
+    const conn = this.request.connection;
+    if (conn === null) return Promise.resolve();
+    let chunk = this.takeBuffer();
+    const isHead = this.request.method === "HEAD";
+    if (!this.headersWrittenFlag) {
+      this.headersWrittenFlag = true;
+      if (this.application.settings.compressResponse === true) {
+        const gz = GzipTransform.forResponse(
+          this.request,
+          this.statusCode,
+          this.responseHeaders,
+          chunk,
+          final,
+        );
+        if (gz !== null) {
+          this.gzip = gz;
+          if (final) chunk = gz.compressAll(chunk, this.responseHeaders);
+          else {
+            this.responseHeaders.delete("Content-Length");
+          }
+        }
+      }
+      if (this.newCookies !== null) {
+        for (const v of this.newCookies.values()) this.responseHeaders.add("Set-Cookie", v);
+      }
+      const start = { code: this.statusCode, reason: this.reasonPhrase };
+      if (this.gzip !== null && !final) {
+        const gz = this.gzip;
+        const p = conn.writeHeaders(start, this.responseHeaders);
+        return this.chain(() =>
+          p.then(() => gz.compressChunk(chunk, false)).then((out) => this.writeOut(out, isHead)),
+        );
+      }
+      return conn.writeHeaders(start, this.responseHeaders, isHead ? undefined : chunk);
+    }
+    if (this.gzip !== null) {
+      const gz = this.gzip;
+      return this.chain(() =>
+        gz.compressChunk(chunk, final).then((out) => this.writeOut(out, isHead)),
+      );
+    }
+    if (isHead || chunk.length === 0) return Promise.resolve();
+    return conn.write(chunk);
+  }
+
+  private writeOut(chunk: Buffer, isHead: boolean): Promise<void> {
+    const conn = this.request.connection;
+    if (conn === null || isHead || chunk.length === 0) return Promise.resolve();
+    return conn.write(chunk);
+  }
+
+  private chain(step: () => Promise<void>): Promise<void> {
+    const prev = this.flushChain;
+    const p = prev === null ? step() : prev.then(step);
+    this.flushChain = p.catch(() => {});
+    return p;
+  }
+
+  /**
+   * End the response: send what is buffered (with an automatic ETag and a 304 when the client's
+   * If-None-Match matches) and close the exchange. Resolves when the output was handed over.
+   */
+  finish(chunk?: string | Uint8Array | Record<string, unknown>): Promise<void> {
+    if (this.finishedFlag) throw new ResponseFinishedError("finish() called twice");
+    if (chunk !== undefined) this.write(chunk);
+    if (!this.headersWrittenFlag) {
+      const method = this.request.method;
+      if (
+        this.statusCode === 200 &&
+        (method === "GET" || method === "HEAD") &&
+        !this.responseHeaders.has("Etag")
+      ) {
+        this.setEtagHeader();
+        if (this.checkEtagHeader()) {
+          this.writeBuffer = [];
+          this.writeBufferLength = 0;
+          this.setStatus(304);
+        }
+      }
+      const code = this.statusCode;
+      if (code === 204 || code === 304 || (code >= 100 && code < 200)) {
+        if (this.writeBufferLength > 0) {
+          throw new HTTPError(500, `Cannot send a body with status ${code}`);
+        }
+        this.responseHeaders.delete("Content-Encoding");
+        this.responseHeaders.delete("Content-Language");
+        this.responseHeaders.delete("Content-Type");
+      } else if (!this.responseHeaders.has("Content-Length")) {
+        this.responseHeaders.set("Content-Length", this.writeBufferLength);
+      }
+    }
+    const conn = this.request.connection as
+      | (HTTPServerRequest["connection"] & { setCloseCallback?: (cb: null) => void })
+      | null;
+    if (conn !== null && typeof conn.setCloseCallback === "function") conn.setCloseCallback(null);
+    let flushed = this.flushInternal(true);
+    this.finishedFlag = true;
+    const done = () => {
+      if (conn !== null && !this.closedFlag) {
+        try {
+          conn.finish();
+        } catch (err) {
+          this.application.logger.error(err, "error finishing the response");
+        }
+      }
+      this.request.finishTime = performance.timeOrigin + performance.now();
+      this.application.logRequest(this);
+      try {
+        this.onFinish();
+      } catch (err) {
+        this.application.logger.error(err, "Exception in onFinish");
+      }
+    };
+    if (this.gzip !== null && this.flushChain !== null) {
+      flushed = flushed.then(done, (err) => {
+        done();
+        throw err;
+      });
+      flushed.catch(() => {});
+      return flushed;
+    }
+    done();
+    flushed.catch(() => {});
+    return flushed;
+  }
+
+  /**
+   * Redirect to `url` (301 when `permanent`, else 302, or the given `status` 3xx) and finish.
+   * Throws HeadersWrittenError after the headers were sent.
+   */
+  redirect(url: string, permanent = false, status?: number): void {
+    if (this.headersWrittenFlag) {
+      throw new HeadersWrittenError("Cannot redirect after headers have been written");
+    }
+    if (typeof url !== "string") throw new TypeError("redirect() expects a URL string");
+    const code = status ?? (permanent ? 301 : 302);
+    if (!Number.isInteger(code) || code < 300 || code > 399) {
+      throw new RangeError(`redirect status must be 3xx, got ${String(status)}`);
+    }
+    this.setStatus(code);
+    this.setHeader("Location", url);
+    void this.finish();
+  }
+
+  /**
+   * Render template `name` with `vars` (plus `handler`, `request`, `currentUser`,
+   * `xsrfFormHtml`, `staticUrl`, `reverseUrl`, `xhtmlEscape`, `settings`) and finish.
+   */
+  async render(name: string, vars: Record<string, unknown> = {}): Promise<void> {
+    if (this.finishedFlag) throw new ResponseFinishedError("Cannot render() after finish()");
+    const html = await this.renderString(name, vars);
+    await this.finish(html);
+  }
+
+  /** Render template `name` to a string without writing it. */
+  async renderString(name: string, vars: Record<string, unknown> = {}): Promise<string> {
+    const engine = this.application.templateEngine();
+    const namespace = { ...this.getTemplateNamespace(), ...vars };
+    return await engine.render(name, namespace);
+  }
+
+  /** The variables every template sees (override to add your own). */
+  getTemplateNamespace(): Record<string, unknown> {
+    return {
+      handler: this,
+      request: this.request,
+      settings: this.settings,
+      currentUser: this.currentUser,
+      xsrfFormHtml: () => this.xsrfFormHtml(),
+      staticUrl: (path: string) => this.staticUrl(path),
+      reverseUrl: (name: string, ...args: (string | number)[]) => this.reverseUrl(name, ...args),
+      xhtmlEscape,
+    };
+  }
+
+  // ---- errors -----------------------------------------------------------------------------
+
+  /**
+   * Answer with an error page for `statusCode` (through `writeError`). After the headers were
+   * sent this can only log and end the response.
+   */
+  sendError(statusCode = 500, info: ErrorInfo = {}): void {
+    if (this.headersWrittenFlag) {
+      this.application.logger.error("Cannot send error response after headers written");
+      if (!this.finishedFlag) {
+        try {
+          void this.finish();
+        } catch (err) {
+          this.application.logger.error(err, "Failed to flush partial response");
+          this.abortConnection();
+        }
+      }
+      return;
+    }
+    this.clear();
+    let reason = info.reason;
+    if (reason === undefined && info.error instanceof HTTPError && info.error.reason !== null) {
+      reason = info.error.reason;
+    }
+    this.setStatus(statusCode, reason);
+    try {
+      const r = this.writeError(statusCode, info);
+      if (isPromiseLike(r)) {
+        r.then(
+          () => {
+            if (!this.finishedFlag) void this.finish();
+          },
+          (err) => {
+            this.application.logger.error(err, "Uncaught exception in writeError");
+            if (!this.finishedFlag) void this.finish();
+          },
+        );
+        return;
+      }
+    } catch (err) {
+      this.application.logger.error(err, "Uncaught exception in writeError");
+    }
+    if (!this.finishedFlag) void this.finish();
+  }
+
+  /**
+   * Hook: write the body of an error page. The default is a small HTML page, or the stack
+   * trace as text when `serveTraceback` (default: `debug`) is on and there is an error.
+   */
+  writeError(statusCode: number, info: ErrorInfo): void | Promise<void> {
+    const err = info.error;
+    if (this.application.serveTraceback && err !== undefined) {
+      this.setHeader("Content-Type", "text/plain; charset=UTF-8");
+      this.write(err instanceof Error ? (err.stack ?? String(err)) : String(err));
+      return;
+    }
+    const msg = xhtmlEscape(this.reasonPhrase);
+    this.finish(
+      `<html><title>${statusCode}: ${msg}</title><body>${statusCode}: ${msg}</body></html>`,
+    );
+  }
+
+  /** @internal Turn an exception from a handler into a response and a log line. */
+  handleRequestException(err: unknown): void {
+    if (err instanceof ConnectionGone) return;
+    const logger = this.application.logger;
+    if (this.finishedFlag) {
+      if (!(err instanceof HTTPError))
+        logger.error(err, `Uncaught exception ${this.requestSummary()}`);
+      return;
+    }
+    if (err instanceof HTTPError) {
+      if (err.logMessage) {
+        logger.warn(`${err.statusCode} ${this.requestSummary()}: ${err.logMessage}`);
+      }
+      if (!(err.statusCode in STATUS_CODES) && err.reason === null) {
+        logger.error(`Bad HTTP status code: ${err.statusCode}`);
+        this.sendError(500, { error: err });
+        return;
+      }
+      this.sendError(err.statusCode, { error: err });
+      return;
+    }
+    logger.error(err, `Uncaught exception ${this.requestSummary()}\n${this.request.toString()}`);
+    this.sendError(500, { error: err });
+  }
+
+  /** `GET /path (ip)` — used in log lines. */
+  requestSummary(): string {
+    const r = this.request;
+    return `${r.method} ${r.uri} (${r.remoteIp})`;
+  }
+
+  private abortConnection(): void {
+    const conn = this.request.connection as { detach?: () => { close(): void } } | null;
+    if (conn !== null && typeof conn.detach === "function") {
+      try {
+        conn.detach().close();
+      } catch {}
+    }
+  }
+
+  // ---- cookies ----------------------------------------------------------------------------
+
+  /** Cookies the request carried: name → value. */
+  get cookies(): Record<string, string> {
+    return this.request.cookies;
+  }
+
+  /** The value of request cookie `name`, or `defaultValue` (undefined). */
+  getCookie(name: string): string | undefined;
+  getCookie<D>(name: string, defaultValue: D): string | D;
+  getCookie(name: string, defaultValue?: unknown): unknown {
+    const c = this.request.cookies;
+    return Object.hasOwn(c, name) ? c[name] : defaultValue;
+  }
+
+  /**
+   * Set a cookie (one Set-Cookie header per name; a later call for the same name replaces it).
+   * TypeError for names or values with spaces or control characters.
+   */
+  setCookie(name: string, value: string, options: CookieOptions = {}): void {
+    const header = formatSetCookie(name, value, options);
+    if (this.newCookies === null) this.newCookies = new Map();
+    this.newCookies.set(name, header);
+  }
+
+  /** Tell the browser to delete cookie `name` (same `path`/`domain` as when it was set). */
+  clearCookie(name: string, options: CookieOptions = {}): void {
+    this.setCookie(name, "", {
+      ...options,
+      expires: Date.now() - 365 * 86_400_000,
+      expiresDays: undefined,
+      maxAge: 0,
+    });
+  }
+
+  /** Delete every cookie the request carried. */
+  clearAllCookies(options: CookieOptions = {}): void {
+    for (const name of Object.keys(this.request.cookies)) {
+      if (name !== "") this.clearCookie(name, options);
+    }
+  }
+
+  private cookieSecret() {
+    const secret = this.settings.cookieSecret;
+    if (secret === undefined || secret === null || secret === "") {
+      throw new MissingSettingError("cookieSecret", "signed cookies");
+    }
+    return secret;
+  }
+
+  /** Sign `value` for cookie `name` with the application's `cookieSecret` (and `keyVersion`). */
+  createSignedValue(name: string, value: string | Buffer): string {
+    return createSignedValue(this.cookieSecret(), name, value, {
+      keyVersion: this.settings.keyVersion,
+    });
+  }
+
+  /**
+   * Set a signed (tamper-evident, not secret) cookie: HMAC-SHA256 over name, value and time,
+   * in Tornado's v2 format. `expiresDays` defaults to 30.
+   */
+  setSignedCookie(name: string, value: string | Buffer, options: SignedCookieOptions = {}): void {
+    const opts = { ...options };
+    if (!("expiresDays" in options)) opts.expiresDays = 30;
+    this.setCookie(name, this.createSignedValue(name, value), opts);
+  }
+
+  /**
+   * The verified value of signed cookie `name` (or of `value` when given), or null when it is
+   * missing, tampered with, signed with an unknown key version or older than `maxAgeDays` (31).
+   */
+  getSignedCookie(
+    name: string,
+    value?: string,
+    options: { maxAgeDays?: number } = {},
+  ): string | null {
+    const raw = value ?? this.getCookie(name);
+    const decoded = decodeSignedValue(this.cookieSecret(), name, raw, {
+      maxAgeDays: options.maxAgeDays ?? 31,
+    });
+    return decoded === null ? null : decoded.toString("utf8");
+  }
+
+  /** The key version a signed cookie claims, or null. */
+  getSignedCookieKeyVersion(name: string, value?: string): number | null {
+    this.cookieSecret();
+    const raw = value ?? this.getCookie(name);
+    return typeof raw === "string" ? getSignatureKeyVersion(raw) : null;
+  }
+
+  // ---- users ------------------------------------------------------------------------------
+
+  /** Hook: return the authenticated user for this request (or null). Called once, lazily. */
+  getCurrentUser(): unknown {
+    return null;
+  }
+
+  /** The current user (from `getCurrentUser()`, cached; may be assigned in `prepare`). */
+  get currentUser(): unknown {
+    if (this.currentUserValue === undefined) this.currentUserValue = this.getCurrentUser() ?? null;
+    return this.currentUserValue;
+  }
+  set currentUser(value: unknown) {
+    this.currentUserValue = value;
+  }
+
+  /** The login URL for `authenticated` (the `loginUrl` setting). */
+  getLoginUrl(): string {
+    const url = this.settings.loginUrl;
+    if (typeof url !== "string") throw new MissingSettingError("loginUrl", "@authenticated");
+    return url;
+  }
+
+  // ---- XSRF -------------------------------------------------------------------------------
+
+  private rawXsrfToken(): { token: Buffer; timestamp: number; fromCookie: boolean } {
+    if (this.rawXsrf === null) {
+      const cookie = this.getCookie(this.xsrfCookieName());
+      const decoded = decodeXsrfToken(cookie);
+      this.rawXsrf =
+        decoded === null
+          ? {
+              token: newXsrfTokenBytes(),
+              timestamp: Math.floor(Date.now() / 1000),
+              fromCookie: false,
+            }
+          : { token: decoded.token, timestamp: decoded.timestamp, fromCookie: true };
+    }
+    return this.rawXsrf;
+  }
+
+  private xsrfCookieName(): string {
+    return this.settings.xsrfCookieName ?? "_xsrf";
+  }
+
+  /**
+   * The XSRF token for forms of this page, masked afresh per request (Tornado's v2 format).
+   * Sets the `_xsrf` cookie when the browser has none.
+   */
+  get xsrfToken(): string {
+    if (this.xsrfTokenValue === null) {
+      const raw = this.rawXsrfToken();
+      this.xsrfTokenValue = encodeXsrfToken(raw.token, raw.timestamp);
+      if (!raw.fromCookie) {
+        const options: CookieOptions = { ...(this.settings.xsrfCookieOptions ?? {}) };
+        if (
+          this.currentUser &&
+          options.expiresDays === undefined &&
+          options.expires === undefined
+        ) {
+          options.expiresDays = 30;
+        }
+        this.setCookie(this.xsrfCookieName(), this.xsrfTokenValue, options);
+      }
+    }
+    return this.xsrfTokenValue;
+  }
+
+  /**
+   * Check the `_xsrf` argument (or X-XSRFToken / X-CSRFToken header) against the cookie;
+   * throws HTTPError 403 when missing or different. Runs before non-GET/HEAD/OPTIONS methods
+   * when the `xsrfCookies` setting is on.
+   */
+  checkXsrfCookie(): void {
+    const given =
+      this.getArgument("_xsrf", null) ??
+      this.request.headers.get("X-Xsrftoken") ??
+      this.request.headers.get("X-Csrftoken");
+    if (!given) throw new HTTPError(403, "'_xsrf' argument missing from POST");
+    const decoded = decodeXsrfToken(given);
+    const expected = this.rawXsrfToken();
+    if (decoded === null || decoded.token.length === 0) {
+      throw new HTTPError(403, "'_xsrf' argument has invalid format");
+    }
+    if (!expected.fromCookie || !constantTimeEqualBuffers(decoded.token, expected.token)) {
+      throw new HTTPError(403, "XSRF cookie does not match POST argument");
+    }
+  }
+
+  /** `<input type="hidden" name="_xsrf" value="…"/>` for forms. */
+  xsrfFormHtml(): string {
+    return `<input type="hidden" name="_xsrf" value="${xhtmlEscape(this.xsrfToken)}"/>`;
+  }
+
+  // ---- URLs and ETags ---------------------------------------------------------------------
+
+  /** The path of the route named `name` with `args` filled in. */
+  reverseUrl(name: string, ...args: (string | number)[]): string {
+    return this.application.reverseUrl(name, ...args);
+  }
+
+  /** The URL of a static file with its version hash (`/static/app.css?v=…`). */
+  staticUrl(
+    path: string,
+    options: { includeHost?: boolean; includeVersion?: boolean } = {},
+  ): string {
+    const url = this.application.staticUrl(path, options.includeVersion ?? true);
+    return options.includeHost ? `${this.request.protocol}://${this.request.host}${url}` : url;
+  }
+
+  /** Hook: the ETag for the buffered body, or null for none (default: a SHA-1 of the body). */
+  computeEtag(): string | null {
+    return computeEtag(this.writeBuffer);
+  }
+
+  /** Set the Etag header from `computeEtag()`. */
+  setEtagHeader(): void {
+    const etag = this.computeEtag();
+    if (etag !== null) this.setHeader("Etag", etag);
+  }
+
+  /** True when the request's If-None-Match matches the response's Etag header. */
+  checkEtagHeader(): boolean {
+    return etagMatches(this.request.headers.get("If-None-Match"), this.responseHeaders.get("Etag"));
+  }
+
+  // ---- execution --------------------------------------------------------------------------
+
+  /** @internal Run the request through prepare and the verb method. */
+  execute(pathArgs: (string | undefined)[], pathKwargs: Record<string, string | undefined>): void {
+    this.pathArgs = pathArgs;
+    this.pathKwargs = pathKwargs;
+    const streaming = (this.constructor as HandlerClass).streamRequestBody === true;
+    if (streaming) {
+      this.prepared = new Promise<void>((resolve) => {
+        this.resolvePrepared = resolve;
+      });
+    }
+    try {
+      const method = this.request.method;
+      if (!SUPPORTED_METHODS.has(method)) throw new HTTPError(405);
+      if (this.settings.xsrfCookies === true && !NO_XSRF_METHODS.has(method)) {
+        this.checkXsrfCookie();
+      }
+      const r = this.prepare();
+      if (isPromiseLike(r)) {
+        r.then(
+          () => this.afterPrepare(),
+          (err) => this.failPrepared(err),
+        );
+        return;
+      }
+      this.afterPrepare();
+    } catch (err) {
+      this.failPrepared(err);
+    }
+  }
+
+  private failPrepared(err: unknown): void {
+    this.handleRequestException(err);
+    // Let a streaming body drain into the void rather than stall the connection.
+    this.resolvePrepared?.();
+  }
+
+  private afterPrepare(): void {
+    try {
+      this.resolvePrepared?.();
+      if (this.finishedFlag) return;
+      if (this.bodyDone !== null) {
+        this.bodyDone.then(
+          () => {
+            if (this.streamedChunks !== null) {
+              this.request.body = Buffer.concat(this.streamedChunks);
+              this.streamedChunks = null;
+            }
+            this.callMethod();
+          },
+          (err) => this.handleRequestException(err),
+        );
+        return;
+      }
+      this.callMethod();
+    } catch (err) {
+      this.handleRequestException(err);
+    }
+  }
+
+  private callMethod(): void {
+    try {
+      if (this.finishedFlag) return;
+      const name = this.request.method.toLowerCase() as
+        | "get"
+        | "head"
+        | "post"
+        | "put"
+        | "patch"
+        | "delete"
+        | "options";
+      const fn = this[name] as (...args: unknown[]) => unknown;
+      const hasKw = Object.keys(this.pathKwargs).length > 0;
+      const r = hasKw ? fn.call(this, this.pathKwargs) : fn.apply(this, this.pathArgs);
+      if (isPromiseLike(r)) {
+        r.then(
+          () => this.autoFinishNow(),
+          (err) => this.handleRequestException(err),
+        );
+        return;
+      }
+      this.autoFinishNow();
+    } catch (err) {
+      this.handleRequestException(err);
+    }
+  }
+
+  private autoFinishNow(): void {
+    if (this.autoFinishFlag && !this.finishedFlag) {
+      try {
+        void this.finish();
+      } catch (err) {
+        this.handleRequestException(err);
+      }
+    }
+  }
+
+  /**
+   * @internal The response was completed by other means (a mounted Node handler wrote it to the
+   * connection directly): record the status, log the request and run `onFinish`.
+   */
+  finishedElsewhere(statusCode: number): void {
+    if (this.finishedFlag) return;
+    this.statusCode = statusCode;
+    this.finishedFlag = true;
+    this.headersWrittenFlag = true;
+    const conn = this.request.connection as { setCloseCallback?: (cb: null) => void } | null;
+    if (conn !== null && typeof conn.setCloseCallback === "function") conn.setCloseCallback(null);
+    this.request.finishTime = performance.timeOrigin + performance.now();
+    this.application.logRequest(this);
+    try {
+      this.onFinish();
+    } catch (err) {
+      this.application.logger.error(err, "Exception in onFinish");
+    }
+  }
+
+  /** @internal The connection closed before the response finished. */
+  handleConnectionClose(): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    if (this.rejectBody !== null) {
+      const reject = this.rejectBody;
+      this.rejectBody = null;
+      this.resolveBody = null;
+      reject(new ConnectionGone("the connection closed before the body was received"));
+    }
+    try {
+      this.onConnectionClose();
+    } catch (err) {
+      this.application.logger.error(err, "Exception in onConnectionClose");
+    }
+  }
+
+  /** @internal Prepare to receive a streamed body (called before `execute`). */
+  expectStreamedBody(): void {
+    this.bodyDone = new Promise<void>((resolve, reject) => {
+      this.resolveBody = resolve;
+      this.rejectBody = reject;
+    });
+    this.bodyDone.catch(() => {});
+  }
+
+  /** @internal The streamed body is complete. */
+  streamedBodyFinished(): void {
+    const resolve = this.resolveBody;
+    this.resolveBody = null;
+    this.rejectBody = null;
+    resolve?.();
+  }
+}
+
+/** @internal Rejects the wait for a streamed body whose connection closed; never answered or logged. */
+class ConnectionGone extends Error {
+  override readonly name = "ConnectionGone";
+}

@@ -1,0 +1,236 @@
+// Routing: URLSpec (a regex route with reverse), host rules and the lookup of a request's handler.
+
+import { ReverseUrlError } from "./errors.js";
+import { urlEscape, urlUnescape } from "./escape.js";
+import type { HandlerClass } from "./request-handler.js";
+
+/** A route as written in an Application's route list: `[pattern, HandlerClass, initArgs?, name?]`. */
+export type RouteTuple = readonly [
+  pattern: string | RegExp,
+  handler: HandlerClass,
+  initArgs?: Record<string, unknown>,
+  name?: string,
+];
+
+/** What `Application` and `addHandlers` accept per route. */
+export type RouteSpec = RouteTuple | URLSpec;
+
+/** Path arguments extracted from a match: positional groups, or named groups by name. */
+export interface PathMatch {
+  readonly pathArgs: (string | undefined)[];
+  readonly pathKwargs: Record<string, string | undefined>;
+}
+
+/**
+ * One route (Tornado's `URLSpec`): a regular expression matched against the whole request path
+ * (a `$` is appended and the match is anchored at the start), the handler class, the arguments
+ * given to its `initialize`, and an optional name for `reverseUrl`. Capturing groups become the
+ * handler's path arguments, percent-decoded as UTF-8; when the pattern has named groups, only
+ * those are passed (by name).
+ */
+export class URLSpec {
+  /** The compiled, anchored regular expression. */
+  readonly regex: RegExp;
+  /** The handler class this route dispatches to. */
+  readonly handlerClass: HandlerClass;
+  /** Arguments passed to the handler's `initialize()`. */
+  readonly initArgs: Record<string, unknown>;
+  /** The route's name for `reverseUrl`, or null. */
+  readonly name: string | null;
+  /** The number of capturing groups. */
+  readonly groupCount: number;
+  private readonly hasNamedGroups: boolean;
+  /** Literal pieces between groups for reversing, or null when the pattern cannot be reversed. */
+  private readonly reversePieces: string[] | null;
+
+  constructor(
+    pattern: string | RegExp,
+    handlerClass: HandlerClass,
+    initArgs: Record<string, unknown> = {},
+    name: string | null = null,
+  ) {
+    if (typeof handlerClass !== "function") {
+      throw new TypeError(`route ${String(pattern)}: handler must be a RequestHandler class`);
+    }
+    if (initArgs === null || typeof initArgs !== "object") {
+      throw new TypeError(`route ${String(pattern)}: initArgs must be an object`);
+    }
+    if (name !== null && typeof name !== "string") {
+      throw new TypeError(`route ${String(pattern)}: name must be a string`);
+    }
+    let source: string;
+    let flags = "";
+    if (pattern instanceof RegExp) {
+      source = pattern.source;
+      flags = pattern.flags.replace(/[gy]/g, "");
+    } else if (typeof pattern === "string") {
+      source = pattern;
+    } else {
+      throw new TypeError("route pattern must be a string or a RegExp");
+    }
+    if (!source.endsWith("$")) source += "$";
+    const anchored = source.startsWith("^") ? source : `^(?:${source.slice(0, -1)})$`;
+    this.regex = new RegExp(anchored, flags);
+    this.handlerClass = handlerClass;
+    this.initArgs = initArgs;
+    this.name = name;
+    this.groupCount = (new RegExp(`${anchored}|`, flags).exec("") as RegExpExecArray).length - 1;
+    this.hasNamedGroups = /\(\?<[A-Za-z_$]/.test(source);
+    this.reversePieces = findGroups(source, this.groupCount);
+  }
+
+  /** Match a request path; null when it does not match. */
+  match(path: string): PathMatch | null {
+    const m = this.regex.exec(path);
+    if (m === null) return null;
+    const pathArgs: (string | undefined)[] = [];
+    const pathKwargs: Record<string, string | undefined> = {};
+    if (this.hasNamedGroups && m.groups !== undefined) {
+      for (const key of Object.keys(m.groups)) {
+        const v = m.groups[key];
+        pathKwargs[key] = v === undefined ? undefined : urlUnescape(v, false);
+      }
+    } else {
+      for (let i = 1; i < m.length; i++) {
+        const v = m[i];
+        pathArgs.push(v === undefined ? undefined : urlUnescape(v, false));
+      }
+    }
+    return { pathArgs, pathKwargs };
+  }
+
+  /**
+   * Build a path for this route with `args` substituted for its groups in order (each
+   * percent-encoded as a path segment). Throws ReverseUrlError when the count is wrong or the
+   * pattern is too complex to reverse.
+   */
+  reverse(...args: (string | number)[]): string {
+    const pieces = this.reversePieces;
+    if (pieces === null) {
+      throw new ReverseUrlError(`Cannot reverse url regex ${this.regex.source}`);
+    }
+    if (args.length !== this.groupCount) {
+      throw new ReverseUrlError(
+        `route ${this.name ?? this.regex.source} needs ${this.groupCount} argument(s), got ${args.length}`,
+      );
+    }
+    let out = pieces[0];
+    for (let i = 0; i < args.length; i++) {
+      out += urlEscape(String(args[i]), false) + pieces[i + 1];
+    }
+    return out;
+  }
+}
+
+/** Unescape `\.` style regex escapes of literal text; null when a class escape like `\d` appears. */
+function reUnescape(s: string): string | null {
+  let out = "";
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c !== "\\") {
+      if ("[]{}*+?|^$.".includes(c)) return null;
+      out += c;
+      continue;
+    }
+    const next = s[i + 1];
+    if (next === undefined || /[A-Za-z0-9]/.test(next)) return null;
+    out += next;
+    i++;
+  }
+  return out;
+}
+
+/**
+ * Split a pattern like `/user/([0-9]+)/(?<tab>\w+)` into the literal pieces around its groups
+ * (Tornado's `_find_groups`); null when there are nested, non-capturing or escaped parentheses,
+ * or regex syntax outside the groups.
+ */
+function findGroups(source: string, groupCount: number): string[] | null {
+  let p = source;
+  if (p.startsWith("^")) p = p.slice(1);
+  if (p.endsWith("$")) p = p.slice(0, -1);
+  let opens = 0;
+  for (let i = 0; i < p.length; i++) if (p[i] === "(") opens++;
+  if (opens !== groupCount) return null;
+  const pieces: string[] = [];
+  let i = 0;
+  let literal = "";
+  while (i < p.length) {
+    const open = p.indexOf("(", i);
+    if (open === -1) {
+      literal += p.slice(i);
+      break;
+    }
+    literal += p.slice(i, open);
+    const close = p.indexOf(")", open);
+    if (close === -1) return null;
+    if (p.indexOf("(", open + 1) !== -1 && p.indexOf("(", open + 1) < close) return null;
+    const lit = reUnescape(literal);
+    if (lit === null) return null;
+    pieces.push(lit);
+    literal = "";
+    i = close + 1;
+    // A quantifier right after a group makes the route irreversible.
+    if (i < p.length && "*+?{".includes(p[i])) return null;
+  }
+  const last = reUnescape(literal);
+  if (last === null) return null;
+  pieces.push(last);
+  return pieces;
+}
+
+/** Normalize route tuples into URLSpecs, checking their shape. */
+export function toURLSpecs(routes: readonly RouteSpec[]): URLSpec[] {
+  if (!Array.isArray(routes)) throw new TypeError("routes must be an array");
+  return routes.map((r) => {
+    if (r instanceof URLSpec) return r;
+    if (!Array.isArray(r) || r.length < 2 || r.length > 4) {
+      throw new TypeError(
+        "each route must be [pattern, HandlerClass, initArgs?, name?] or a URLSpec",
+      );
+    }
+    return new URLSpec(r[0], r[1], r[2] ?? {}, r[3] ?? null);
+  });
+}
+
+/** A group of routes that applies to requests whose host name matches `hostRegex`. */
+export interface HostRule {
+  readonly hostRegex: RegExp;
+  readonly specs: URLSpec[];
+}
+
+/** Compile a host pattern like `.*\.example\.com` (anchored at both ends, case-insensitive). */
+export function compileHostPattern(pattern: string | RegExp): RegExp {
+  const src = pattern instanceof RegExp ? pattern.source : pattern;
+  if (typeof src !== "string") throw new TypeError("host pattern must be a string or a RegExp");
+  let s = src.startsWith("^") ? src.slice(1) : src;
+  if (s.endsWith("$")) s = s.slice(0, -1);
+  return new RegExp(`^(?:${s})$`, "i");
+}
+
+/** The result of routing a request. */
+export interface RouteMatch extends PathMatch {
+  readonly spec: URLSpec;
+}
+
+/**
+ * Find the route for `hostName` + `path`: host rules in order, and within each rule whose host
+ * pattern matches, the first matching URLSpec (a host rule without a matching route falls
+ * through to the next rule, as Tornado's RuleRouter does).
+ */
+export function findRoute(
+  rules: readonly HostRule[],
+  hostName: string,
+  path: string,
+): RouteMatch | null {
+  for (let r = 0; r < rules.length; r++) {
+    const rule = rules[r];
+    if (!rule.hostRegex.test(hostName)) continue;
+    const specs = rule.specs;
+    for (let i = 0; i < specs.length; i++) {
+      const m = specs[i].match(path);
+      if (m !== null) return { spec: specs[i], pathArgs: m.pathArgs, pathKwargs: m.pathKwargs };
+    }
+  }
+  return null;
+}
