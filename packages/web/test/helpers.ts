@@ -2,55 +2,12 @@
 
 import { connect } from "node:net";
 import type { HTTPServer, HTTPServerOptions } from "@t/httpserver";
-import { IOLoop, type Logger } from "@t/ioloop";
+import { IOLoop } from "@t/ioloop";
+import { CaptureLogger } from "@t-tools/testing";
+
+export { CaptureLogger, type LogEntry } from "@t-tools/testing";
+
 import { Application, type ApplicationSettings, type RouteSpec } from "../src/index.js";
-
-/** One captured log entry. */
-export interface LogEntry {
-  level: "debug" | "info" | "warn" | "error";
-  msg: string;
-  obj: unknown;
-  expected: boolean;
-}
-
-/** A logger that records entries; warnings and errors must be declared with `expectLog`. */
-export class CaptureLogger implements Logger {
-  readonly entries: LogEntry[] = [];
-  private record(level: LogEntry["level"], objOrMsg: unknown, msg?: string): void {
-    const text =
-      typeof objOrMsg === "string"
-        ? objOrMsg
-        : `${msg ?? ""} ${objOrMsg instanceof Error ? objOrMsg.message : ""}`;
-    this.entries.push({ level, msg: text, obj: objOrMsg, expected: false });
-  }
-  debug(o: unknown, m?: string): void {
-    this.record("debug", o, m);
-  }
-  info(o: unknown, m?: string): void {
-    this.record("info", o, m);
-  }
-  warn(o: unknown, m?: string): void {
-    this.record("warn", o, m);
-  }
-  error(o: unknown, m?: string): void {
-    this.record("error", o, m);
-  }
-  /** Mark matching warn/error entries as expected; returns how many matched. */
-  expect(level: "warn" | "error", re: RegExp): number {
-    let n = 0;
-    for (const e of this.entries) {
-      if (e.level === level && re.test(e.msg)) {
-        e.expected = true;
-        n++;
-      }
-    }
-    return n;
-  }
-  /** Warnings/errors nobody declared. */
-  unexpected(): LogEntry[] {
-    return this.entries.filter((e) => (e.level === "warn" || e.level === "error") && !e.expected);
-  }
-}
 
 /** A started loop, an app served on an ephemeral port, and cleanup. */
 export class WebFixture {

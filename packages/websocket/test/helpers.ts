@@ -2,7 +2,11 @@
 
 import { connect, type Socket } from "node:net";
 import type { HTTPServer } from "@t/httpserver";
-import { IOLoop, type Logger } from "@t/ioloop";
+import { IOLoop } from "@t/ioloop";
+import { CaptureLogger, sleep, within } from "@t-tools/testing";
+
+export { CaptureLogger, type LogEntry, sleep, within } from "@t-tools/testing";
+
 import { Application, type ApplicationSettings } from "@t/web";
 import WebSocket from "ws";
 
@@ -11,45 +15,6 @@ type RouteSpec = ConstructorParameters<typeof Application>[0] extends
   | undefined
   ? R
   : never;
-
-/** A logger that records entries; warnings and errors must be declared with `expect`. */
-export class CaptureLogger implements Logger {
-  readonly entries: { level: string; msg: string; expected: boolean }[] = [];
-  private record(level: string, o: unknown, m?: string): void {
-    const text =
-      typeof o === "string"
-        ? o
-        : `${m ?? ""} ${o instanceof Error ? o.message : JSON.stringify(o)}`;
-    this.entries.push({ level, msg: text, expected: false });
-  }
-  debug(o: unknown, m?: string): void {
-    this.record("debug", o, m);
-  }
-  info(o: unknown, m?: string): void {
-    this.record("info", o, m);
-  }
-  warn(o: unknown, m?: string): void {
-    this.record("warn", o, m);
-  }
-  error(o: unknown, m?: string): void {
-    this.record("error", o, m);
-  }
-  /** Mark matching warn/error entries as expected; returns how many matched. */
-  expect(level: "warn" | "error", re: RegExp): number {
-    let n = 0;
-    for (const e of this.entries) {
-      if (e.level === level && re.test(e.msg)) {
-        e.expected = true;
-        n++;
-      }
-    }
-    return n;
-  }
-  /** Warnings and errors nobody declared. */
-  unexpected(): { level: string; msg: string }[] {
-    return this.entries.filter((e) => (e.level === "warn" || e.level === "error") && !e.expected);
-  }
-}
 
 /** A started loop, an app on an ephemeral port, ws clients and raw sockets, all closed by dispose. */
 export class WsFixture {
@@ -130,20 +95,6 @@ export class WsFixture {
     this.loop.close(true);
     IOLoop.clearCurrent();
   }
-}
-
-/** Resolve after `ms` milliseconds. */
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Reject if `p` does not settle within `ms`. */
-export function within<T>(p: Promise<T>, ms = 5000, what = "operation"): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 /** Wait until `cond()` holds, polling; rejects after `ms`. */
