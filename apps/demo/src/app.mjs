@@ -1,0 +1,143 @@
+// createDemo: the routes, settings, chat backend, metrics and server of one demo process.
+
+import { randomBytes } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { MemoryChatBackend } from "./chat/memory-backend.mjs";
+import { MessageBuffer } from "./chat/message-buffer.mjs";
+import { RedisChatBackend } from "./chat/redis-backend.mjs";
+import { DemoApplication } from "./demo-application.mjs";
+import { DemoServer } from "./demo-server.mjs";
+import { LoginHandler, LogoutHandler, ProfileHandler } from "./handlers/auth.mjs";
+import { DemoStaticFileHandler, NotFoundHandler } from "./handlers/base.mjs";
+import {
+  ChatNewHandler,
+  ChatPageHandler,
+  ChatSocketHandler,
+  ChatUpdatesHandler,
+} from "./handlers/chat.mjs";
+import { HealthHandler, MetricsHandler } from "./handlers/health.mjs";
+import { HelloHandler, HomeHandler } from "./handlers/hello.mjs";
+import { UploadHandler, UploadListHandler, UploadPageHandler } from "./handlers/upload.mjs";
+import { DemoMetrics } from "./metrics.mjs";
+
+/** The demo's static files (served under /static/ with `?v=` version hashes). */
+export const STATIC_PATH = fileURLToPath(new URL("../static/", import.meta.url));
+/** The demo's eta templates. */
+export const TEMPLATE_PATH = fileURLToPath(new URL("../templates/", import.meta.url));
+
+/**
+ * @typedef {object} DemoOptions
+ * @property {string | null} [redis]      redis:// URL; null keeps the chat in memory
+ * @property {string} [redisChannel]      pub/sub channel (default "t-demo:chat")
+ * @property {boolean} [xheaders]         trust X-Real-IP / X-Forwarded-For / X-Scheme (behind nginx)
+ * @property {string} [cookieSecret]      signs the login cookie; random when absent
+ * @property {string | null} [instance]   name in X-Instance and /healthz (default host:pid)
+ * @property {number} [worker]            pre-fork task id (default 0)
+ * @property {string} [uploadDir]         where uploads go (default $TMPDIR/t-demo-uploads)
+ * @property {number} [maxUploadBytes]    largest upload (default 100 MiB)
+ * @property {number} [pollTimeoutMs]     a long poll answers [] after this long (default 25 000)
+ * @property {boolean} [debug]            eta without cache, tracebacks in error pages
+ * @property {boolean} [accessLog]        one log line per request (default true)
+ * @property {number} [lagIntervalMs]     loop-lag sampling period (default 500)
+ */
+
+/**
+ * Build one demo process: Application, HTTPServer (not yet listening), chat buffer and
+ * backend, metrics. Nothing touches the network until `startServices()`.
+ * @param {DemoOptions} options
+ * @param {import("@t/ioloop").IOLoop} loop
+ */
+export function createDemo(options, loop) {
+  const worker = options.worker ?? 0;
+  const buffer = new MessageBuffer({ cacheSize: 200 });
+  const logger = loop.logger;
+  const backend = options.redis
+    ? new RedisChatBackend({
+        url: options.redis,
+        buffer,
+        channel: options.redisChannel,
+        logger,
+      })
+    : new MemoryChatBackend({ buffer });
+  /** @type {DemoServer | null} */
+  let server = null;
+  const metrics = new DemoMetrics({
+    loop,
+    worker: String(worker),
+    lagIntervalMs: options.lagIntervalMs,
+    openConnections: () => server?.connectionCount ?? 0,
+  });
+  /** @type {import("./handlers/base.mjs").DemoContext} */
+  const context = {
+    instance: options.instance ?? `${hostname()}:${process.pid}`,
+    worker,
+    buffer,
+    backend,
+    metrics,
+    uploadDir: options.uploadDir ?? join(tmpdir(), "t-demo-uploads"),
+    maxUploadBytes: options.maxUploadBytes ?? 100 * 1024 * 1024,
+    pollTimeoutMs: options.pollTimeoutMs ?? 25_000,
+    uploads: [],
+    sockets: new Set(),
+    shutdown: new AbortController(),
+    startedAt: Date.now(),
+  };
+  const app = new DemoApplication(
+    [
+      ["/", HomeHandler, {}, "home"],
+      ["/hello", HelloHandler, {}, "hello"],
+      ["/chat", ChatPageHandler, {}, "chat"],
+      ["/chat/new", ChatNewHandler, {}, "chat_new"],
+      ["/chat/updates", ChatUpdatesHandler, {}, "chat_updates"],
+      ["/chat/socket", ChatSocketHandler, {}, "chat_socket"],
+      ["/upload", UploadPageHandler, {}, "upload_page"],
+      ["/upload/list", UploadListHandler, {}, "upload_list"],
+      ["/upload/(.+)", UploadHandler, {}, "upload"],
+      ["/login", LoginHandler, {}, "login"],
+      ["/logout", LogoutHandler, {}, "logout"],
+      ["/me", ProfileHandler, {}, "profile"],
+      ["/healthz", HealthHandler, {}, "healthz"],
+      ["/metrics", MetricsHandler, {}, "metrics"],
+    ],
+    {
+      debug: options.debug === true,
+      cookieSecret: options.cookieSecret ?? randomBytes(32).toString("base64url"),
+      xsrfCookies: true,
+      loginUrl: "/login",
+      staticPath: STATIC_PATH,
+      staticHandlerClass: DemoStaticFileHandler,
+      templatePath: TEMPLATE_PATH,
+      compressResponse: true,
+      defaultHandlerClass: NotFoundHandler,
+      defaultHandlerArgs: { statusCode: 404 },
+      websocketPingIntervalMs: 30_000,
+      websocketMaxMessageSize: 64 * 1024,
+      accessLog: options.accessLog !== false,
+      demo: context,
+    },
+  );
+  server = new DemoServer(app, context, {
+    loop,
+    xheaders: options.xheaders === true,
+    maxBodySize: context.maxUploadBytes,
+  });
+  const srv = server;
+  srv.addShutdownHook(async () => {
+    metrics.stop();
+    await backend.close();
+  });
+  return {
+    app,
+    server: srv,
+    context,
+    /** Create the upload directory, connect the chat backend, start sampling loop lag. */
+    async startServices() {
+      await mkdir(context.uploadDir, { recursive: true });
+      await backend.start();
+      metrics.start();
+    },
+  };
+}

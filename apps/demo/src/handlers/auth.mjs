@@ -1,0 +1,57 @@
+// Login and logout with a signed cookie and XSRF-protected forms; a page only for logged-in users.
+
+import { authenticated } from "@t/web";
+import { BaseHandler, USER_COOKIE } from "./base.mjs";
+
+/** Where to go after logging in: a local path only (no open redirect). */
+function localNext(/** @type {string} */ next) {
+  return next.startsWith("/") && !next.startsWith("//") && !next.includes("\\") ? next : "/";
+}
+
+/** GET /login — the form; POST /login (name, _xsrf) — sets the signed `user` cookie. */
+export class LoginHandler extends BaseHandler {
+  static metricsRoute = "login";
+
+  async get() {
+    await this.render("login.eta", {
+      title: "Log in",
+      next: localNext(this.getArgument("next", "/")),
+      error: null,
+    });
+  }
+
+  async post() {
+    const name = this.getArgument("name", "").trim();
+    if (!/^[\p{L}\p{N} _.-]{1,32}$/u.test(name)) {
+      this.setStatus(400);
+      await this.render("login.eta", {
+        title: "Log in",
+        next: localNext(this.getArgument("next", "/")),
+        error: "A name is 1 to 32 letters, digits, spaces, dots, dashes or underscores.",
+      });
+      return;
+    }
+    this.setSignedCookie(USER_COOKIE, name, { httpOnly: true, sameSite: "Lax" });
+    this.redirect(localNext(this.getArgument("next", "/")));
+  }
+}
+
+/** POST /logout (_xsrf) — clears the cookie. */
+export class LogoutHandler extends BaseHandler {
+  static metricsRoute = "logout";
+
+  post() {
+    this.clearCookie(USER_COOKIE);
+    this.redirect("/");
+  }
+}
+
+/** GET /me — who you are; anonymous users are sent to /login?next=%2Fme. */
+export class ProfileHandler extends BaseHandler {
+  static metricsRoute = "profile";
+
+  get() {
+    this.write({ user: this.currentUser });
+  }
+}
+ProfileHandler.prototype.get = authenticated(ProfileHandler.prototype.get);

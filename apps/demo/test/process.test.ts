@@ -1,0 +1,119 @@
+// The demo as a process: `node src/main.mjs` flags, SIGTERM draining, and --processes pre-forking.
+
+import { get } from "node:http";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { DEMO_DIR, killAll, MAIN, spawnTracked, startDemoProcess, waitFor } from "./helpers.js";
+
+afterEach(killAll);
+
+/** GET on a fresh connection (no keep-alive), so that every request is a new accept. */
+function getFresh(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { agent: false, timeout: 5000 }, (res) => {
+      let body = "";
+      res.on("data", (d) => {
+        body += d;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("timeout", () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on("error", reject);
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("node src/main.mjs", () => {
+  it("prints its address, serves, and on SIGTERM ends a waiting long poll and exits 0", async () => {
+    const demo = await startDemoProcess(["--instance", "solo"]);
+    const hello = await getFresh(`${demo.url}/hello`);
+    expect(hello).toEqual({ status: 200, body: "Hello, world" });
+    const health = JSON.parse((await getFresh(`${demo.url}/healthz`)).body);
+    expect(health).toMatchObject({ status: "ok", instance: "solo", pid: demo.child.pid });
+
+    const poll = getFresh(`${demo.url}/chat/updates`);
+    await new Promise((r) => setTimeout(r, 200)); // let the poll reach the server and wait
+    const started = Date.now();
+    demo.child.kill("SIGTERM");
+    expect(await poll).toEqual({ status: 200, body: '{"messages":[]}' });
+    expect(await demo.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it("runs from the repository root too (the root `pnpm start`)", async () => {
+    const root = join(DEMO_DIR, "..", "..");
+    const p = spawnTracked(
+      process.execPath,
+      [join("apps", "demo", "src", "main.mjs"), "--port", "0"],
+      {
+        cwd: root,
+        env: { T_LOG_LEVEL: "warn" },
+      },
+    );
+    const m = await waitFor(
+      "the address",
+      () => /listening on (http:\/\/\S+)/.exec(p.stdout()),
+      15_000,
+    );
+    const page = await getFresh(`${m[1]}/chat`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain("/static/chat.js?v=");
+    p.child.kill("SIGTERM");
+    expect(await p.exited).toBe(0);
+  });
+
+  it("rejects a bad flag with a usage error and a non-zero status", async () => {
+    const p = spawnTracked(process.execPath, [MAIN, "--port", "http"]);
+    expect(await p.exited).not.toBe(0);
+    expect(p.stderr()).toMatch(/--port <port>.*invalid.*expected an integer in 0\.\.65535/);
+  });
+
+  it("reads the port from $PORT", async () => {
+    const { freePort } = await import("./helpers.js");
+    const port = await freePort();
+    const p = spawnTracked(process.execPath, [MAIN], {
+      env: { PORT: String(port), T_LOG_LEVEL: "warn" },
+    });
+    await waitFor(
+      "the address",
+      () => p.stdout().includes(`listening on http://127.0.0.1:${port}`),
+      15_000,
+    );
+    expect((await getFresh(`http://127.0.0.1:${port}/hello`)).status).toBe(200);
+    p.child.kill("SIGTERM");
+    expect(await p.exited).toBe(0);
+  });
+});
+
+describe("--processes", () => {
+  it("two pre-forked workers share the port, and SIGTERM to the parent makes all of them exit 0", async () => {
+    const demo = await startDemoProcess(["--processes", "2"]);
+    const pids = new Set<number>();
+    const workers = new Set<number>();
+    await waitFor(
+      "answers from two worker processes",
+      async () => {
+        const { body } = await getFresh(`${demo.url}/healthz`);
+        const h = JSON.parse(body);
+        pids.add(h.pid);
+        workers.add(h.worker);
+        return pids.size >= 2;
+      },
+      20_000,
+      5,
+    );
+    expect(pids.has(demo.child.pid as number)).toBe(false); // the parent only supervises
+    expect([...workers].sort()).toEqual([0, 1]);
+    demo.child.kill("SIGTERM");
+    expect(await demo.exited).toBe(0);
+    await waitFor("both workers to be gone", () => [...pids].every((pid) => !alive(pid)), 5000);
+  });
+});
