@@ -131,6 +131,8 @@ export function makeProgram() {
  */
 export function parseCli(argv) {
   const program = makeProgram();
-  program.parse(argv);
+  // `pnpm start -- --port 9000` hands the script a literal "--" before the flags: drop it.
+  const args = argv[2] === "--" ? [...argv.slice(0, 2), ...argv.slice(3)] : argv;
+  program.parse(args);
   return /** @type {CliOptions} */ (program.opts());
 }
