@@ -21,14 +21,22 @@ import { ReverseUrlError } from "./errors.js";
 import type { HandlerClass, RequestHandler } from "./request-handler.js";
 import {
   compileHostPattern,
-  findRoute,
   type HostRule,
   type RouteSpec,
+  RouteTable,
   toURLSpecs,
   URLSpec,
 } from "./routing.js";
 import { StaticFileHandler } from "./static-file-handler.js";
 import { EtaTemplateEngine, type TemplateEngine } from "./template.js";
+
+/** @internal Where `Application.routeInto` writes a request's route. */
+export interface RouteTarget {
+  handlerClass: HandlerClass | null;
+  initArgs: Record<string, unknown>;
+  pathArgs: (string | undefined)[];
+  pathKwargs: Record<string, string | undefined>;
+}
 
 /** Application settings (DESIGN §8). Unknown keys are kept for your own handlers. */
 export interface ApplicationSettings {
@@ -90,6 +98,8 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
   readonly settings: ApplicationSettings;
   /** Host rules in order of precedence; the last one matches any host. */
   readonly rules: HostRule[] = [];
+  /** @internal The compiled form of `rules` (literal paths in a Map). */
+  readonly routeTable: RouteTable = new RouteTable(this.rules);
   private readonly named = new Map<string, URLSpec>();
   private engine: TemplateEngine | null = null;
   /** @internal Static file version hashes by absolute path. */
@@ -121,6 +131,7 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
     for (const s of toURLSpecs(routes)) specs.push(s);
     this.rules.push({ hostRegex: /^/, specs });
     this.indexNames(specs);
+    this.routeTable.invalidate();
     this.defaultHandler = settings.defaultHandlerClass ?? ErrorHandler;
     this.defaultHandlerArgs =
       settings.defaultHandlerArgs ??
@@ -148,6 +159,7 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
       hostRegex: compileHostPattern(hostPattern),
       specs,
     });
+    this.routeTable.invalidate();
     this.indexNames(specs);
   }
 
@@ -215,11 +227,12 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
       return;
     }
     const status = handler.getStatus();
+    const logger = this.logger as Logger & { isLevelEnabled?: (level: string) => boolean };
+    const level = status < 400 ? "info" : status < 500 ? "warn" : "error";
+    // A logger that can tell (pino's isLevelEnabled) spares formatting a line it would drop.
+    if (typeof logger.isLevelEnabled === "function" && !logger.isLevelEnabled(level)) return;
     const line = formatAccessLine(status, handler.requestSummary(), handler.request.requestTime());
-    const logger = this.logger;
-    if (status < 400) logger.info(line);
-    else if (status < 500) logger.warn(line);
-    else logger.error(line);
+    logger[level](line);
   }
 
   /** Route a request: the handler class, its initArgs and path arguments. */
@@ -229,8 +242,9 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
     pathArgs: (string | undefined)[];
     pathKwargs: Record<string, string | undefined>;
   } {
-    const m = findRoute(this.rules, request.hostName, request.path);
-    if (m === null) {
+    const table = this.routeTable;
+    const spec = table.lookup(request, request.path);
+    if (spec === null) {
       return {
         handlerClass: this.defaultHandler,
         initArgs: this.defaultHandlerArgs,
@@ -239,11 +253,31 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
       };
     }
     return {
-      handlerClass: m.spec.handlerClass,
-      initArgs: m.spec.initArgs,
-      pathArgs: m.pathArgs,
-      pathKwargs: m.pathKwargs,
+      handlerClass: spec.handlerClass,
+      initArgs: spec.initArgs,
+      pathArgs: table.pathArgs,
+      pathKwargs: table.pathKwargs,
     };
+  }
+
+  /**
+   * @internal Route `request` straight into `dispatcher` (the per-request form of `findHandler`,
+   * without a result object).
+   */
+  routeInto(dispatcher: RouteTarget, request: HTTPServerRequest): void {
+    const table = this.routeTable;
+    const spec = table.lookup(request, request.path);
+    if (spec === null) {
+      dispatcher.handlerClass = this.defaultHandler;
+      dispatcher.initArgs = this.defaultHandlerArgs;
+      dispatcher.pathArgs = [];
+      dispatcher.pathKwargs = {};
+      return;
+    }
+    dispatcher.handlerClass = spec.handlerClass;
+    dispatcher.initArgs = spec.initArgs;
+    dispatcher.pathArgs = table.pathArgs;
+    dispatcher.pathKwargs = table.pathKwargs;
   }
 
   /** HTTPServerConnectionDelegate: a message delegate for each request. */
@@ -267,6 +301,11 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
   }
 }
 
+// Placeholders until a request is routed (never handed to a handler: routing replaces them).
+const EMPTY_INIT_ARGS: Record<string, unknown> = Object.freeze({});
+const EMPTY_PATH_ARGS: (string | undefined)[] = Object.freeze([]) as unknown as string[];
+const EMPTY_PATH_KWARGS: Record<string, string | undefined> = Object.freeze({});
+
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
@@ -276,15 +315,16 @@ function escapeRegex(s: string): string {
  * buffers the body and runs the handler at the end, or — for `streamRequestBody` handlers —
  * runs it at once and feeds it the body chunk by chunk.
  */
-class RequestDispatcher implements HTTPMessageDelegate {
+class RequestDispatcher implements HTTPMessageDelegate, RouteTarget {
   private readonly app: Application;
   private readonly connection: HTTP1Connection;
   private request: HTTPServerRequest | null = null;
   private handler: RequestHandler | null = null;
-  private handlerClass: HandlerClass | null = null;
-  private initArgs: Record<string, unknown> = {};
-  private pathArgs: (string | undefined)[] = [];
-  private pathKwargs: Record<string, string | undefined> = {};
+  /** Set by `Application.routeInto`. */
+  handlerClass: HandlerClass | null = null;
+  initArgs: Record<string, unknown> = EMPTY_INIT_ARGS;
+  pathArgs: (string | undefined)[] = EMPTY_PATH_ARGS;
+  pathKwargs: Record<string, string | undefined> = EMPTY_PATH_KWARGS;
   private chunks: Buffer[] | null = null;
   private bodyLength = 0;
   private stream = false;
@@ -297,22 +337,18 @@ class RequestDispatcher implements HTTPMessageDelegate {
 
   headersReceived(startLine: RequestStartLine, headers: HTTPHeaders): void | Promise<void> {
     const conn = this.connection;
-    const request = new HTTPServerRequest({
-      method: startLine.method,
-      uri: startLine.path,
-      version: startLine.version,
-      headers,
-      remoteIp: conn.remoteIp,
-      protocol: conn.protocol,
-      connection: conn,
-    });
+    const request = new HTTPServerRequest();
+    request.method = startLine.method;
+    request.uri = startLine.path;
+    request.version = startLine.version;
+    request.headers = headers;
+    request.remoteIp = conn.remoteIp;
+    request.protocol = conn.protocol;
+    request.connection = conn;
     this.request = request;
-    const route = this.app.findHandler(request);
-    this.handlerClass = route.handlerClass;
-    this.initArgs = route.initArgs;
-    this.pathArgs = route.pathArgs;
-    this.pathKwargs = route.pathKwargs;
-    this.stream = route.handlerClass.streamRequestBody === true;
+    this.app.routeInto(this, request);
+    const cls = this.handlerClass as HandlerClass;
+    this.stream = cls.streamRequestBody === true;
     if (!this.stream) return;
     const handler = this.makeHandler();
     if (handler === null) return;
@@ -391,6 +427,7 @@ class RequestDispatcher implements HTTPMessageDelegate {
         `Invalid body for ${request.method} ${request.uri}: ${bodyError.message}`,
       );
       handler.sendError(400);
+      handler.watchConnectionClose();
       return;
     }
     handler.execute(this.pathArgs, this.pathKwargs);

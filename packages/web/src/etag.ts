@@ -1,9 +1,17 @@
 // ETags: computing one for a response body and matching it against If-None-Match.
 
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 
-/** The automatic ETag of a buffered body: `"<sha1 hex>"` (Tornado's `compute_etag`). */
+const EMPTY_ETAG = `"${hash("sha1", "", "hex")}"`;
+
+/**
+ * The automatic ETag of a buffered body: `"<sha1 hex>"` (Tornado's `compute_etag`). A body in
+ * one piece (the common case) is hashed by the one-shot `crypto.hash`, which creates no Hash
+ * object — a third of the cost of `createHash` for small bodies, and the same digest.
+ */
 export function computeEtag(chunks: readonly Uint8Array[]): string {
+  if (chunks.length === 0) return EMPTY_ETAG;
+  if (chunks.length === 1) return `"${hash("sha1", chunks[0], "hex")}"`;
   const h = createHash("sha1");
   for (let i = 0; i < chunks.length; i++) h.update(chunks[i]);
   return `"${h.digest("hex")}"`;

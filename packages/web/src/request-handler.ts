@@ -14,6 +14,13 @@ import { HeadersWrittenError, MissingSettingError, ResponseFinishedError } from 
 import { jsonEncode, xhtmlEscape } from "./escape.js";
 import { computeEtag, etagMatches } from "./etag.js";
 import { GzipTransform } from "./gzip-transform.js";
+import {
+  headerListDelete,
+  headerListGet,
+  headerListHas,
+  headerListSet,
+  isHeaderName,
+} from "./header-list.js";
 import { HTTPError, MissingArgumentError } from "./http-error.js";
 import { decodeXsrfToken, encodeXsrfToken, newXsrfTokenBytes } from "./xsrf.js";
 
@@ -42,12 +49,34 @@ export interface SignedCookieOptions extends CookieOptions {
 
 const SUPPORTED_METHODS = new Set(["GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"]);
 const NO_XSRF_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-// biome-ignore lint/suspicious/noControlCharactersInRegex: unsafe header bytes are what we look for
-const UNSAFE_HEADER_RE = /[\x00-\x1f\x7f]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: Tornado removes these from arguments
 const CONTROL_CHARS_RE = /[\x00-\x08\x0e-\x1f]/g;
 const EMPTY = Buffer.alloc(0);
+const TIME_ORIGIN = performance.timeOrigin;
 const DEFAULT_CONTENT_TYPE = "text/html; charset=UTF-8";
+const JSON_CONTENT_TYPE = "application/json; charset=UTF-8";
+/** Verb method names by request method (no `toLowerCase()` per request). */
+const VERB_METHODS: Readonly<Record<string, VerbName>> = {
+  GET: "get",
+  HEAD: "head",
+  POST: "post",
+  DELETE: "delete",
+  PATCH: "patch",
+  PUT: "put",
+  OPTIONS: "options",
+};
+type VerbName = "get" | "head" | "post" | "put" | "patch" | "delete" | "options";
+
+function checkHeaderName(name: string): void {
+  if (typeof name !== "string" || !isHeaderName(name)) {
+    throw new TypeError(`header name must be a non-empty token, got ${JSON.stringify(name)}`);
+  }
+}
+
+function hasOwnKeys(o: object): boolean {
+  for (const k in o) if (Object.hasOwn(o, k)) return true;
+  return false;
+}
 
 function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   return (
@@ -57,13 +86,22 @@ function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   );
 }
 
+/** True when `s` holds a control character (0x00–0x1f or 0x7f): unsafe in a header. */
+function hasControlChar(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
 function formatHeaderValue(value: string | number | Date): string {
   let s: string;
   if (typeof value === "string") s = value;
   else if (typeof value === "number") s = String(value);
   else if (value instanceof Date) s = value.toUTCString();
   else throw new TypeError(`header values must be strings, numbers or Dates, got ${typeof value}`);
-  if (UNSAFE_HEADER_RE.test(s)) throw new TypeError(`Unsafe header value ${JSON.stringify(s)}`);
+  if (hasControlChar(s)) throw new TypeError(`Unsafe header value ${JSON.stringify(s)}`);
   return s;
 }
 
@@ -95,7 +133,13 @@ export class RequestHandler {
 
   private statusCode = 200;
   private reasonPhrase = "OK";
-  private responseHeaders: HTTPHeaders;
+  /**
+   * The response headers as a flat `[name, value, …]` list, until someone needs an HTTPHeaders
+   * (the `headers` getter, gzip, writing the head): then `headerObj` holds them and this is null.
+   */
+  private headerList: string[] | null = ["Content-Type", DEFAULT_CONTENT_TYPE];
+  private headerObj: HTTPHeaders | null = null;
+  private closeWatched = false;
   private writeBuffer: Buffer[] = [];
   private writeBufferLength = 0;
   private headersWrittenFlag = false;
@@ -122,14 +166,31 @@ export class RequestHandler {
   constructor(application: Application, request: HTTPServerRequest) {
     this.application = application;
     this.request = request;
-    this.responseHeaders = new HTTPHeaders();
-    this.responseHeaders.add("Content-Type", DEFAULT_CONTENT_TYPE);
-    const conn = request.connection as {
+    // The connection's close callback is registered only when the request outlives the
+    // synchronous part of `execute` (see `watchConnectionClose`): a handler that finishes in the
+    // same tick cannot see the connection close, and most handlers do.
+  }
+
+  /**
+   * @internal Run `handleConnectionClose` if the connection closes before the response
+   * finishes. Called when the request outlives the synchronous part of `execute`.
+   */
+  watchConnectionClose(): void {
+    if (this.closeWatched || this.finishedFlag || this.closedFlag) return;
+    const conn = this.request.connection as {
       setCloseCallback?: (cb: (() => void) | null) => void;
     } | null;
-    if (conn !== null && typeof conn.setCloseCallback === "function") {
+    if (conn != null && typeof conn.setCloseCallback === "function") {
+      this.closeWatched = true;
       conn.setCloseCallback(() => this.handleConnectionClose());
     }
+  }
+
+  private unwatchConnectionClose(): void {
+    if (!this.closeWatched) return;
+    this.closeWatched = false;
+    const conn = this.request.connection as { setCloseCallback?: (cb: null) => void } | null;
+    if (conn != null && typeof conn.setCloseCallback === "function") conn.setCloseCallback(null);
   }
 
   /** The application's settings. */
@@ -260,8 +321,8 @@ export class RequestHandler {
 
   /** Reset headers, status and buffered body (e.g. before an error page). */
   clear(): void {
-    this.responseHeaders = new HTTPHeaders();
-    this.responseHeaders.add("Content-Type", DEFAULT_CONTENT_TYPE);
+    this.headerList = ["Content-Type", DEFAULT_CONTENT_TYPE];
+    this.headerObj = null;
     this.writeBuffer = [];
     this.writeBufferLength = 0;
     this.statusCode = 200;
@@ -273,7 +334,7 @@ export class RequestHandler {
     if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 999) {
       throw new RangeError(`status code must be an integer in 100..999, got ${String(statusCode)}`);
     }
-    if (reason !== undefined && (typeof reason !== "string" || UNSAFE_HEADER_RE.test(reason))) {
+    if (reason !== undefined && (typeof reason !== "string" || hasControlChar(reason))) {
       throw new TypeError("reason must be a string without control characters");
     }
     this.statusCode = statusCode;
@@ -287,22 +348,74 @@ export class RequestHandler {
 
   /** Set a response header, replacing any previous value (TypeError on CR, LF or other control bytes). */
   setHeader(name: string, value: string | number | Date): void {
-    this.responseHeaders.set(name, formatHeaderValue(value));
+    const v = formatHeaderValue(value);
+    const list = this.headerList;
+    if (list === null) {
+      (this.headerObj as HTTPHeaders).set(name, v);
+      return;
+    }
+    checkHeaderName(name);
+    headerListSet(list, name, name.toLowerCase(), v);
   }
 
   /** Add a response header (one more field of that name). */
   addHeader(name: string, value: string | number | Date): void {
-    this.responseHeaders.add(name, formatHeaderValue(value));
+    const v = formatHeaderValue(value);
+    const list = this.headerList;
+    if (list === null) {
+      (this.headerObj as HTTPHeaders).add(name, v);
+      return;
+    }
+    checkHeaderName(name);
+    list.push(name, v);
   }
 
   /** Remove a response header. */
   clearHeader(name: string): void {
-    this.responseHeaders.delete(name);
+    const list = this.headerList;
+    if (list === null) (this.headerObj as HTTPHeaders).delete(name);
+    else headerListDelete(list, name.toLowerCase());
   }
 
-  /** The response headers set so far (a live view; use the setters to change it). */
+  /**
+   * The response headers set so far: a live view, stable for the rest of the request (or until
+   * `clear()`); use the setters to change them. Public and relied on by @t/websocket.
+   */
   get headers(): HTTPHeaders {
-    return this.responseHeaders;
+    let h = this.headerObj;
+    if (h === null) {
+      h = HTTPHeaders.fromRaw(this.headerList as string[]);
+      this.headerObj = h;
+      this.headerList = null;
+    }
+    return h;
+  }
+
+  private hasResponseHeader(lowerKey: string): boolean {
+    const list = this.headerList;
+    return list !== null
+      ? headerListHas(list, lowerKey)
+      : (this.headerObj as HTTPHeaders).has(lowerKey);
+  }
+
+  private getResponseHeader(lowerKey: string): string | undefined {
+    const list = this.headerList;
+    return list !== null
+      ? headerListGet(list, lowerKey)
+      : (this.headerObj as HTTPHeaders).get(lowerKey);
+  }
+
+  /** Set a header whose name and value are known to be valid. */
+  private putResponseHeader(name: string, lowerKey: string, value: string): void {
+    const list = this.headerList;
+    if (list !== null) headerListSet(list, name, lowerKey, value);
+    else (this.headerObj as HTTPHeaders).set(name, value);
+  }
+
+  private deleteResponseHeader(lowerKey: string): void {
+    const list = this.headerList;
+    if (list !== null) headerListDelete(list, lowerKey);
+    else (this.headerObj as HTTPHeaders).delete(lowerKey);
   }
 
   /** True once the response head was sent. */
@@ -341,7 +454,7 @@ export class RequestHandler {
       buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     else if (chunk !== null && typeof chunk === "object" && !Array.isArray(chunk)) {
       buf = Buffer.from(jsonEncode(chunk), "utf8");
-      this.responseHeaders.set("Content-Type", "application/json; charset=UTF-8");
+      this.putResponseHeader("Content-Type", "content-type", JSON_CONTENT_TYPE);
     } else {
       throw new TypeError(
         `write() accepts a string, a Buffer or a plain object, got ${Array.isArray(chunk) ? "an array (refused for security reasons)" : typeof chunk}`,
@@ -354,10 +467,8 @@ export class RequestHandler {
 
   private takeBuffer(): Buffer {
     const parts = this.writeBuffer;
-    let chunk: Buffer;
-    if (parts.length === 0) chunk = EMPTY;
-    else if (parts.length === 1) chunk = parts[0];
-    else chunk = Buffer.concat(parts, this.writeBufferLength);
+    if (parts.length === 0) return EMPTY;
+    const chunk = parts.length === 1 ? parts[0] : Buffer.concat(parts, this.writeBufferLength);
     this.writeBuffer = [];
     this.writeBufferLength = 0;
     return chunk;
@@ -380,34 +491,29 @@ export class RequestHandler {
     const isHead = this.request.method === "HEAD";
     if (!this.headersWrittenFlag) {
       this.headersWrittenFlag = true;
+      const headers = this.headers;
       if (this.application.settings.compressResponse === true) {
-        const gz = GzipTransform.forResponse(
-          this.request,
-          this.statusCode,
-          this.responseHeaders,
-          chunk,
-          final,
-        );
+        const gz = GzipTransform.forResponse(this.request, this.statusCode, headers, chunk, final);
         if (gz !== null) {
           this.gzip = gz;
-          if (final) chunk = gz.compressAll(chunk, this.responseHeaders);
+          if (final) chunk = gz.compressAll(chunk, headers);
           else {
-            this.responseHeaders.delete("Content-Length");
+            headers.delete("Content-Length");
           }
         }
       }
       if (this.newCookies !== null) {
-        for (const v of this.newCookies.values()) this.responseHeaders.add("Set-Cookie", v);
+        for (const v of this.newCookies.values()) headers.add("Set-Cookie", v);
       }
       const start = { code: this.statusCode, reason: this.reasonPhrase };
       if (this.gzip !== null && !final) {
         const gz = this.gzip;
-        const p = conn.writeHeaders(start, this.responseHeaders);
+        const p = conn.writeHeaders(start, headers);
         return this.chain(() =>
           p.then(() => gz.compressChunk(chunk, false)).then((out) => this.writeOut(out, isHead)),
         );
       }
-      return conn.writeHeaders(start, this.responseHeaders, isHead ? undefined : chunk);
+      return conn.writeHeaders(start, headers, isHead ? undefined : chunk);
     }
     if (this.gzip !== null) {
       const gz = this.gzip;
@@ -444,7 +550,7 @@ export class RequestHandler {
       if (
         this.statusCode === 200 &&
         (method === "GET" || method === "HEAD") &&
-        !this.responseHeaders.has("Etag")
+        !this.hasResponseHeader("etag")
       ) {
         this.setEtagHeader();
         if (this.checkEtagHeader()) {
@@ -458,46 +564,50 @@ export class RequestHandler {
         if (this.writeBufferLength > 0) {
           throw new HTTPError(500, `Cannot send a body with status ${code}`);
         }
-        this.responseHeaders.delete("Content-Encoding");
-        this.responseHeaders.delete("Content-Language");
-        this.responseHeaders.delete("Content-Type");
-      } else if (!this.responseHeaders.has("Content-Length")) {
-        this.responseHeaders.set("Content-Length", this.writeBufferLength);
+        this.deleteResponseHeader("content-encoding");
+        this.deleteResponseHeader("content-language");
+        this.deleteResponseHeader("content-type");
+      } else if (!this.hasResponseHeader("content-length")) {
+        this.putResponseHeader("Content-Length", "content-length", String(this.writeBufferLength));
       }
     }
-    const conn = this.request.connection as
-      | (HTTPServerRequest["connection"] & { setCloseCallback?: (cb: null) => void })
-      | null;
-    if (conn !== null && typeof conn.setCloseCallback === "function") conn.setCloseCallback(null);
+    this.unwatchConnectionClose();
     let flushed = this.flushInternal(true);
     this.finishedFlag = true;
-    const done = () => {
-      if (conn !== null && !this.closedFlag) {
-        try {
-          conn.finish();
-        } catch (err) {
-          this.application.logger.error(err, "error finishing the response");
-        }
-      }
-      this.request.finishTime = performance.timeOrigin + performance.now();
-      this.application.logRequest(this);
-      try {
-        this.onFinish();
-      } catch (err) {
-        this.application.logger.error(err, "Exception in onFinish");
-      }
-    };
     if (this.gzip !== null && this.flushChain !== null) {
-      flushed = flushed.then(done, (err) => {
-        done();
-        throw err;
-      });
-      flushed.catch(() => {});
+      flushed = flushed.then(
+        () => this.completeResponse(),
+        (err) => {
+          this.completeResponse();
+          throw err;
+        },
+      );
+      flushed.catch(noop);
       return flushed;
     }
-    done();
-    flushed.catch(() => {});
+    this.completeResponse();
+    // Without gzip, `flushed` comes from HTTP1Connection.writeHeaders/write, whose promises are
+    // already marked handled (or from Promise.resolve()): no `.catch` needed per request.
     return flushed;
+  }
+
+  /** After the last flush: end the exchange, log the request, run `onFinish`. */
+  private completeResponse(): void {
+    const conn = this.request.connection;
+    if (conn != null && !this.closedFlag) {
+      try {
+        conn.finish();
+      } catch (err) {
+        this.application.logger.error(err, "error finishing the response");
+      }
+    }
+    this.request.finishTime = TIME_ORIGIN + performance.now();
+    this.application.logRequest(this);
+    try {
+      this.onFinish();
+    } catch (err) {
+      this.application.logger.error(err, "Exception in onFinish");
+    }
   }
 
   /**
@@ -859,12 +969,18 @@ export class RequestHandler {
   /** Set the Etag header from `computeEtag()`. */
   setEtagHeader(): void {
     const etag = this.computeEtag();
-    if (etag !== null) this.setHeader("Etag", etag);
+    if (etag === null) return;
+    // The default hook only produces a quoted hex digest; an override's value is checked.
+    const safe =
+      this.computeEtag === RequestHandler.prototype.computeEtag ? etag : formatHeaderValue(etag);
+    this.putResponseHeader("Etag", "etag", safe);
   }
 
   /** True when the request's If-None-Match matches the response's Etag header. */
   checkEtagHeader(): boolean {
-    return etagMatches(this.request.headers.get("If-None-Match"), this.responseHeaders.get("Etag"));
+    const inm = headerListGet(this.request.headers.raw, "if-none-match");
+    if (inm === undefined) return false;
+    return etagMatches(inm, this.getResponseHeader("etag"));
   }
 
   // ---- execution --------------------------------------------------------------------------
@@ -891,12 +1007,14 @@ export class RequestHandler {
           () => this.afterPrepare(),
           (err) => this.failPrepared(err),
         );
-        return;
+      } else {
+        this.afterPrepare();
       }
-      this.afterPrepare();
     } catch (err) {
       this.failPrepared(err);
     }
+    // Still running after the synchronous part: notice the client going away.
+    if (!this.finishedFlag) this.watchConnectionClose();
   }
 
   private failPrepared(err: unknown): void {
@@ -931,17 +1049,12 @@ export class RequestHandler {
   private callMethod(): void {
     try {
       if (this.finishedFlag) return;
-      const name = this.request.method.toLowerCase() as
-        | "get"
-        | "head"
-        | "post"
-        | "put"
-        | "patch"
-        | "delete"
-        | "options";
+      const method = this.request.method;
+      const name = VERB_METHODS[method] ?? (method.toLowerCase() as VerbName);
       const fn = this[name] as (...args: unknown[]) => unknown;
-      const hasKw = Object.keys(this.pathKwargs).length > 0;
-      const r = hasKw ? fn.call(this, this.pathKwargs) : fn.apply(this, this.pathArgs);
+      const r = hasOwnKeys(this.pathKwargs)
+        ? fn.call(this, this.pathKwargs)
+        : fn.apply(this, this.pathArgs);
       if (isPromiseLike(r)) {
         r.then(
           () => this.autoFinishNow(),
@@ -966,17 +1079,20 @@ export class RequestHandler {
   }
 
   /**
-   * @internal The response was completed by other means (a mounted Node handler wrote it to the
-   * connection directly): record the status, log the request and run `onFinish`.
+   * Record that the response was completed by other means — written to `request.connection`
+   * directly (a mounted Node handler) or answered and taken over (a WebSocket upgrade's 101):
+   * sets the status to `statusCode`, marks the handler finished with its headers written,
+   * forgets the connection's close callback, logs the request and runs `onFinish`. The
+   * handler writes nothing. Does nothing when the handler already finished. Part of the stable
+   * API for handler classes built on RequestHandler (used by @t/websocket).
    */
   finishedElsewhere(statusCode: number): void {
     if (this.finishedFlag) return;
     this.statusCode = statusCode;
     this.finishedFlag = true;
     this.headersWrittenFlag = true;
-    const conn = this.request.connection as { setCloseCallback?: (cb: null) => void } | null;
-    if (conn !== null && typeof conn.setCloseCallback === "function") conn.setCloseCallback(null);
-    this.request.finishTime = performance.timeOrigin + performance.now();
+    this.unwatchConnectionClose();
+    this.request.finishTime = TIME_ORIGIN + performance.now();
     this.application.logRequest(this);
     try {
       this.onFinish();
@@ -1019,6 +1135,8 @@ export class RequestHandler {
     resolve?.();
   }
 }
+
+function noop(): void {}
 
 /** @internal Rejects the wait for a streamed body whose connection closed; never answered or logged. */
 class ConnectionGone extends Error {

@@ -39,6 +39,11 @@ export class URLSpec {
   readonly name: string | null;
   /** The number of capturing groups. */
   readonly groupCount: number;
+  /**
+   * The one path this route matches when its pattern is plain text (no groups, no regex syntax
+   * beyond `\\.`-style escapes, no flags), else null. Such routes are found by a map lookup.
+   */
+  readonly literalPath: string | null;
   private readonly hasNamedGroups: boolean;
   /** Literal pieces between groups for reversing, or null when the pattern cannot be reversed. */
   private readonly reversePieces: string[] | null;
@@ -77,6 +82,10 @@ export class URLSpec {
     this.groupCount = (new RegExp(`${anchored}|`, flags).exec("") as RegExpExecArray).length - 1;
     this.hasNamedGroups = /\(\?<[A-Za-z_$]/.test(source);
     this.reversePieces = findGroups(source, this.groupCount);
+    this.literalPath =
+      flags === "" && this.groupCount === 0 && this.reversePieces !== null
+        ? this.reversePieces[0]
+        : null;
   }
 
   /** Match a request path; null when it does not match. */
@@ -233,4 +242,115 @@ export function findRoute(
     }
   }
   return null;
+}
+
+/** The default rule's host pattern: matches every host, so routing never computes the host name. */
+const ANY_HOST_SOURCE = "^";
+
+interface CompiledRule {
+  readonly rule: HostRule;
+  readonly specCount: number;
+  readonly anyHost: boolean;
+  /** Literal path → index of the first spec with that literal path. */
+  readonly literals: Map<string, number>;
+  /** Indices of the specs that need a regex match, in order. */
+  readonly regexSpecs: number[];
+}
+
+/**
+ * The routing table of an Application, compiled from its host rules: routes whose pattern is a
+ * plain path are found with one Map lookup, and only the regex routes listed before that literal
+ * route are tried first (so precedence is exactly `findRoute`'s: first match in order). The host
+ * name is computed only when a rule other than the match-any default needs it.
+ *
+ * `lookup` returns the matched URLSpec and leaves its path arguments in `pathArgs` /
+ * `pathKwargs` until the next lookup (no result object per request). The table recompiles itself
+ * when a rule list's length changes; call `invalidate()` after other edits of `rules`.
+ */
+export class RouteTable {
+  /** Positional arguments of the last successful lookup. */
+  pathArgs: (string | undefined)[] = [];
+  /** Named arguments of the last successful lookup. */
+  pathKwargs: Record<string, string | undefined> = {};
+  private readonly rules: readonly HostRule[];
+  private compiled: CompiledRule[] | null = null;
+
+  constructor(rules: readonly HostRule[]) {
+    this.rules = rules;
+  }
+
+  /** Forget the compiled form (after `rules` or a rule's `specs` changed). */
+  invalidate(): void {
+    this.compiled = null;
+  }
+
+  private compile(): CompiledRule[] {
+    const out: CompiledRule[] = [];
+    for (const rule of this.rules) {
+      const literals = new Map<string, number>();
+      const regexSpecs: number[] = [];
+      const specs = rule.specs;
+      for (let i = 0; i < specs.length; i++) {
+        const lit = specs[i].literalPath;
+        if (lit === null) regexSpecs.push(i);
+        else if (!literals.has(lit)) literals.set(lit, i);
+      }
+      out.push({
+        rule,
+        specCount: specs.length,
+        anyHost: rule.hostRegex.source === ANY_HOST_SOURCE && rule.hostRegex.flags === "",
+        literals,
+        regexSpecs,
+      });
+    }
+    this.compiled = out;
+    return out;
+  }
+
+  private current(): CompiledRule[] {
+    const c = this.compiled;
+    if (c === null || c.length !== this.rules.length) return this.compile();
+    for (let r = 0; r < c.length; r++) {
+      if (c[r].rule !== this.rules[r] || c[r].specCount !== c[r].rule.specs.length) {
+        return this.compile();
+      }
+    }
+    return c;
+  }
+
+  /**
+   * The first route (host rules in order) matching `path` for the host `request.hostName`
+   * names, or null. `request.hostName` is read at most once, and only when a host rule needs it.
+   */
+  lookup(request: { readonly hostName: string }, path: string): URLSpec | null {
+    const rules = this.current();
+    let host: string | null = null;
+    for (let r = 0; r < rules.length; r++) {
+      const c = rules[r];
+      if (!c.anyHost) {
+        if (host === null) host = request.hostName;
+        if (!c.rule.hostRegex.test(host)) continue;
+      }
+      const specs = c.rule.specs;
+      const lit = c.literals.size === 0 ? undefined : c.literals.get(path);
+      const limit = lit === undefined ? specs.length : lit;
+      const regexSpecs = c.regexSpecs;
+      for (let k = 0; k < regexSpecs.length; k++) {
+        const i = regexSpecs[k];
+        if (i >= limit) break;
+        const m = specs[i].match(path);
+        if (m !== null) {
+          this.pathArgs = m.pathArgs;
+          this.pathKwargs = m.pathKwargs;
+          return specs[i];
+        }
+      }
+      if (lit !== undefined) {
+        this.pathArgs = [];
+        this.pathKwargs = {};
+        return specs[lit];
+      }
+    }
+    return null;
+  }
 }
