@@ -371,6 +371,7 @@ class RequestDispatcher implements HTTPMessageDelegate, RouteTarget {
     try {
       handler = new Cls(this.app, request);
       this.handler = handler;
+      handler.setDefaultHeaders();
       handler.initialize(this.initArgs);
     } catch (err) {
       this.app.logger.error(
@@ -379,6 +380,7 @@ class RequestDispatcher implements HTTPMessageDelegate, RouteTarget {
       );
       const fallback = new ErrorHandler(this.app, request);
       this.handler = fallback;
+      fallback.setDefaultHeaders();
       fallback.initialize({ statusCode: 500 });
       fallback.execute([], {});
       return null;

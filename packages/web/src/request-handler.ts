@@ -200,6 +200,13 @@ export class RequestHandler {
 
   // ---- lifecycle hooks -------------------------------------------------------------------
 
+  /**
+   * Hook: set headers every response of this handler carries (Tornado's
+   * `set_default_headers`). Runs after construction, before `initialize`, and again whenever
+   * the response is reset by `clear()` (so error pages carry them too).
+   */
+  setDefaultHeaders(): void {}
+
   /** Hook: receives the route's `initArgs` once, right after construction. */
   initialize(_initArgs: Record<string, unknown>): void {}
 
@@ -327,6 +334,7 @@ export class RequestHandler {
     this.writeBufferLength = 0;
     this.statusCode = 200;
     this.reasonPhrase = "OK";
+    this.setDefaultHeaders();
   }
 
   /** Set the response status (and optionally a custom reason phrase). */

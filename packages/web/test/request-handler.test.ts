@@ -57,6 +57,31 @@ describe("RequestHandler over real sockets", () => {
     expect(line).toMatch(/^200 GET \/ \(127\.0\.0\.1\) \d+\.\d{2}ms$/);
   });
 
+  it("setDefaultHeaders runs before initialize and again for error pages", async () => {
+    const seen: string[] = [];
+    class Branded extends RequestHandler {
+      override setDefaultHeaders() {
+        seen.push("defaults");
+        this.setHeader("X-Instance", "test-1");
+      }
+      override initialize() {
+        seen.push("initialize");
+      }
+      override get() {
+        if (this.getArgument("fail", "") === "1") throw new HTTPError(418);
+        this.write("ok");
+      }
+    }
+    await fx.serve([["/", Branded]]);
+    const ok = await fx.fetch("/");
+    expect(ok.headers.get("x-instance")).toBe("test-1");
+    expect(seen.slice(0, 2)).toEqual(["defaults", "initialize"]);
+    const failed = await fx.fetch("/?fail=1");
+    expect(failed.status).toBe(418);
+    expect(failed.headers.get("x-instance")).toBe("test-1");
+    fx.logger.expect("warn", /418/);
+  });
+
   it("passes positional groups, percent-decoded, and query arguments", async () => {
     await fx.serve([["/echo/([^/]+)(?:/([^/]+))?", Echo]]);
     const res = await fx.fetch("/echo/h%C3%A9llo%20x?q=+a+b+");
