@@ -31,15 +31,8 @@ export const USER_COOKIE = "user";
  */
 function demoHandler(Base) {
   return class extends Base {
-    /** @param {any[]} args */
-    constructor(...args) {
-      super(...args);
-      this.setHeader("X-Instance", this.demo.instance);
-    }
-
-    /** Reset the response (error pages) but keep the instance header. */
-    clear() {
-      super.clear();
+    /** Every response, error pages included, names the instance that answered. */
+    setDefaultHeaders() {
       this.setHeader("X-Instance", this.demo.instance);
     }
 
