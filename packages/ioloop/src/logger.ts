@@ -10,6 +10,11 @@ export interface Logger {
   info(objOrMsg: unknown, msg?: string): void;
   warn(objOrMsg: unknown, msg?: string): void;
   error(objOrMsg: unknown, msg?: string): void;
+  /**
+   * Optional (pino has it): whether a line at `level` would be written, so that callers can
+   * skip formatting lines that would be dropped (e.g. an access log at a disabled level).
+   */
+  isLevelEnabled?(level: string): boolean;
 }
 
 /** Levels understood by {@link createDefaultLogger}, most verbose first. */
@@ -125,5 +130,9 @@ export function createDefaultLogger(name = "ioloop", options: DefaultLoggerOptio
     info: (objOrMsg, msg) => emit("I", LEVEL_RANK.info, objOrMsg, msg),
     warn: (objOrMsg, msg) => emit("W", LEVEL_RANK.warn, objOrMsg, msg),
     error: (objOrMsg, msg) => emit("E", LEVEL_RANK.error, objOrMsg, msg),
+    isLevelEnabled: (lvl: string) => {
+      const rank = LEVEL_RANK[lvl as LogLevel];
+      return rank !== undefined && lvl !== "silent" && rank >= threshold;
+    },
   };
 }

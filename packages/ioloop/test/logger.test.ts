@@ -56,6 +56,16 @@ describe("createDefaultLogger", () => {
     expect(lines3).toHaveLength(0);
   });
 
+  it("isLevelEnabled tells which levels would be written", () => {
+    const log = createDefaultLogger("x", { level: "warn", write: () => {} });
+    expect(log.isLevelEnabled?.("info")).toBe(false);
+    expect(log.isLevelEnabled?.("warn")).toBe(true);
+    expect(log.isLevelEnabled?.("error")).toBe(true);
+    expect(log.isLevelEnabled?.("nonsense")).toBe(false);
+    const quiet = createDefaultLogger("x", { level: "silent", write: () => {} });
+    expect(quiet.isLevelEnabled?.("error")).toBe(false);
+  });
+
   it("rejects unknown levels", () => {
     expect(() => createDefaultLogger("x", { level: "loud" as never })).toThrow(RangeError);
     process.env.T_LOG_LEVEL = "verbose";
