@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
+const ONLY = process.env.BENCH_ONLY; // "keep-alive" or "pipelined": run one scenario
 const MAX_REQUESTS = 5_000_000;
 const RUNS = 2;
 const CLK_TCK = 100; // Linux USER_HZ
@@ -15,7 +16,7 @@ const CLK_TCK = 100; // Linux USER_HZ
 function cpuTicks(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(fields[11]) + Number(fields[12]); // utime + stime
+  return { user: Number(fields[11]), system: Number(fields[12]) }; // utime, stime
 }
 
 function startServer(kind) {
@@ -68,10 +69,12 @@ async function measure(kind, conns, depth) {
     await runLoad(port, conns, depth, 500); // warm-up (JIT)
     const before = cpuTicks(child.pid);
     const r = await runLoad(port, conns, depth, DURATION_MS);
-    const ticks = cpuTicks(child.pid) - before;
+    const after = cpuTicks(child.pid);
+    const us = (ticks) => ((ticks / CLK_TCK) * 1e6) / r.requests;
     return {
       reqPerSec: (r.requests / r.ms) * 1000,
-      cpuUsPerReq: ((ticks / CLK_TCK) * 1e6) / r.requests,
+      cpuUsPerReq: us(after.user + after.system - before.user - before.system),
+      userUsPerReq: us(after.user - before.user),
     };
   } finally {
     child.kill("SIGTERM");
@@ -93,6 +96,7 @@ console.log(
   `@t/httpserver vs node:http — ${cpus().length} CPUs, node ${process.version}, ${RUNS} runs × ${DURATION_MS} ms, medians`,
 );
 for (const sc of scenarios) {
+  if (ONLY !== undefined && !sc.name.startsWith(ONLY)) continue;
   const res = { t: [], node: [] };
   for (let run = 0; run < RUNS; run++) {
     for (const kind of ["t", "node"]) res[kind].push(await measure(kind, sc.conns, sc.depth));
@@ -102,12 +106,14 @@ for (const sc of scenarios) {
   const nRps = agg("node", "reqPerSec");
   const tCpu = agg("t", "cpuUsPerReq");
   const nCpu = agg("node", "cpuUsPerReq");
+  const tUser = agg("t", "userUsPerReq");
+  const nUser = agg("node", "userUsPerReq");
   console.log(`\n${sc.name}`);
   console.log(
-    `  @t/httpserver  ${Math.round(tRps).toString().padStart(8)} req/s  ${tCpu.toFixed(2).padStart(6)} µs CPU/req`,
+    `  @t/httpserver  ${Math.round(tRps).toString().padStart(8)} req/s  ${tCpu.toFixed(2).padStart(6)} µs CPU/req (user ${tUser.toFixed(2)})`,
   );
   console.log(
-    `  node:http      ${Math.round(nRps).toString().padStart(8)} req/s  ${nCpu.toFixed(2).padStart(6)} µs CPU/req`,
+    `  node:http      ${Math.round(nRps).toString().padStart(8)} req/s  ${nCpu.toFixed(2).padStart(6)} µs CPU/req (user ${nUser.toFixed(2)})`,
   );
   console.log(
     `  ratio          ${(tRps / nRps).toFixed(2)}× req/s, ${(nCpu / tCpu).toFixed(2)}× CPU efficiency`,

@@ -18,7 +18,10 @@ if (kind === "node") {
   });
 } else {
   const { IOLoop } = await import("@t/ioloop");
-  const { HTTPHeaders, HTTPServer } = await import("../dist/index.js");
+  // HTTPSERVER_DIST: another build to compare (e.g. a copy of an earlier dist/index.js).
+  const { HTTPHeaders, HTTPServer } = await import(
+    process.env.HTTPSERVER_DIST ?? new URL("../dist/index.js", import.meta.url).href
+  );
   const loop = new IOLoop();
   loop.makeCurrent();
   const server = new HTTPServer((req) => {

@@ -37,5 +37,11 @@ export function isToken(s: string): boolean {
 
 /** True when `s` holds no CR, LF or NUL (safe to put in a header line). */
 export function isSafeFieldValue(s: string): boolean {
-  return s.indexOf("\r") === -1 && s.indexOf("\n") === -1 && s.indexOf("\0") === -1;
+  const n = s.length;
+  if (n > 64) return s.indexOf("\r") === -1 && s.indexOf("\n") === -1 && s.indexOf("\0") === -1;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x0e && (c === 0x0d || c === 0x0a || c === 0)) return false;
+  }
+  return true;
 }

@@ -1,10 +1,12 @@
 // The Date response header, formatted once per second and cached.
 
 let cached: string | null = null;
+let cachedLine: Buffer | null = null;
 let timer: NodeJS.Timeout | null = null;
 
 function clear(): void {
   cached = null;
+  cachedLine = null;
   timer = null;
 }
 
@@ -29,4 +31,17 @@ export function currentHttpDate(): string {
     timer.unref();
   }
   return cached;
+}
+
+/**
+ * `Date: <current HTTP date>\r\n\r\n` as bytes (the last line of a response head and the empty
+ * line after it), cached like `currentHttpDate`. Do not modify the returned buffer.
+ */
+export function currentDateLineEnd(): Buffer {
+  let line = cachedLine;
+  if (line === null || cached === null) {
+    line = Buffer.from(`Date: ${currentHttpDate()}\r\n\r\n`, "latin1");
+    cachedLine = line;
+  }
+  return line;
 }

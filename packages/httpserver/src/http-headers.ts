@@ -51,10 +51,18 @@ export class HTTPHeaders implements Iterable<[string, string]> {
       }
       return;
     }
-    for (const name of Object.keys(init)) {
-      const v = (init as Record<string, string | number | readonly (string | number)[]>)[name];
-      if (Array.isArray(v)) for (const item of v) this.add(name, item);
-      else this.add(name, v as string | number);
+    const rec = init as Record<string, string | number | readonly (string | number)[]>;
+    const list = this.list;
+    for (const name in rec) {
+      if (!Object.hasOwn(rec, name)) continue;
+      const v = rec[name];
+      if (typeof v === "string") {
+        list.push(checkName(name), checkValue(name, v));
+      } else if (Array.isArray(v)) {
+        for (const item of v) this.add(name, item);
+      } else {
+        this.add(name, v as string | number);
+      }
     }
   }
 
@@ -241,18 +249,35 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   }
 }
 
-function checkField(name: string, value: string | number): string {
+/** Field names already validated (bounded; most programs use a handful). */
+const validNames = new Set<string>();
+
+/** `name` if it is a valid field name (a token), else TypeError. */
+function checkName(name: string): string {
+  if (validNames.has(name)) return name;
   if (typeof name !== "string" || !isToken(name)) {
     throw new TypeError(`header name must be a non-empty token, got ${JSON.stringify(name)}`);
   }
+  if (validNames.size >= 512) validNames.clear();
+  validNames.add(name);
+  return name;
+}
+
+/** `value` if it holds no CR, LF or NUL, else TypeError. */
+function checkValue(name: string, value: string): string {
+  if (!isSafeFieldValue(value)) {
+    throw new TypeError(`value of header ${name} must not contain CR, LF or NUL`);
+  }
+  return value;
+}
+
+function checkField(name: string, value: string | number): string {
+  checkName(name);
   const v = typeof value === "number" ? String(value) : value;
   if (typeof v !== "string") {
     throw new TypeError(`value of header ${name} must be a string or number`);
   }
-  if (!isSafeFieldValue(v)) {
-    throw new TypeError(`value of header ${name} must not contain CR, LF or NUL`);
-  }
-  return v;
+  return checkValue(name, v);
 }
 
 /** Strip leading and trailing spaces and tabs (RFC 9110 OWS). */

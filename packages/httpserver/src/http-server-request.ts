@@ -7,13 +7,24 @@ import {
   parseBodyArguments,
   parseQueryString,
 } from "./body-arguments.js";
+import { epochNowMs } from "./clock.js";
 import { parseCookie } from "./cookies.js";
 import { HTTPHeaders } from "./http-headers.js";
 import type { HTTP1Connection } from "./http1-connection.js";
 import type { RequestStartLine } from "./start-line.js";
 
 const EMPTY_BODY: Buffer = Buffer.alloc(0);
-const timeOrigin = performance.timeOrigin;
+
+/** A start time handed to the next constructed request (see presetRequestStartTime); -1 for none. */
+let presetStartTime = -1;
+
+/**
+ * @internal The server reads the clock once per batch of received bytes and gives that time to
+ * the next HTTPServerRequest it constructs (instead of a clock reading per request).
+ */
+export function presetRequestStartTime(epochMs: number): void {
+  presetStartTime = epochMs;
+}
 
 /** Fields accepted by the HTTPServerRequest constructor (all optional). */
 export interface HTTPServerRequestInit {
@@ -66,7 +77,12 @@ export class HTTPServerRequest {
   private cookieMap: Record<string, string> | null = null;
 
   constructor(init?: HTTPServerRequestInit) {
-    this.startTime = timeOrigin + performance.now();
+    if (presetStartTime >= 0) {
+      this.startTime = presetStartTime;
+      presetStartTime = -1;
+    } else {
+      this.startTime = epochNowMs();
+    }
     if (init === undefined) return;
     if (init.method !== undefined) this.method = init.method;
     if (init.uri !== undefined) this.uri = init.uri;
@@ -225,7 +241,7 @@ export class HTTPServerRequest {
 
   /** Milliseconds from `startTime` to the end of the response (or to now while it runs). */
   requestTime(): number {
-    const end = this.finishTime >= 0 ? this.finishTime : timeOrigin + performance.now();
+    const end = this.finishTime >= 0 ? this.finishTime : epochNowMs();
     return end - this.startTime;
   }
 

@@ -3,16 +3,37 @@
 import { STATUS_CODES } from "node:http";
 import type { IOStream, SSLIOStream } from "@t/iostream";
 import { isSafeFieldValue } from "./char-classes.js";
-import { currentHttpDate } from "./date-header.js";
+import { currentDateLineEnd } from "./date-header.js";
 import type { HTTPConnection } from "./delegates.js";
 import { HTTPConnectionClosedError, HTTPOutputError } from "./errors.js";
 import { HTTPHeaders, type HTTPHeadersInit } from "./http-headers.js";
+import type { OutputBuffer } from "./output-buffer.js";
+import { RESOLVED } from "./resolved.js";
 import type { ResponseStartLine } from "./start-line.js";
 
-const RESOLVED: Promise<void> = Promise.resolve();
 const EMPTY = Buffer.alloc(0);
 const CRLF = Buffer.from("\r\n", "latin1");
 const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
+const TE_CHUNKED = Buffer.from("Transfer-Encoding: chunked\r\n", "latin1");
+const CONNECTION_CLOSE = Buffer.from("Connection: close\r\n", "latin1");
+const CONNECTION_KEEP_ALIVE = Buffer.from("Connection: keep-alive\r\n", "latin1");
+/** Bodies smaller than this are copied next to their head so that a response is one write. */
+const COPY_LIMIT = 16 * 1024;
+
+/** Status lines (`HTTP/1.1 200 OK\r\n`) by code, with the reason they were made for. */
+const statusLines: (Buffer | undefined)[] = new Array(1000).fill(undefined);
+const statusReasons: (string | undefined)[] = new Array(1000).fill(undefined);
+
+/** The status line bytes of `code` and `reason` (already validated), cached per code. */
+function statusLine(code: number, reason: string): Buffer {
+  let line = statusLines[code];
+  if (line === undefined || statusReasons[code] !== reason) {
+    line = Buffer.from(`HTTP/1.1 ${code} ${reason}\r\n`, "latin1");
+    statusLines[code] = line;
+    statusReasons[code] = reason;
+  }
+  return line;
+}
 
 /** The parts of the server connection an exchange writes through (implemented by HTTP1ServerConnection). */
 export interface ExchangeOwner {
@@ -20,10 +41,14 @@ export interface ExchangeOwner {
   readonly corked: boolean;
   /** Whether the stream is closed (or the connection is closing for good). */
   isClosed(): boolean;
-  /** Queue bytes for the client; returns the flush promise when not corked. */
+  /** Where response heads (and small bodies) are composed; `flush` sends them. */
+  readonly output: OutputBuffer;
+  /** Queue bytes for the client after what `output` holds (small ones are copied into it). */
+  append(data: Uint8Array): void;
+  /** Send what is queued unless corked; returns the write's promise (RESOLVED when corked). */
+  flush(): Promise<void>;
+  /** `append` then `flush`. */
   emit(data: Uint8Array): Promise<void>;
-  /** Queue a response head (latin1) followed by body pieces, in one buffer when small. */
-  emitHead(head: string, body: readonly Uint8Array[] | null, bodyLength: number): Promise<void>;
   /** Commit uncommitted headers of `exchange` at the end of this tick. */
   scheduleCommit(exchange: HTTP1Connection): void;
   /** The exchange's response finished. */
@@ -65,7 +90,9 @@ export class HTTP1Connection implements HTTPConnection {
   private code = 0;
   private reason = "";
   private headers: HTTPHeaders | null = null;
-  private pending: Uint8Array[] | null = null;
+  /** Body bytes written before the head was committed: the first piece, then any others. */
+  private pendingFirst: Uint8Array | null = null;
+  private pendingRest: Uint8Array[] | null = null;
   private pendingLength = 0;
   private chunking = false;
   private noBody = false;
@@ -130,7 +157,10 @@ export class HTTP1Connection implements HTTPConnection {
       throw new RangeError(`status code must be an integer in 100..999, got ${String(code)}`);
     }
     const reason = startLine.reason ?? STATUS_CODES[code] ?? "Unknown";
-    if (typeof reason !== "string" || !isSafeFieldValue(reason)) {
+    if (
+      reason !== statusReasons[code] &&
+      (typeof reason !== "string" || !isSafeFieldValue(reason))
+    ) {
       throw new TypeError("reason must be a string without CR, LF or NUL");
     }
     const h =
@@ -251,8 +281,9 @@ export class HTTP1Connection implements HTTPConnection {
 
   private queue(data: Uint8Array): void {
     if (data.length === 0) return;
-    if (this.pending === null) this.pending = [data];
-    else this.pending.push(data);
+    if (this.pendingFirst === null) this.pendingFirst = data;
+    else if (this.pendingRest === null) this.pendingRest = [data];
+    else this.pendingRest.push(data);
     this.pendingLength += data.length;
   }
 
@@ -271,29 +302,35 @@ export class HTTP1Connection implements HTTPConnection {
         throw err;
       }
     }
+    const owner = this.owner;
     if (this.chunking) {
-      this.owner.emit(Buffer.from(`${n.toString(16)}\r\n`, "latin1"));
-      this.owner.emit(data);
-      return this.owner.emit(CRLF);
+      const out = owner.output;
+      out.latin1(n.toString(16));
+      out.bytes(CRLF);
+      owner.append(data);
+      owner.append(CRLF);
+      return owner.flush();
     }
-    return this.owner.emit(data);
+    return owner.emit(data);
   }
 
-  /** Serialize the head; with `final`, the whole body is known and goes in the same write. */
+  /**
+   * Compose the head into the owner's output buffer; with `final`, the whole body is known and
+   * goes in the same write. Validates first, so that nothing is composed when it throws.
+   */
   private commit(final: boolean): void {
     this.committed = true;
     this.headersPending = false;
     const code = this.code;
     const list = (this.headers as HTTPHeaders).raw;
+    const n = list.length;
     let userLength = -1;
     let hasTE = false;
     let hasDate = false;
     let userClose = false;
     let hasConnection = false;
-    let lines = `HTTP/1.1 ${code} ${this.reason}\r\n`;
-    for (let i = 0; i < list.length; i += 2) {
+    for (let i = 0; i < n; i += 2) {
       const name = list[i];
-      const value = list[i + 1];
       switch (name.length) {
         case 4:
           if (name.toLowerCase() === "date") hasDate = true;
@@ -301,13 +338,14 @@ export class HTTP1Connection implements HTTPConnection {
         case 10:
           if (name.toLowerCase() === "connection") {
             hasConnection = true;
-            if (/(^|,)\s*close\s*(,|$)/i.test(value)) userClose = true;
+            if (hasCloseToken(list[i + 1])) userClose = true;
           }
           break;
         case 14:
           if (name.toLowerCase() === "content-length") {
-            const v = /^[0-9]{1,15}$/.test(value) ? Number(value) : Number.NaN;
-            if (Number.isNaN(v) || (userLength !== -1 && userLength !== v)) {
+            const value = list[i + 1];
+            const v = parseLength(value);
+            if (v === -1 || (userLength !== -1 && userLength !== v)) {
               throw new HTTPOutputError(`invalid Content-Length header: ${JSON.stringify(value)}`);
             }
             userLength = v;
@@ -317,52 +355,34 @@ export class HTTP1Connection implements HTTPConnection {
           if (name.toLowerCase() === "transfer-encoding") hasTE = true;
           break;
       }
-      lines += `${name}: ${value}\r\n`;
     }
     const noBody = this.noBody;
-    const interimOrEmpty = code === 204 || code === 304 || code === 101;
     const bodyLength = this.pendingLength;
-    if (interimOrEmpty && bodyLength > 0) {
+    if ((code === 204 || code === 304 || code === 101) && bodyLength > 0) {
       throw new HTTPOutputError(`a ${code} response has no body`);
     }
     let delimited = noBody || hasTE || userLength !== -1;
+    let addLength = -1;
     if (final && !delimited) {
-      lines += `Content-Length: ${bodyLength}\r\n`;
+      addLength = bodyLength;
       delimited = true;
     } else if (final && this.method === "HEAD" && userLength === -1 && !hasTE && bodyLength > 0) {
-      lines += `Content-Length: ${bodyLength}\r\n`;
+      addLength = bodyLength;
     }
-    this.chunking = !final && !delimited && this.http11;
-    if (this.chunking) {
-      lines += "Transfer-Encoding: chunked\r\n";
-      delimited = true;
-    }
+    const chunking = !final && !delimited && this.http11;
+    this.chunking = chunking;
+    if (chunking) delimited = true;
     this.expectedRemaining = noBody ? -1 : userLength;
     const closeAfter = !this.keepAlive || userClose || !delimited;
     this.closeAfter = closeAfter;
     if (code === 101) this.switched = true;
-    if (!hasConnection && code !== 101) {
-      if (closeAfter) {
-        if (this.http11) lines += "Connection: close\r\n";
-      } else if (!this.http11) {
-        lines += "Connection: keep-alive\r\n";
-      }
-    }
-    if (!hasDate) lines += `Date: ${currentHttpDate()}\r\n`;
-    lines += "\r\n";
-    const pending = this.pending;
-    this.pending = null;
+    const first = this.pendingFirst;
+    const rest = this.pendingRest;
+    this.pendingFirst = null;
+    this.pendingRest = null;
     this.pendingLength = 0;
-    if (pending === null || noBody) {
-      quiet(this.owner.emitHead(lines, null, 0));
-      return;
-    }
-    if (this.chunking) {
-      quiet(this.owner.emitHead(lines, null, 0));
-      for (const p of pending) quiet(this.writeBody(p));
-      return;
-    }
-    if (this.expectedRemaining !== -1) {
+    const withBody = first !== null && !noBody;
+    if (withBody && !chunking && this.expectedRemaining !== -1) {
       this.expectedRemaining -= bodyLength;
       if (this.expectedRemaining < 0) {
         const err = new HTTPOutputError("Tried to write more data than Content-Length");
@@ -370,8 +390,91 @@ export class HTTP1Connection implements HTTPConnection {
         throw err;
       }
     }
-    quiet(this.owner.emitHead(lines, pending, bodyLength));
+    // ---- compose: status line, fields, framing, Date and the empty line, then the body
+    const owner = this.owner;
+    const out = owner.output;
+    out.bytes(statusLine(code, this.reason));
+    for (let i = 0; i < n; i += 2) out.field(list[i], list[i + 1]);
+    if (addLength !== -1) out.contentLength(addLength);
+    if (chunking) out.bytes(TE_CHUNKED);
+    if (!hasConnection && code !== 101) {
+      if (closeAfter) {
+        if (this.http11) out.bytes(CONNECTION_CLOSE);
+      } else if (!this.http11) {
+        out.bytes(CONNECTION_KEEP_ALIVE);
+      }
+    }
+    out.bytes(hasDate ? CRLF : currentDateLineEnd());
+    if (withBody) {
+      if (chunking) {
+        quiet(this.writeBody(first));
+        if (rest !== null) for (const p of rest) quiet(this.writeBody(p));
+        return;
+      }
+      if (bodyLength < COPY_LIMIT) {
+        out.bytes(first);
+        if (rest !== null) for (const p of rest) out.bytes(p);
+      } else {
+        owner.append(first);
+        if (rest !== null) for (const p of rest) owner.append(p);
+      }
+    }
+    quiet(owner.flush());
   }
+}
+
+/** True when a Connection field value lists the `close` token (case-insensitive). */
+function hasCloseToken(value: string): boolean {
+  const n = value.length;
+  let i = 0;
+  while (i < n) {
+    while (i < n && isSpace(value.charCodeAt(i))) i++;
+    const s = i;
+    while (i < n && value.charCodeAt(i) !== 0x2c) i++;
+    let e = i;
+    while (e > s && isSpace(value.charCodeAt(e - 1))) e--;
+    if (
+      e - s === 5 &&
+      (value.charCodeAt(s) | 0x20) === 0x63 &&
+      (value.charCodeAt(s + 1) | 0x20) === 0x6c &&
+      (value.charCodeAt(s + 2) | 0x20) === 0x6f &&
+      (value.charCodeAt(s + 3) | 0x20) === 0x73 &&
+      (value.charCodeAt(s + 4) | 0x20) === 0x65
+    ) {
+      return true;
+    }
+    i++;
+  }
+  return false;
+}
+
+/** What a regex's `\s` matches (CR and LF cannot occur in a field value). */
+function isSpace(c: number): boolean {
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/** A Content-Length value of 1 to 15 digits as a number, else -1. */
+function parseLength(value: string): number {
+  const n = value.length;
+  if (n === 0 || n > 15) return -1;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = value.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
 }
 
 function toBytes(chunk: Uint8Array | string): Uint8Array {

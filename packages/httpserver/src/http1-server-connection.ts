@@ -4,16 +4,17 @@ import { STATUS_CODES } from "node:http";
 import { isIP } from "node:net";
 import { gunzipSync } from "node:zlib";
 import type { Logger } from "@t/ioloop";
-import type { DataConsumer, IOStream, SSLIOStream } from "@t/iostream";
+import { type DataConsumer, type IOStream, SSLIOStream } from "@t/iostream";
 import { ChunkedDecoder, type ChunkSink } from "./chunked-decoder.js";
+import { epochNowMs } from "./clock.js";
 import type { ConnectionSweeper, Sweepable } from "./connection-sweeper.js";
 import type { HTTPMessageDelegate, HTTPServerConnectionDelegate } from "./delegates.js";
 import { HTTPInputError } from "./errors.js";
 import { HTTPHeaders } from "./http-headers.js";
 import type { HTTP1ConnectionParameters } from "./http-server-options.js";
-import { HTTPServerRequest } from "./http-server-request.js";
+import { HTTPServerRequest, presetRequestStartTime } from "./http-server-request.js";
 import { type ExchangeOwner, HTTP1Connection } from "./http1-connection.js";
-import { latin1Write } from "./latin1.js";
+import { OutputBuffer } from "./output-buffer.js";
 import {
   findHeadEnd,
   hasBadMethodPrefix,
@@ -21,6 +22,7 @@ import {
   ParsedHead,
   parseRequestHead,
 } from "./request-head-parser.js";
+import { RESOLVED } from "./resolved.js";
 
 /** A plain request callback (Tornado's): gets the request with its body read. */
 export type RequestCallback = (request: HTTPServerRequest) => unknown;
@@ -38,15 +40,12 @@ const DETACHED = 8;
 
 const CR = 0x0d;
 const LF = 0x0a;
-const RESOLVED: Promise<void> = Promise.resolve();
 const EMPTY = Buffer.alloc(0);
 const CONTINUE_100 = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n", "latin1");
-/** Bodies smaller than this are copied next to their head so that a response is one write. */
+/** Pieces smaller than this are copied into the output buffer; larger ones go by reference. */
 const COPY_LIMIT = 16 * 1024;
 /** Content-Length bodies up to this size get one preallocated buffer (request callbacks). */
 const PREALLOCATE_LIMIT = 1024 * 1024;
-/** Output batches up to this size are concatenated into one write. */
-const CONCAT_LIMIT = 64 * 1024;
 
 const errorResponses = new Map<number, Buffer>();
 function errorResponse(code: number): Buffer {
@@ -113,8 +112,19 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
   private chunked: ChunkedDecoder | null = null;
   private paused = false;
   private consuming = false;
+  /** The clock read once per batch of received bytes (epoch ms), -1 until needed. */
+  private batchMs = -1;
+  /** Where responses are composed (ExchangeOwner). */
+  readonly output: OutputBuffer = new OutputBuffer();
+  /** Output pieces queued by reference (large bodies), with sealed output segments between. */
   private out: Uint8Array[] = [];
-  private outLength = 0;
+  /** The stream's shared resolved Promise (what `write` returns when the kernel took everything). */
+  private readonly streamResolved: Promise<void> | null;
+  /**
+   * Whether written output bytes may be overwritten once the stream's queue is empty: true for
+   * descriptor streams (the kernel copied them); a TLS socket may still hold them by reference.
+   */
+  private readonly reuseOutput: boolean;
   private lastWrite: Promise<void> = RESOLVED;
   private closeAfterFlush = false;
   private commitTarget: HTTP1Connection | null = null;
@@ -181,6 +191,8 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
       this.paused = false;
       this.appError(err);
     };
+    this.streamResolved = stream.closed() ? null : stream.write(EMPTY);
+    this.reuseOutput = !(stream instanceof SSLIOStream);
     ctx.sweeper.add(this);
     stream.setCloseCallback(() => this.onStreamClose());
   }
@@ -215,6 +227,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
       return 0;
     }
     this.corked = true;
+    this.batchMs = -1;
     let pos = start;
     try {
       pos = this.parse(buf, start, end);
@@ -365,6 +378,12 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     this.servedOne = true;
     const cb = this.ctx.callback;
     if (cb !== null) {
+      let t = this.batchMs;
+      if (t < 0) {
+        t = epochNowMs();
+        this.batchMs = t;
+      }
+      presetRequestStartTime(t);
       const req = new HTTPServerRequest();
       req.method = head.method;
       req.uri = head.uri;
@@ -611,37 +630,24 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
 
   // ------------------------------------------------------------------ ExchangeOwner
 
-  emit(data: Uint8Array): Promise<void> {
+  append(data: Uint8Array): void {
+    const n = data.length;
+    if (n === 0) return;
+    if (n < COPY_LIMIT) {
+      this.output.bytes(data);
+      return;
+    }
+    const o = this.output;
+    if (o.pendingLength > 0) this.out.push(o.takePending());
     this.out.push(data);
-    this.outLength += data.length;
+  }
+
+  flush(): Promise<void> {
     return this.corked ? RESOLVED : this.flushOut();
   }
 
-  emitHead(head: string, body: readonly Uint8Array[] | null, bodyLength: number): Promise<void> {
-    const hl = head.length;
-    if (body === null || bodyLength >= COPY_LIMIT) {
-      const hb = Buffer.allocUnsafe(hl);
-      latin1Write(hb, head, 0);
-      this.out.push(hb);
-      this.outLength += hl;
-      if (body !== null) {
-        for (let k = 0; k < body.length; k++) {
-          this.out.push(body[k]);
-          this.outLength += body[k].length;
-        }
-      }
-    } else {
-      const b = Buffer.allocUnsafe(hl + bodyLength);
-      latin1Write(b, head, 0);
-      let off = hl;
-      for (let k = 0; k < body.length; k++) {
-        const piece = body[k];
-        b.set(piece, off);
-        off += piece.length;
-      }
-      this.out.push(b);
-      this.outLength += b.length;
-    }
+  emit(data: Uint8Array): Promise<void> {
+    this.append(data);
     return this.corked ? RESOLVED : this.flushOut();
   }
 
@@ -655,7 +661,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
   onResponseFinished(exchange: HTTP1Connection): void {
     if (exchange !== this.exchange) return;
     const req = this.request;
-    if (req !== null) req.finishTime = performance.timeOrigin + performance.now();
+    if (req !== null) req.finishTime = epochNowMs();
     if (this.state >= CLOSING) {
       if (!this.corked) this.flushOut();
       return;
@@ -703,31 +709,38 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
 
   // ------------------------------------------------------------------ output
 
-  /** Hand queued output to the stream: one write for a batch of small pieces. */
+  /** Hand queued output to the stream: one write for what was composed in the output buffer. */
   private flushOut(): Promise<void> {
+    const o = this.output;
     const out = this.out;
-    const n = out.length;
+    const stream = this.stream;
     let p = RESOLVED;
-    if (n > 0 && !this.stream.closed()) {
-      if (n === 1) {
-        p = this.stream.write(out[0]);
-      } else if (this.outLength <= CONCAT_LIMIT) {
-        p = this.stream.write(Buffer.concat(out, this.outLength));
-      } else {
-        for (let k = 0; k < n; k++) p = this.stream.write(out[k]);
+    if (out.length === 0) {
+      if (o.pendingLength > 0) {
+        const view = o.takePending();
+        if (!stream.closed()) p = this.settled(stream.write(view));
       }
-      if (p !== RESOLVED) {
-        p.catch(noop);
-        this.lastWrite = p;
+    } else {
+      if (o.pendingLength > 0) out.push(o.takePending());
+      if (!stream.closed()) {
+        for (let k = 0; k < out.length; k++) p = this.settled(stream.write(out[k]));
       }
+      out.length = 0;
     }
-    out.length = 0;
-    this.outLength = 0;
+    o.release(this.reuseOutput && !stream.writing());
     if (this.closeAfterFlush && this.state === CLOSING) {
       this.closeAfterFlush = false;
-      if (this.stream.writing()) this.lastWrite.then(this.closeCb, this.closeCb);
+      if (stream.writing()) this.lastWrite.then(this.closeCb, this.closeCb);
       else this.ctx.sweeper.loop.addCallback(this.closeCb);
     }
+    return p;
+  }
+
+  /** A write's promise: RESOLVED when the kernel took everything, else remembered and marked handled. */
+  private settled(p: Promise<void>): Promise<void> {
+    if (p === this.streamResolved) return RESOLVED;
+    p.catch(noop);
+    this.lastWrite = p;
     return p;
   }
 

@@ -3,6 +3,18 @@
 import { FIELD_VALUE, TARGET, TCHAR } from "./char-classes.js";
 import { HTTPInputError } from "./errors.js";
 import type { Latin1Buffer } from "./latin1.js";
+import {
+  FIELD_CONNECTION,
+  FIELD_CONTENT_ENCODING,
+  FIELD_CONTENT_LENGTH,
+  FIELD_EXPECT,
+  FIELD_HOST,
+  FIELD_TRANSFER_ENCODING,
+  FieldName,
+  internLatin1,
+  internTarget,
+  lookupName,
+} from "./string-cache.js";
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -93,7 +105,7 @@ export function parseRequestHead(buf: Buffer, start: number, end: number, head: 
   if (c0 !== 0x2f && !(c0 === 0x2a && i === t0 + 1) && !isAbsoluteOrAuthority(buf, t0, i)) {
     throw new HTTPInputError("Malformed request-target");
   }
-  head.uri = (buf as Latin1Buffer).latin1Slice(t0, i);
+  head.uri = internTarget(buf, t0, i);
   i++;
   if (
     buf[i] !== 0x48 ||
@@ -149,70 +161,59 @@ export function parseRequestHead(buf: Buffer, start: number, end: number, head: 
     c = buf[i];
     while (c === SP || c === HT) c = buf[++i];
     const v0 = i;
-    let v1 = i;
-    while (c !== CR) {
-      if (FIELD_VALUE[c] === 0) throw new HTTPInputError("Invalid byte in header value");
-      i++;
-      if (c !== SP && c !== HT) v1 = i;
-      c = buf[i];
-    }
+    // One table lookup per byte; the head ends with CRLF CRLF, so this stops within it.
+    while (FIELD_VALUE[buf[i]] === 1) i++;
+    if (buf[i] !== CR) throw new HTTPInputError("Invalid byte in header value");
     if (buf[i + 1] !== LF) throw new HTTPInputError("Bare CR in header value");
+    let v1 = i;
+    while (v1 > v0 && (buf[v1 - 1] === SP || buf[v1 - 1] === HT)) v1--;
     i += 2;
-    const name = (buf as Latin1Buffer).latin1Slice(n0, n0 + nameLen);
-    const value = v1 > v0 ? (buf as Latin1Buffer).latin1Slice(v0, v1) : "";
-    raw.push(name, value);
-    // Fields the connection itself needs, recognised by length first.
-    switch (nameLen) {
-      case 4:
-        if (eqLower(buf, n0, "host")) {
-          host = value;
-          hostCount++;
-        }
+    const field = fieldName;
+    lookupName(buf, n0, n0 + nameLen, field);
+    const value = v1 > v0 ? internLatin1(buf, v0, v1, field.shared) : "";
+    raw.push(field.name, value);
+    // Fields the connection itself needs, recognised when the name was looked up.
+    switch (field.kind) {
+      case FIELD_HOST:
+        host = value;
+        hostCount++;
         break;
-      case 6:
-        if (eqLower(buf, n0, "expect")) {
-          if (value.toLowerCase() !== "100-continue") {
-            throw new HTTPInputError(`Unsupported expectation: ${value}`, 417);
-          }
-          expectContinue = true;
+      case FIELD_EXPECT:
+        if (value.toLowerCase() !== "100-continue") {
+          throw new HTTPInputError(`Unsupported expectation: ${value}`, 417);
         }
+        expectContinue = true;
         break;
-      case 10:
-        if (eqLower(buf, n0, "connection")) {
-          const tokens = value.toLowerCase();
-          if (tokens === "keep-alive") connKeepAlive = true;
-          else if (tokens === "close") connClose = true;
-          else {
-            for (const t of tokens.split(",")) {
-              const tok = t.trim();
-              if (tok === "close") connClose = true;
-              else if (tok === "keep-alive") connKeepAlive = true;
-              else if (tok === "upgrade") connUpgrade = true;
-            }
+      case FIELD_CONNECTION: {
+        const tokens = value.toLowerCase();
+        if (tokens === "keep-alive") connKeepAlive = true;
+        else if (tokens === "close") connClose = true;
+        else {
+          for (const t of tokens.split(",")) {
+            const tok = t.trim();
+            if (tok === "close") connClose = true;
+            else if (tok === "keep-alive") connKeepAlive = true;
+            else if (tok === "upgrade") connUpgrade = true;
           }
         }
         break;
-      case 14:
-        if (eqLower(buf, n0, "content-length")) {
-          if (contentLength !== -1) throw new HTTPInputError("Duplicate Content-Length");
-          contentLength = parseDecimal(buf, v0, v1);
-        }
+      }
+      case FIELD_CONTENT_LENGTH:
+        if (contentLength !== -1) throw new HTTPInputError("Duplicate Content-Length");
+        contentLength = parseDecimal(buf, v0, v1);
         break;
-      case 16:
-        if (eqLower(buf, n0, "content-encoding")) {
-          const enc = value.toLowerCase();
-          if (enc === "gzip" || enc === "x-gzip") gzip = true;
-        }
+      case FIELD_CONTENT_ENCODING: {
+        const enc = value.toLowerCase();
+        if (enc === "gzip" || enc === "x-gzip") gzip = true;
         break;
-      case 17:
-        if (eqLower(buf, n0, "transfer-encoding")) {
-          if (teSeen) throw new HTTPInputError("Duplicate Transfer-Encoding");
-          teSeen = true;
-          if (v1 - v0 !== 7 || !eqLower(buf, v0, "chunked")) {
-            throw new HTTPInputError(`Unsupported Transfer-Encoding: ${value}`);
-          }
-          chunked = true;
+      }
+      case FIELD_TRANSFER_ENCODING:
+        if (teSeen) throw new HTTPInputError("Duplicate Transfer-Encoding");
+        teSeen = true;
+        if (v1 - v0 !== 7 || !eqLower(buf, v0, "chunked")) {
+          throw new HTTPInputError(`Unsupported Transfer-Encoding: ${value}`);
         }
+        chunked = true;
         break;
     }
   }
@@ -271,24 +272,29 @@ function isAbsoluteOrAuthority(buf: Buffer, a: number, b: number): boolean {
   return false;
 }
 
+const fieldName = new FieldName();
+
 /**
  * Find the end of a request head in `buf[from, end)`: the index just past CRLF CRLF, or -1.
  * `from` is where the previous unsuccessful search may resume (the caller backs off 3 bytes).
  */
 export function findHeadEnd(buf: Buffer, from: number, end: number): number {
-  if (end - from < 4) {
-    for (let k = from; k + 4 <= end; k++) {
-      if (buf[k] === CR && buf[k + 1] === LF && buf[k + 2] === CR && buf[k + 3] === LF)
-        return k + 4;
+  // Search only the live bytes (the buffer may hold stale bytes past `end`). Look at the last
+  // byte of each 4-byte window: unless it is CR or LF, no match can end within the next 4 bytes.
+  let k = from + 3;
+  while (k < end) {
+    const c = buf[k];
+    if (c === LF) {
+      if (buf[k - 1] === CR && buf[k - 2] === LF && buf[k - 3] === CR) return k + 1;
+      k += 2;
+    } else if (c === CR) {
+      k += 1;
+    } else {
+      k += 4;
     }
-    return -1;
   }
-  // Search only the live bytes: the buffer may hold stale bytes past `end`.
-  const k = buf.subarray(from, end).indexOf(CRLFCRLF);
-  return k === -1 ? -1 : from + k + 4;
+  return -1;
 }
-
-const CRLFCRLF = Buffer.from("\r\n\r\n", "latin1");
 
 /**
  * In an incomplete head, a method that is not a token (e.g. a TLS ClientHello sent to a plain

@@ -1,0 +1,198 @@
+// OutputBuffer: a connection's reusable buffer into which responses are composed byte by byte.
+
+import { latin1Write } from "./latin1.js";
+
+/** Size of a fresh output buffer (bytes); larger when one piece needs more. */
+const BUFFER_SIZE = 16 * 1024;
+/** Strings shorter than this are encoded by a JS loop (longer ones by one native call). */
+const LOOP_LIMIT = 16;
+/** Most distinct field names whose lines are cached (the cache restarts when full). */
+const MAX_CACHED_FIELDS = 256;
+/** Longest `name` + `value` whose encoded line is cached. */
+const MAX_CACHED_LINE = 1024;
+
+/**
+ * Encoded `name: value\r\n` lines by field name, for the value last written under that name:
+ * `bytes` is built once a value repeats, so varying values never allocate.
+ */
+interface FieldLine {
+  value: string;
+  bytes: Buffer | null;
+}
+const fieldLines = new Map<string, FieldLine>();
+
+/**
+ * One idle buffer shared by every connection of this thread: a connection takes it when it
+ * starts composing output and gives it back once the kernel took all of it, so idle
+ * connections hold no output buffer and a busy process reuses one.
+ */
+let spare: Buffer | null = null;
+
+/**
+ * Where a connection composes its responses: head lines, cached byte sequences and small
+ * bodies are written straight into one buffer, and everything composed during a batch leaves in
+ * one write (`pending()`). The bytes in `[start, len)` are pending; the ones before `start` were
+ * handed to the stream and may still be referenced by its write queue, so they are never
+ * overwritten until `release(true)` says the stream wrote everything.
+ */
+export class OutputBuffer {
+  /** The buffer, or null while the connection holds none. */
+  buf: Buffer | null = null;
+  /** End of the composed bytes. */
+  len = 0;
+  /** Start of the bytes not yet handed to the stream. */
+  start = 0;
+
+  /** Make room for `n` more bytes; returns the buffer to write at `len`. */
+  reserve(n: number): Buffer {
+    const b = this.buf;
+    if (b !== null && this.len + n <= b.length) return b;
+    return this.grow(n);
+  }
+
+  private grow(n: number): Buffer {
+    const b = this.buf;
+    const pending = b === null ? 0 : this.len - this.start;
+    let nb: Buffer;
+    const s = spare;
+    if (s !== null && s.length >= pending + n) {
+      nb = s;
+      spare = null;
+    } else {
+      nb = Buffer.allocUnsafeSlow(Math.max(BUFFER_SIZE, 2 * (pending + n)));
+    }
+    // Move the pending bytes: the old buffer may still be referenced by the stream.
+    if (b !== null && pending > 0) b.copy(nb, 0, this.start, this.len);
+    this.buf = nb;
+    this.start = 0;
+    this.len = pending;
+    return nb;
+  }
+
+  /** Number of composed bytes not yet handed to the stream. */
+  get pendingLength(): number {
+    return this.len - this.start;
+  }
+
+  /** Hand the pending bytes out as a view (they must then not be overwritten; see `release`). */
+  takePending(): Uint8Array {
+    const b = this.buf as Buffer;
+    // A plain Uint8Array view: cheaper to create than `subarray` (no species lookup).
+    const view = new Uint8Array(b.buffer, b.byteOffset + this.start, this.len - this.start);
+    this.start = this.len;
+    return view;
+  }
+
+  /**
+   * After handing bytes to the stream: with `allWritten` (the stream's queue is empty), the
+   * whole buffer may be reused; it goes back to the shared spare when nothing is pending.
+   */
+  release(allWritten: boolean): void {
+    if (!allWritten || this.start !== this.len) return;
+    const b = this.buf;
+    this.len = 0;
+    this.start = 0;
+    if (b !== null && spare === null) {
+      spare = b;
+      this.buf = null;
+    }
+  }
+
+  /** Append `s` as latin1 (callers guarantee it holds no CR/LF where that matters). */
+  latin1(s: string): void {
+    const n = s.length;
+    const b = this.reserve(n);
+    let o = this.len;
+    if (n < LOOP_LIMIT) {
+      for (let i = 0; i < n; i++) b[o++] = s.charCodeAt(i);
+    } else {
+      o += latin1Write(b, s, o);
+    }
+    this.len = o;
+  }
+
+  /** Append `name: value\r\n` (a line seen repeatedly is copied from its cached bytes). */
+  field(name: string, value: string): void {
+    const nl = name.length;
+    const vl = value.length;
+    let entry = fieldLines.get(name);
+    if (entry !== undefined && entry.value === value && nl + vl <= MAX_CACHED_LINE) {
+      let line = entry.bytes;
+      if (line === null) {
+        line = Buffer.from(`${name}: ${value}\r\n`, "latin1");
+        entry.bytes = line;
+      }
+      const b = this.reserve(line.length);
+      b.set(line, this.len);
+      this.len += line.length;
+      return;
+    }
+    if (entry === undefined) {
+      if (fieldLines.size >= MAX_CACHED_FIELDS) fieldLines.clear();
+      entry = { value, bytes: null };
+      fieldLines.set(name, entry);
+    } else {
+      entry.value = value;
+      entry.bytes = null;
+    }
+    const b = this.reserve(nl + vl + 4);
+    let o = this.len;
+    if (nl < LOOP_LIMIT) {
+      for (let i = 0; i < nl; i++) b[o++] = name.charCodeAt(i);
+    } else {
+      o += latin1Write(b, name, o);
+    }
+    b[o++] = 0x3a;
+    b[o++] = 0x20;
+    if (vl < LOOP_LIMIT) {
+      for (let i = 0; i < vl; i++) b[o++] = value.charCodeAt(i);
+    } else {
+      o += latin1Write(b, value, o);
+    }
+    b[o++] = 0x0d;
+    b[o++] = 0x0a;
+    this.len = o;
+  }
+
+  /** Append `Content-Length: n\r\n`. */
+  contentLength(n: number): void {
+    const b = this.reserve(CONTENT_LENGTH.length + 18);
+    b.set(CONTENT_LENGTH, this.len);
+    let o = writeDecimal(b, this.len + CONTENT_LENGTH.length, n);
+    b[o++] = 0x0d;
+    b[o++] = 0x0a;
+    this.len = o;
+  }
+
+  /** Append raw bytes. */
+  bytes(src: Uint8Array): void {
+    const n = src.length;
+    const b = this.reserve(n);
+    const o = this.len;
+    if (n < 8) {
+      for (let i = 0; i < n; i++) b[o + i] = src[i];
+    } else {
+      b.set(src, o);
+    }
+    this.len = o + n;
+  }
+}
+
+const CONTENT_LENGTH = Buffer.from("Content-Length: ", "latin1");
+
+/** Write the decimal digits of the non-negative integer `n` at `o`; returns the new offset. */
+function writeDecimal(b: Buffer, o: number, n: number): number {
+  if (n < 10) {
+    b[o] = 0x30 + n;
+    return o + 1;
+  }
+  let digits = 1;
+  for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+  let v = n;
+  for (let k = o + digits - 1; k >= o; k--) {
+    const q = Math.floor(v / 10);
+    b[k] = 0x30 + (v - q * 10);
+    v = q;
+  }
+  return o + digits;
+}
