@@ -83,7 +83,7 @@ export class HTTP1Connection implements HTTPConnection {
 
   private readonly owner: ExchangeOwner;
   /** The request allows keeping the connection (version, Connection header, noKeepAlive). */
-  private readonly keepAlive: boolean;
+  private keepAlive: boolean;
   private headersPending = false;
   private committed = false;
   private finishedFlag = false;
@@ -118,6 +118,13 @@ export class HTTP1Connection implements HTTPConnection {
     this.keepAlive = keepAlive;
     this.remoteIp = remoteIp;
     this.protocol = protocol;
+  }
+  /**
+   * @internal Answer this request with `Connection: close` (the server is shutting down);
+   * takes effect if the response head was not written yet.
+   */
+  refuseKeepAlive(): void {
+    this.keepAlive = false;
   }
 
   /** True once `finish()` was called. */

@@ -127,6 +127,8 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
   private readonly reuseOutput: boolean;
   private lastWrite: Promise<void> = RESOLVED;
   private closeAfterFlush = false;
+  /** The server is shutting down: answer what is in flight with `Connection: close`, then close. */
+  private draining = false;
   private commitTarget: HTTP1Connection | null = null;
   private readonly onData: DataConsumer;
   private readonly resumeCb: () => void;
@@ -333,7 +335,10 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     const head = this.head;
     const params = this.params;
     const keepAlive =
-      !params.noKeepAlive && !head.connectionClose && (head.http11 || head.connectionKeepAlive);
+      !params.noKeepAlive &&
+      !this.draining &&
+      !head.connectionClose &&
+      (head.http11 || head.connectionKeepAlive);
     let remoteIp = this.remoteIp;
     let protocol = params.protocol ?? this.protocol;
     const raw = head.raw;
@@ -603,6 +608,21 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     }
   }
 
+  /**
+   * Graceful shutdown: an idle keep-alive connection closes now; a request in flight is
+   * answered with `Connection: close` (if its head is not out yet) and the connection closes
+   * once that response is written.
+   */
+  drain(): void {
+    if (this.state >= SWITCHED) return;
+    this.draining = true;
+    if (this.state === IDLE) {
+      this.startClosing();
+      return;
+    }
+    if (this.exchange !== null) this.exchange.refuseKeepAlive();
+  }
+
   /** Sweepable: enforce the header, body and idle timeouts. */
   sweep(now: number): void {
     if (this.paused) return;
@@ -671,7 +691,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
       if (!this.corked) this.flushOut();
       return;
     }
-    if (exchange.closeAfter) {
+    if (exchange.closeAfter || this.draining) {
       this.startClosing();
       return;
     }

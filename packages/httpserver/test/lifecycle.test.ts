@@ -283,6 +283,42 @@ describe("closing", () => {
     await b.readUntilClose();
   });
 
+  it("shutdown closes idle keep-alive connections at once and answers in-flight requests with Connection: close", async () => {
+    let pending: HTTPServerRequest | null = null;
+    const { port, server } = await fx.serve((req: HTTPServerRequest) => {
+      if (req.path === "/slow") {
+        pending = req;
+        return;
+      }
+      req.connection.writeHeaders({ code: 200 }, new HTTPHeaders(), "ok");
+      req.connection.finish();
+    });
+    const idle = await fx.connect(port);
+    await idle.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect((await idle.readResponse()).status).toBe(200);
+    const busy = await fx.connect(port);
+    await busy.write("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+    await within(
+      (async () => {
+        while (pending === null) await sleep(2);
+      })(),
+      2000,
+    );
+    const t0 = performance.now();
+    const done = server.shutdown({ deadlineMs: 5000 });
+    await within(idle.readUntilClose(), 1000, "idle connection closing");
+    const req = pending as unknown as HTTPServerRequest;
+    req.connection.writeHeaders({ code: 200 }, new HTTPHeaders(), "late");
+    req.connection.finish();
+    const res = await busy.readResponse();
+    expect(res.status).toBe(200);
+    expect(res.headers.get("connection")).toBe("close");
+    await within(busy.readUntilClose(), 1000, "busy connection closing");
+    await within(done, 2000, "shutdown");
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(server.httpConnections.size).toBe(0);
+  });
+
   it("answers 500 and closes when the request callback throws; the error is logged", async () => {
     const { port } = await fx.serve(() => {
       throw new Error("boom");

@@ -265,8 +265,16 @@ export class TCPServer implements StreamTracker {
     stream.close();
   }
 
+  /**
+   * Called by {@link TCPServer.shutdown} once accepting stopped, when connections are open:
+   * a protocol server overrides it to wind them down (HTTP closes idle keep-alive connections
+   * and answers in-flight requests with `Connection: close`). The default does nothing.
+   */
+  protected drainConnections(): void {}
+
   private async runShutdown(deadlineMs: number): Promise<void> {
     this.stop();
+    if (this.connections.size > 0) this.drainConnections();
     if (this.connections.size > 0) {
       let timer: TimeoutHandle | null = null;
       await new Promise<void>((resolve) => {
