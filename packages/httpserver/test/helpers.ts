@@ -2,7 +2,7 @@
 
 import * as net from "node:net";
 import { IOLoop } from "@t/ioloop";
-import { sleep, tlsFixtures, within } from "@t-tools/testing";
+import { within } from "@t-tools/testing";
 import {
   HTTPHeaders,
   HTTPServer,

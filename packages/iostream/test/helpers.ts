@@ -2,7 +2,7 @@
 
 import { IOLoop, READ } from "@t/ioloop";
 import * as pn from "@t/poller-native";
-import { sleep, tlsFixtures, within } from "@t-tools/testing";
+import { tlsFixtures } from "@t-tools/testing";
 import { IOStream, type IOStreamOptions, type SSLIOStream } from "../src/index.js";
 
 export { sleep, tlsFixtures, within } from "@t-tools/testing";

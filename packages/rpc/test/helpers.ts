@@ -3,7 +3,6 @@
 import { IOLoop, type Logger } from "@t/ioloop";
 import type { IOStream } from "@t/iostream";
 import { TCPClient } from "@t/tcpserver";
-import { rejection, sleep, until, within } from "@t-tools/testing";
 import { expect } from "vitest";
 import {
   RpcClient,

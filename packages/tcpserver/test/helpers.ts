@@ -3,7 +3,7 @@
 import net from "node:net";
 import { IOLoop, type Logger } from "@t/ioloop";
 import * as pn from "@t/poller-native";
-import { sleep, tlsFixtures, waitFor, within } from "@t-tools/testing";
+import { within } from "@t-tools/testing";
 
 export { sleep, tlsFixtures, waitFor, within } from "@t-tools/testing";
 
