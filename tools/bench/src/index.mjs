@@ -61,6 +61,11 @@ const servers = [
     cmd: (port) => ["node", [path.join(here, "servers/t-httpserver.mjs"), port]],
   },
   {
+    id: "t-web",
+    name: "@t/web",
+    cmd: (port) => ["node", [path.join(here, "servers/t-web.mjs"), port]],
+  },
+  {
     id: "node",
     name: "node:http",
     cmd: (port) => ["node", [path.join(here, "servers/node-http.mjs"), port]],

@@ -13,7 +13,8 @@ export function renderMarkdown(table, scenarios, meta) {
     `scenario after a 1 s warm-up, median of ${meta.runs} run(s), servers interleaved within each run.`,
     "Hello-world (`Hello, world`, text/plain) on every server. CPU µs/request is the server's",
     "user+system CPU over the run (from /proc) divided by the responses: it is the figure a",
-    "single-threaded load generator cannot cap.",
+    "single-threaded load generator cannot cap. wrk reports no per-request latency for pipelined",
+    "requests (p99 shown as –).",
     "",
     "| server | " +
       scenarios
@@ -26,7 +27,7 @@ export function renderMarkdown(table, scenarios, meta) {
     const cells = scenarios.map((s) => {
       const m = r[s.id];
       const ratio = base ? m.rps / base[s.id].rps : Number.NaN;
-      return `${fmt(m.rps)} | ${fmt(ratio, 2)} | ${fmt(m.p99Ms, 2)} | ${fmt(m.cpuUsPerReq, 2)}`;
+      return `${fmt(m.rps)} | ${fmt(ratio, 2)} | ${m.p99Ms > 0 ? fmt(m.p99Ms, 2) : "–"} | ${fmt(m.cpuUsPerReq, 2)}`;
     });
     lines.push(
       `| ${r.name} | ${cells.join(" | ")} | ${fmt((r.idleBytes ?? Number.NaN) / 1024, 2)} |`,
