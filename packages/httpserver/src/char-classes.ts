@@ -35,13 +35,20 @@ export function isToken(s: string): boolean {
   return true;
 }
 
-/** True when `s` holds no CR, LF or NUL (safe to put in a header line). */
+/** A CR, LF or NUL, or a character beyond latin1 (whose low byte could be a CR or LF). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting these characters is the point
+const UNSAFE_VALUE_CHAR = /[\0\r\n\u0100-\uffff]/;
+
+/**
+ * True when `s` is safe in a header line: no CR, LF or NUL, and nothing beyond latin1 — heads
+ * are written one byte per character, so U+010D U+010A would otherwise go out as CR LF.
+ */
 export function isSafeFieldValue(s: string): boolean {
   const n = s.length;
-  if (n > 64) return s.indexOf("\r") === -1 && s.indexOf("\n") === -1 && s.indexOf("\0") === -1;
+  if (n > 64) return !UNSAFE_VALUE_CHAR.test(s);
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x0e && (c === 0x0d || c === 0x0a || c === 0)) return false;
+    if (c > 0xff || c === 0x0d || c === 0x0a || c === 0) return false;
   }
   return true;
 }

@@ -168,7 +168,7 @@ export class HTTP1Connection implements HTTPConnection {
       reason !== statusReasons[code] &&
       (typeof reason !== "string" || !isSafeFieldValue(reason))
     ) {
-      throw new TypeError("reason must be a string without CR, LF or NUL");
+      throw new TypeError("reason must be a latin1 string without CR, LF or NUL");
     }
     const h =
       headers instanceof HTTPHeaders

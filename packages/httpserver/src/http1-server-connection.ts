@@ -45,7 +45,7 @@ const CONTINUE_100 = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n", "latin1");
 /** Pieces smaller than this are copied into the output buffer; larger ones go by reference. */
 const COPY_LIMIT = 16 * 1024;
 /** Content-Length bodies up to this size get one preallocated buffer (request callbacks). */
-const PREALLOCATE_LIMIT = 1024 * 1024;
+const PREALLOCATE_LIMIT = 64 * 1024;
 
 const errorResponses = new Map<number, Buffer>();
 function errorResponse(code: number): Buffer {
@@ -59,8 +59,6 @@ function errorResponse(code: number): Buffer {
   }
   return b;
 }
-
-function noop(): void {}
 
 /** What an HTTP1ServerConnection needs from its server. */
 export interface ServerConnectionContext {
@@ -759,7 +757,9 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
   /** A write's promise: RESOLVED when the kernel took everything, else remembered and marked handled. */
   private settled(p: Promise<void>): Promise<void> {
     if (p === this.streamResolved) return RESOLVED;
-    p.catch(noop);
+    // A write that failed (queue over maxWriteBufferSize, stream gone) must not leave a gap in
+    // the byte stream that later responses would fill: close the connection.
+    p.catch(this.closeCb);
     this.lastWrite = p;
     return p;
   }

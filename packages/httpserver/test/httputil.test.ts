@@ -18,6 +18,12 @@ import {
 } from "../src/index.js";
 
 describe("HTTPHeaders", () => {
+  it("refuses values whose characters beyond latin1 would be written as CR or LF", () => {
+    expect(() => new HTTPHeaders({ "X-A": "v\u010d\u010aInjected: yes" })).toThrow(TypeError);
+    expect(() => new HTTPHeaders().add("X-A", `${"y".repeat(80)}\u010a`)).toThrow(TypeError);
+    expect(() => new HTTPHeaders().add("X-A", "caf\u00e9")).not.toThrow();
+  });
+
   it("is case-insensitive, ordered and multi-valued", () => {
     const h = new HTTPHeaders({ "Content-Type": "text/html" });
     h.add("Set-Cookie", "A=B");

@@ -77,6 +77,8 @@ export class PeriodicCallback {
     this.handle = null;
     if (!this.running) return;
     const loop = this.loop as IOLoop;
+    // fn may stop() and start() again, which schedules its own run: then we must not add another.
+    const generation = this.generation;
     let result: unknown;
     try {
       result = this.fn();
@@ -88,7 +90,6 @@ export class PeriodicCallback {
       (typeof result === "object" || typeof result === "function") &&
       typeof (result as PromiseLike<unknown>).then === "function"
     ) {
-      const generation = this.generation;
       (result as PromiseLike<unknown>).then(
         () => this.afterAsyncRun(generation),
         (err: unknown) => {
@@ -98,7 +99,7 @@ export class PeriodicCallback {
       );
       return;
     }
-    this.scheduleNext();
+    if (generation === this.generation) this.scheduleNext();
   }
 
   private afterAsyncRun(generation: number): void {

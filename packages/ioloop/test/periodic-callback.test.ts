@@ -40,6 +40,36 @@ describe("PeriodicCallback (fake clock)", () => {
     await running;
   });
 
+  it("a callback that restarts itself (stop + start) keeps one schedule, not two", async () => {
+    fakeClock();
+    const { loop } = newLoop();
+    const t0 = loop.time();
+    const times: number[] = [];
+    const pc = new PeriodicCallback(
+      () => {
+        times.push(loop.time() - t0);
+        if (times.length === 1) {
+          pc.stop();
+          pc.start();
+        }
+      },
+      100,
+      0,
+      loop,
+    );
+    const running = loop.start();
+    pc.start();
+    await vi.advanceTimersByTimeAsync(150);
+    expect(times).toEqual([100]);
+    expect(loop.pendingCount).toBe(1); // one scheduled run, not two chains
+    await vi.advanceTimersByTimeAsync(300);
+    expect(times).toEqual([100, 200, 300, 400]);
+    pc.stop();
+    expect(loop.pendingCount).toBe(0);
+    loop.stop();
+    await running;
+  });
+
   it("skips runs missed while the loop was held up instead of bursting", async () => {
     fakeClock();
     const { loop } = newLoop();

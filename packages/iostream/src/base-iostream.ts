@@ -99,6 +99,11 @@ export abstract class BaseIOStream {
   private waiters: WriteWaiter[] = [];
   /** True while a connect is in progress: writes queue until it completes. */
   protected connecting = false;
+  /**
+   * The connect system call is in flight (EINPROGRESS). Until then — e.g. while a host name is
+   * resolved — the unconnected fd is not registered: epoll reports HUP for it at once.
+   */
+  protected connectInFlight = false;
 
   private closeCallback: (() => void) | null = null;
   private consumer: DataConsumer | null = null;
@@ -377,11 +382,9 @@ export abstract class BaseIOStream {
     try {
       this.readFd(hangup);
     } catch (err) {
-      const e = err as Error;
-      if (this.readKind !== ReadKind.None && !this.tryResolveRead()) {
-        this.rejectRead(new StreamClosedError(e));
-      }
-      this.close(e);
+      // close() answers the pending read: from the buffer if it can (readUntilClose gets what
+      // arrived before the reset), else with StreamClosedError(realError = err).
+      this.close(err as Error);
     }
   }
 
@@ -685,6 +688,7 @@ export abstract class BaseIOStream {
   /** Register, update or drop our interest with the loop to match the current state. */
   protected updateInterest(): void {
     if (this.isClosed || !this.watchesFd()) return;
+    if (this.connecting && !this.connectInFlight) return;
     let want = 0;
     if (
       !this.eof &&
@@ -705,8 +709,9 @@ export abstract class BaseIOStream {
   protected handleEvents(events: number): void {
     if (this.isClosed) return;
     if (this.connecting && events & (WRITE | ERROR)) {
+      // connected() flushed the queue and updated interest; other events come round again.
       this.handleConnect();
-      if (this.isClosed || this.connecting) return;
+      return;
     }
     if (events & (WRITE | ERROR) && this.wqBytes > 0) {
       this.flush();
@@ -737,6 +742,7 @@ export abstract class BaseIOStream {
   /** Mark the connect finished and flush writes queued meanwhile. */
   protected connected(): void {
     this.connecting = false;
+    this.connectInFlight = false;
     if (this.wqBytes > 0) this.flush();
     if (!this.isClosed) this.updateInterest();
   }

@@ -83,6 +83,7 @@ export class IOStream extends FdIOStream {
       this.connectResolve = resolve;
       this.connectReject = reject;
     });
+    this.connectInFlight = true;
     this.updateInterest();
     return done;
   }

@@ -78,7 +78,7 @@ export class ReadBuffer {
       const room = this.reserve();
       const n = Math.min(room, src.length - off);
       this.buf.set(src.subarray(off, off + n), this.end);
-      this.commit(n, n);
+      this.commit(n, room);
       off += n;
     }
   }
@@ -87,7 +87,7 @@ export class ReadBuffer {
   take(n: number): Buffer {
     const out = this.buf.subarray(this.start, this.start + n);
     this.start += n;
-    this.frozen = true;
+    if (n > 0) this.frozen = true;
     this.afterConsume();
     return out;
   }

@@ -45,6 +45,21 @@ describe("IOStream connections", () => {
     expect(client.peerAddress()).toEqual({ family: "IPv4", address: "127.0.0.1", port });
   });
 
+  it("writes and reads started while a host name is still resolving wait for the connect", async () => {
+    const { fd: lfd, port } = fx.listen();
+    const accepted = fx.accept(lfd);
+    const client = fx.track(new IOStream(pn.socket(4)));
+    const connecting = client.connect("localhost", port);
+    const written = client.write("sent while resolving\n");
+    const reply = client.readUntil("\n");
+    await within(connecting);
+    await within(written);
+    const server = fx.track(new IOStream(await within(accepted)));
+    expect((await within(server.readUntil("\n"))).toString()).toBe("sent while resolving\n");
+    await server.write("pong\n");
+    expect((await within(reply)).toString()).toBe("pong\n");
+  });
+
   it("connect to a missing Unix socket path rejects with ENOENT", async () => {
     const stream = fx.track(new IOStream(pn.socket("unix")));
     const err = await within(stream.connect("/nonexistent/t-iostream.sock")).catch((e) => e);
@@ -78,6 +93,23 @@ describe("IOStream connections", () => {
     const err = await within(read).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StreamClosedError);
     expect((err as StreamClosedError).realError).toMatchObject({ code: "ECONNRESET" });
+    expect(server.error).toMatchObject({ code: "ECONNRESET" });
+  });
+
+  it("readUntilClose resolves with the bytes that arrived before a reset", async () => {
+    const { fd: lfd, port } = fx.listen();
+    const raw = fx.trackFd(pn.socket(4));
+    const accepted = fx.accept(lfd);
+    pn.connect(raw, "127.0.0.1", port);
+    const server = fx.track(new IOStream(await within(accepted)));
+    await server.write("unread by the client");
+    const all = server.readUntilClose();
+    await sleep(20);
+    const last = Buffer.from("last words");
+    expect(pn.write(raw, last, 0, last.length)).toBe(last.length);
+    await sleep(20);
+    fx.closeFd(raw);
+    expect((await within(all)).toString()).toBe("last words");
     expect(server.error).toMatchObject({ code: "ECONNRESET" });
   });
 

@@ -407,8 +407,11 @@ napi_value PollerRemove(napi_env env, napi_callback_info info) {
   int fd;
   if (p == nullptr || !GetFd(env, argv[1], &fd)) return nullptr;
   int rc = p->backend()->Remove(fd);
-  if (rc != 0) return ThrowSystemError(env, rc, CtlSyscall(p->backend()->name()), fd);
+  // Drop the fd's later events in this batch even when the kernel refused the removal: the
+  // caller forgets its handler either way, and a new handler for a reused number must not get
+  // stale events.
   p->Invalidate(fd);
+  if (rc != 0) return ThrowSystemError(env, rc, CtlSyscall(p->backend()->name()), fd);
   return nullptr;
 }
 

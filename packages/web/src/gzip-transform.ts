@@ -70,6 +70,7 @@ export class GzipTransform {
     const stream = gz;
     return new Promise<Buffer>((resolve, reject) => {
       const take = () => {
+        stream.off("error", reject);
         const parts = this.out;
         this.out = [];
         resolve(parts.length === 1 ? parts[0] : Buffer.concat(parts));

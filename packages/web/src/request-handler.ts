@@ -86,11 +86,18 @@ function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   );
 }
 
-/** True when `s` holds a control character (0x00–0x1f or 0x7f): unsafe in a header. */
+/** A run of non-ASCII characters (percent-encoded in redirect locations). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the class spans all of ASCII on purpose
+const NON_ASCII_RUN = /[^\x00-\x7f]+/g;
+
+/**
+ * True when `s` holds a control character (0x00–0x1f or 0x7f) or a character beyond latin1:
+ * unsafe in a header, since heads are written one byte per character (U+010A would become LF).
+ */
 function hasControlChar(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return true;
+    if (c < 0x20 || c === 0x7f || c > 0xff) return true;
   }
   return false;
 }
@@ -631,8 +638,13 @@ export class RequestHandler {
     if (!Number.isInteger(code) || code < 300 || code > 399) {
       throw new RangeError(`redirect status must be 3xx, got ${String(status)}`);
     }
+    // Non-ASCII goes out percent-encoded as UTF-8 (what Tornado's utf8(url) means on the wire);
+    // a control character is still refused by setHeader, before the status changes.
+    this.setHeader(
+      "Location",
+      url.replace(NON_ASCII_RUN, (run) => encodeURIComponent(run)),
+    );
     this.setStatus(code);
-    this.setHeader("Location", url);
     void this.finish();
   }
 

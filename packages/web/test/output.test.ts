@@ -131,6 +131,7 @@ class Redirector extends RequestHandler {
     const kind = this.getArgument("kind");
     if (kind === "perm") this.redirect("/target", true);
     else if (kind === "303") this.redirect("/target", false, 303);
+    else if (kind === "utf8") this.redirect("/caf\u00e9/x\u010d\u010aSet-Cookie: evil=1");
     else this.redirect("/target");
   }
 }
@@ -144,6 +145,17 @@ class BadHeader extends RequestHandler {
     }
     try {
       this.addHeader("X-Bad", "a\nb");
+    } catch (e) {
+      this.write(`,${(e as Error).name}`);
+    }
+    // Beyond latin1: heads go out one byte per character, so U+010D U+010A would become CR LF.
+    try {
+      this.setHeader("X-Bad", "x\u010d\u010aSet-Cookie: session=evil");
+    } catch (e) {
+      this.write(`,${(e as Error).name}`);
+    }
+    try {
+      this.setCookie("a", "b", { path: "/\u010d\u010aX-Evil: 1" });
     } catch (e) {
       this.write(`,${(e as Error).name}`);
     }
@@ -212,6 +224,15 @@ describe("output", () => {
     }
   });
 
+  it("redirect percent-encodes non-ASCII, so no character can turn into CR or LF on the wire", async () => {
+    await fx.serve([["/r", Redirector]]);
+    const res = await fx.fetch("/r?kind=utf8");
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("/caf%C3%A9/x%C4%8D%C4%8ASet-Cookie: evil=1");
+    expect(res.headers.get("set-cookie")).toBeNull();
+    await res.text();
+  });
+
   it("RedirectHandler fills groups into the URL and keeps the query", async () => {
     await fx.serve([
       [String.raw`/old/(\d+)/(\w+)`, RedirectHandler, { url: "/new/{1}/{0}" }],
@@ -228,7 +249,9 @@ describe("output", () => {
   it("rejects header values with CR/LF and converts numbers and dates", async () => {
     await fx.serve([["/", BadHeader]]);
     const res = await fx.fetch("/");
-    expect(await res.text()).toBe("TypeError,TypeError");
+    expect(await res.text()).toBe("TypeError,TypeError,TypeError,TypeError");
+    expect(res.headers.get("set-cookie")).toBeNull();
+    expect(res.headers.get("x-evil")).toBeNull();
     expect(res.headers.get("x-bad")).toBeNull();
     expect(res.headers.get("set-cookie")).toBeNull();
     expect(res.headers.get("x-date")).toBe("Thu, 01 Jan 1970 00:00:00 GMT");

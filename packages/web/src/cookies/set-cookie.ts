@@ -1,5 +1,9 @@
 // Formatting of Set-Cookie header values (Tornado's set_cookie through Python's SimpleCookie).
 
+/** `;`, a control character, or a character beyond latin1 (its low byte could be CR/LF). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting these characters is the point
+const UNSAFE_ATTRIBUTE = /[;\x00-\x1f\x7f\u0100-\uffff]/;
+
 /** Options of `RequestHandler.setCookie`. */
 export interface CookieOptions {
   /** Domain attribute. */
@@ -68,8 +72,9 @@ export function formatSetCookie(
   }
   let s = `${name}=${quoteCookieValue(value)}`;
   if (options.domain !== undefined) {
-    if (/[;\r\n]/.test(options.domain))
-      throw new TypeError("cookie domain must not contain ; CR or LF");
+    if (UNSAFE_ATTRIBUTE.test(options.domain)) {
+      throw new TypeError("cookie domain must be latin1 without ; or control characters");
+    }
     s += `; Domain=${options.domain}`;
   }
   let expires: Date | undefined;
@@ -89,7 +94,9 @@ export function formatSetCookie(
     s += `; Max-Age=${Math.trunc(options.maxAge)}`;
   }
   const path = options.path ?? "/";
-  if (/[;\r\n]/.test(path)) throw new TypeError("cookie path must not contain ; CR or LF");
+  if (UNSAFE_ATTRIBUTE.test(path)) {
+    throw new TypeError("cookie path must be latin1 without ; or control characters");
+  }
   s += `; Path=${path}`;
   if (options.httpOnly) s += "; HttpOnly";
   if (options.secure) s += "; Secure";
