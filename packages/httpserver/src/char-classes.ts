@@ -36,7 +36,6 @@ export function isToken(s: string): boolean {
 }
 
 /** A CR, LF or NUL, or a character beyond latin1 (whose low byte could be a CR or LF). */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting these characters is the point
 const UNSAFE_VALUE_CHAR = /[\0\r\n\u0100-\uffff]/;
 
 /**

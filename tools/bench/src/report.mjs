@@ -48,7 +48,7 @@ export function renderSvg(table, scenarios, meta) {
   const groupGap = 22;
   const left = 190;
   const width = 760;
-  const colors = ["#2b6cb0", "#38a169", "#d69e2e", "#e53e3e", "#805ad5", "#319795"];
+  const colors = ["#2b6cb0", "#38a169", "#d69e2e", "#e53e3e", "#805ad5", "#319795", "#718096"];
   let y = 40;
   const parts = [];
   for (const sc of scenarios) {
@@ -69,6 +69,7 @@ export function renderSvg(table, scenarios, meta) {
   const height = y + 10;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<title>Hello-world throughput by server and scenario (req/s)</title>`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="10" y="18" font-size="14" font-weight="bold">Hello-world throughput — node ${meta.node}, ${meta.cpu}, ${meta.date}</text>`,
     ...parts,
