@@ -115,25 +115,28 @@ export class OutputBuffer {
   field(name: string, value: string): void {
     const nl = name.length;
     const vl = value.length;
-    let entry = fieldLines.get(name);
-    if (entry !== undefined && entry.value === value && nl + vl <= MAX_CACHED_LINE) {
-      let line = entry.bytes;
-      if (line === null) {
-        line = Buffer.from(`${name}: ${value}\r\n`, "latin1");
-        entry.bytes = line;
+    // Cache short lines only, and never Set-Cookie: session values must not outlive the response.
+    if (nl + vl <= MAX_CACHED_LINE && !(nl === 10 && name.toLowerCase() === "set-cookie")) {
+      let entry = fieldLines.get(name);
+      if (entry !== undefined && entry.value === value) {
+        let line = entry.bytes;
+        if (line === null) {
+          line = Buffer.from(`${name}: ${value}\r\n`, "latin1");
+          entry.bytes = line;
+        }
+        const b = this.reserve(line.length);
+        b.set(line, this.len);
+        this.len += line.length;
+        return;
       }
-      const b = this.reserve(line.length);
-      b.set(line, this.len);
-      this.len += line.length;
-      return;
-    }
-    if (entry === undefined) {
-      if (fieldLines.size >= MAX_CACHED_FIELDS) fieldLines.clear();
-      entry = { value, bytes: null };
-      fieldLines.set(name, entry);
-    } else {
-      entry.value = value;
-      entry.bytes = null;
+      if (entry === undefined) {
+        if (fieldLines.size >= MAX_CACHED_FIELDS) fieldLines.clear();
+        entry = { value, bytes: null };
+        fieldLines.set(name, entry);
+      } else {
+        entry.value = value;
+        entry.bytes = null;
+      }
     }
     const b = this.reserve(nl + vl + 4);
     let o = this.len;

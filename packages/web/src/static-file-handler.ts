@@ -1,7 +1,7 @@
 // StaticFileHandler: serves files from a directory with ETag, conditional requests, ranges and caching.
 
 import { createHash } from "node:crypto";
-import { createReadStream, readFileSync, statSync } from "node:fs";
+import { createReadStream, readFileSync, type Stats, statSync } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import * as nodePath from "node:path";
 import type { Application } from "./application.js";
@@ -58,6 +58,9 @@ export class StaticFileHandler extends RequestHandler {
     this.defaultFilename = (initArgs.defaultFilename as string | undefined) ?? null;
   }
 
+  /** The stats validateAbsolutePath took, reused by get() so that a file is stat()ed once. */
+  private validatedStat: { path: string; stats: Stats } | null = null;
+
   override head(path: string): Promise<void> {
     return this.get(path, false);
   }
@@ -68,7 +71,10 @@ export class StaticFileHandler extends RequestHandler {
     const validated = await this.validateAbsolutePath(this.root, absolute);
     if (validated === null) return;
     this.absolutePath = validated;
-    const st = await stat(validated);
+    // validateAbsolutePath already stat()ed the file; stat again only if an override did not.
+    const st =
+      this.validatedStat?.path === validated ? this.validatedStat.stats : await stat(validated);
+    this.validatedStat = null;
     this.modifiedMs = Math.floor(st.mtimeMs / 1000) * 1000;
     this.size = st.size;
     await this.setHeaders();
@@ -172,6 +178,7 @@ export class StaticFileHandler extends RequestHandler {
     }
     if (st === null || st === undefined) throw new HTTPError(404);
     if (!st.isFile()) throw new HTTPError(403, `${this.path} is not a file`);
+    this.validatedStat = { path: target, stats: st };
     return target;
   }
 
