@@ -382,6 +382,12 @@ export abstract class BaseIOStream {
     try {
       this.readFd(hangup);
     } catch (err) {
+      // A hang-up on a write-only descriptor (a pipe's write end whose reader left) cannot be
+      // read: EBADF says nothing about the peer, so close with the fd's pending error instead.
+      if (hangup && (err as { code?: string }).code === "EBADF") {
+        this.close(this.pendingError());
+        return;
+      }
       // close() answers the pending read: from the buffer if it can (readUntilClose gets what
       // arrived before the reset), else with StreamClosedError(realError = err).
       this.close(err as Error);

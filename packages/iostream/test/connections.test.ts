@@ -253,6 +253,16 @@ describe("PipeIOStream", () => {
     expect((err as StreamClosedError).realError).toMatchObject({ code: "EPIPE" });
   });
 
+  it("an idle write end closes without a bogus EBADF when the reader goes away", async () => {
+    const [r, w] = pn.pipe();
+    const writer = fx.track(new PipeIOStream(w));
+    const closed = new Promise<void>((resolve) => writer.setCloseCallback(resolve));
+    fx.closeFd(r);
+    await within(closed);
+    expect(writer.error).toBeUndefined();
+    await expect(writer.write("late")).rejects.toBeInstanceOf(StreamClosedError);
+  });
+
   it("a pipe write larger than the pipe buffer completes as the reader drains it", async () => {
     const [r, w] = pn.pipe();
     const reader = fx.track(new PipeIOStream(r));
