@@ -22,5 +22,10 @@ export {
   type StreamLimits,
 } from "./options.js";
 export { PipeIOStream } from "./pipe-iostream.js";
-export { type CiphertextTransport, SSLIOStream, type TlsStartOptions } from "./ssl-iostream.js";
+export {
+  type CiphertextTransport,
+  DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
+  SSLIOStream,
+  type TlsStartOptions,
+} from "./ssl-iostream.js";
 export { type SystemErrorShape, systemError } from "./system-error.js";

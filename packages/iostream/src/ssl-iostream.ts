@@ -25,7 +25,15 @@ export interface TlsStartOptions extends IOStreamOptions {
   tls?: tls.SecureContextOptions & tls.CommonConnectionOptions & { rejectUnauthorized?: boolean };
   /** Client side: the name sent as SNI and verified against the certificate (default: none sent). */
   serverHostname?: string;
+  /**
+   * Close the stream if the handshake has not completed after this many ms (default 10000, as
+   * Node's tls.Server): a peer that connects and sends nothing must not hold resources forever.
+   */
+  handshakeTimeoutMs?: number;
 }
+
+/** Default of {@link TlsStartOptions.handshakeTimeoutMs}. */
+export const DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 const CIPHERTEXT_CHUNK = 64 * 1024;
 const TLS_WRITE_SLICE = 16 * 1024;
@@ -78,6 +86,7 @@ export class SSLIOStream extends BaseIOStream {
   private ended = false;
   private handshakeDone = false;
   private readonly handshake: Promise<void>;
+  private handshakeTimer: ReturnType<BaseIOStream["loop"]["callLater"]> | null = null;
 
   constructor(transport: CiphertextTransport, options: TlsStartOptions) {
     super({ ...options, loop: transport.loop });
@@ -95,9 +104,23 @@ export class SSLIOStream extends BaseIOStream {
       readyEvent = "secureConnect";
     }
     this.socket = socket;
+    const timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS;
+    if (typeof timeoutMs !== "number" || !(timeoutMs > 0)) {
+      throw new RangeError(`handshakeTimeoutMs must be a number of ms > 0, got ${timeoutMs}`);
+    }
+    if (Number.isFinite(timeoutMs)) {
+      this.handshakeTimer = this.loop.callLater(timeoutMs, () => {
+        this.handshakeTimer = null;
+        if (this.handshakeDone) return;
+        const err = new Error(`TLS handshake did not complete within ${timeoutMs} ms`);
+        (err as Error & { code: string }).code = "ETIMEDOUT";
+        this.close(err);
+      });
+    }
     this.handshake = new Promise<void>((resolve, reject) => {
       socket.once(readyEvent, () => {
         this.handshakeDone = true;
+        this.cancelHandshakeTimer();
         resolve();
       });
       socket.once("error", (err) => {
@@ -150,8 +173,16 @@ export class SSLIOStream extends BaseIOStream {
   }
 
   protected closeFd(): void {
+    this.cancelHandshakeTimer();
     this.socket.destroy();
     this.transport.close();
+  }
+
+  private cancelHandshakeTimer(): void {
+    if (this.handshakeTimer !== null) {
+      this.loop.removeTimeout(this.handshakeTimer);
+      this.handshakeTimer = null;
+    }
   }
 
   protected readFromFd(buf: Buffer, offset: number, length: number): number | null {

@@ -163,6 +163,22 @@ describe("TLS", () => {
     expect((await within(server.readUntil("\n"))).toString()).toBe("secret\n");
   });
 
+  it("a peer that never completes the handshake is cut off after handshakeTimeoutMs", async () => {
+    const [s] = await fx.tcpPair();
+    const t0 = performance.now();
+    const err = await within(
+      s.startTls({
+        serverSide: true,
+        handshakeTimeoutMs: 200,
+        tls: { key: tlsFixtures.key, cert: tlsFixtures.cert },
+      }),
+      5000,
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StreamClosedError);
+    expect((err as StreamClosedError).realError).toMatchObject({ code: "ETIMEDOUT" });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(190);
+  });
+
   it("startTls refuses a stream with buffered data", async () => {
     const [s, c] = await fx.tcpPair();
     await c.write("ab");

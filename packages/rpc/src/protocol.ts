@@ -19,6 +19,8 @@ export const LENGTH_PREFIX_BYTES = 4;
 
 /** Default `maxFrameBytes`: 8 MiB of payload per frame. */
 export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;
+/** Longest error message sent when an error reply would not fit a frame (it is truncated). */
+export const MAX_ERROR_MESSAGE_LENGTH = 1024;
 
 /** Longest accepted client id and method name, in UTF-16 code units. */
 export const MAX_NAME_LENGTH = 256;

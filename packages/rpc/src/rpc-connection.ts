@@ -15,7 +15,15 @@ import {
   type WireError,
 } from "./errors.js";
 import { FrameReader, FrameWriter } from "./frame-codec.js";
-import { FATAL, HELLO, MAX_NAME_LENGTH, NOTIFY, REQUEST, RESPONSE } from "./protocol.js";
+import {
+  FATAL,
+  HELLO,
+  MAX_ERROR_MESSAGE_LENGTH,
+  MAX_NAME_LENGTH,
+  NOTIFY,
+  REQUEST,
+  RESPONSE,
+} from "./protocol.js";
 import type { CallContext, MethodRegistry } from "./registry.js";
 
 /** What an RpcConnection needs from its owner (RpcServer or RpcClient). */
@@ -301,6 +309,9 @@ export class RpcConnection {
         if (m.length !== 4 || !isId(m[1]) || typeof m[2] !== "string" || !Array.isArray(m[3])) {
           throw new RpcProtocolError("malformed request frame");
         }
+        if (m[2].length > MAX_NAME_LENGTH) {
+          throw new RpcProtocolError(`method name longer than ${MAX_NAME_LENGTH} characters`);
+        }
         this.onRequest(m[1], m[2], m[3]);
         return;
       case RESPONSE:
@@ -413,10 +424,14 @@ export class RpcConnection {
         );
       });
     }
-    result.then(
-      (value) => this.settleInbound(call, null, value),
-      (err) => this.settleInbound(call, toWireError(err), undefined),
-    );
+    result
+      .then(
+        (value) => this.settleInbound(call, null, value),
+        (err) => this.settleInbound(call, toWireError(err), undefined),
+      )
+      // Answering must never become an unhandled rejection: a reply that cannot be sent ends
+      // this connection, not the process.
+      .then(undefined, (err: unknown) => this.fail(err as Error));
   }
 
   private settleInbound(call: InboundCall, error: WireError | null, value: unknown): void {
@@ -484,9 +499,20 @@ export class RpcConnection {
     try {
       this.writer.append(res);
     } catch {
-      // error.data could not be encoded (or was too large): send the error without it.
-      res[2] = { name: error.name, message: error.message, code: error.code };
-      this.writer.append(res);
+      // error.data could not be encoded, or the error is too large for a frame: send a
+      // truncated error without data (a peer's huge argument echoed in a message must not
+      // make the reply itself fail).
+      res[2] = {
+        name: String(error.name).slice(0, MAX_NAME_LENGTH),
+        message: String(error.message).slice(0, MAX_ERROR_MESSAGE_LENGTH),
+        code: error.code === undefined ? undefined : String(error.code).slice(0, MAX_NAME_LENGTH),
+      };
+      try {
+        this.writer.append(res);
+      } catch (err) {
+        this.fail(err as Error);
+        return;
+      }
     } finally {
       res[2] = null;
     }

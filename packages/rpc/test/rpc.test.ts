@@ -264,6 +264,20 @@ describe("limits and bad peers", () => {
     expect(client.connected).toBe(true);
   });
 
+  it("an async handler's error too large for a frame comes back truncated; the server lives on", async () => {
+    const { server, port } = await fx.server({ maxFrameBytes: 2000 });
+    server.register("echoError", async (s: string) => {
+      await sleep(1);
+      throw new Error(s);
+    });
+    server.register("sum", (x: number, y: number) => x + y);
+    const client = await fx.connect(port);
+    const err = await rejection(client.call("echoError", "z".repeat(1980)));
+    expect(err.message.length).toBeLessThanOrEqual(1024);
+    expect(err.message.startsWith("zzz")).toBe(true);
+    expect(await client.call("sum", 2, 3)).toBe(5);
+  });
+
   it("closes a connection that sends garbage bytes and keeps serving others", async () => {
     fx.expectLog(/closing RPC connection/);
     const { server, port } = await fx.server();

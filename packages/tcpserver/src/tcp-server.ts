@@ -235,7 +235,8 @@ export class TCPServer implements StreamTracker {
         if (!tlsStream.closed()) this.runHandler(tlsStream, address);
       },
       (err: Error) => {
-        this.logger.warn(`TLS handshake with ${formatAddress(address)} failed: ${err.message}`);
+        // Debug, not warn: any peer can fail a handshake at will, and the log must not flood.
+        this.logger.debug(`TLS handshake with ${formatAddress(address)} failed: ${err.message}`);
         tlsStream.close(err);
       },
     );
