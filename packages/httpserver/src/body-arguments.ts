@@ -51,7 +51,10 @@ export function parseQueryString(
  * (lower-cased) and parameters (names lower-cased; quotes and `\` escapes removed; RFC 2231
  * `name*=utf-8''…` decoded) — Tornado's `_parse_header`.
  */
-export function parseHeaderParams(value: string): [string, Record<string, string>] {
+export function parseHeaderParams(
+  value: string,
+  utf8Values = false,
+): [string, Record<string, string>] {
   const params: Record<string, string> = Object.create(null);
   let i = value.indexOf(";");
   const main = (i === -1 ? value : value.slice(0, i)).trim().toLowerCase();
@@ -59,10 +62,17 @@ export function parseHeaderParams(value: string): [string, Record<string, string
   while (i !== -1 && i < n) {
     i++; // past ";"
     while (i < n && (value[i] === " " || value[i] === "\t")) i++;
-    const eq = value.indexOf("=", i);
-    const semi = value.indexOf(";", i);
-    if (eq === -1 || (semi !== -1 && semi < eq)) {
-      i = semi;
+    // One forward scan to the next "=" or ";" (two indexOf calls would rescan the rest of the
+    // value for every ";" — quadratic on `;;;;…=`).
+    let eq = i;
+    while (eq < n) {
+      const c = value.charCodeAt(eq);
+      if (c === 0x3d || c === 0x3b) break;
+      eq++;
+    }
+    if (eq === n) break;
+    if (value.charCodeAt(eq) === 0x3b) {
+      i = eq;
       continue;
     }
     const name = value.slice(i, eq).trim().toLowerCase();
@@ -91,7 +101,9 @@ export function parseHeaderParams(value: string): [string, Record<string, string
         continue;
       }
     }
-    if (name.length > 0 && !(name in params)) params[name] = val;
+    if (name.length > 0 && !(name in params)) {
+      params[name] = utf8Values ? Buffer.from(val, "latin1").toString("utf8") : val;
+    }
   }
   return [main, params];
 }
@@ -139,8 +151,13 @@ export function parseMultipartFormData(
     if (part.length === 0) continue;
     const eoh = part.indexOf("\r\n\r\n", 0, "latin1");
     if (eoh === -1) throw new HTTPInputError("multipart/form-data missing headers");
-    const headers = HTTPHeaders.parse(part.subarray(0, eoh).toString("utf8"));
-    const [disposition, dispParams] = parseHeaderParams(headers.get("Content-Disposition", ""));
+    // Browsers send non-ASCII names and filenames as raw UTF-8: parse the part's head as bytes
+    // (latin1, which the strict header parser accepts) and decode the parameters as UTF-8.
+    const headers = HTTPHeaders.parse(part.subarray(0, eoh).toString("latin1"));
+    const [disposition, dispParams] = parseHeaderParams(
+      headers.get("Content-Disposition", ""),
+      true,
+    );
     if (
       disposition !== "form-data" ||
       part.length < eoh + 6 ||

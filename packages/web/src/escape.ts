@@ -15,23 +15,28 @@ export function xhtmlEscape(value: unknown): string {
   return XHTML_RE.test(s) ? s.replace(XHTML_RE, (c) => XHTML_ESCAPES[c]) : s;
 }
 
-const NAMED_ENTITIES: Record<string, string> = {
+/** Null prototype: `&constructor;` or `&__proto__;` must not find inherited properties. */
+const NAMED_ENTITIES: Record<string, string> = Object.assign(Object.create(null), {
   amp: "&",
   lt: "<",
   gt: ">",
   quot: '"',
   apos: "'",
   nbsp: "\u00a0",
-};
+});
+const DECIMAL = /^[0-9]+$/;
+const HEXADECIMAL = /^[0-9a-fA-F]+$/;
 
 /** Undo `xhtmlEscape`: named entities `&amp; &lt; &gt; &quot; &apos; &nbsp;` and numeric `&#NN;` / `&#xHH;`. */
 export function xhtmlUnescape(value: string): string {
   return value.replace(/&(#?)([xX]?)(\w+);/g, (whole, hash: string, hex: string, body: string) => {
     if (hash === "#") {
+      if (!(hex ? HEXADECIMAL : DECIMAL).test(body)) return whole;
       const code = Number.parseInt(body, hex ? 16 : 10);
-      if (Number.isNaN(code) || code > 0x10ffff) return whole;
+      if (code > 0x10ffff) return whole;
       return String.fromCodePoint(code);
     }
+    if (hex) return whole; // "&xamp;" is no entity
     return NAMED_ENTITIES[body] ?? whole;
   });
 }

@@ -73,7 +73,7 @@ export class URLSpec {
     } else {
       throw new TypeError("route pattern must be a string or a RegExp");
     }
-    if (!source.endsWith("$")) source += "$";
+    if (!endsWithAnchor(source)) source += "$";
     const anchored = source.startsWith("^") ? source : `^(?:${source.slice(0, -1)})$`;
     this.regex = new RegExp(anchored, flags);
     this.handlerClass = handlerClass;
@@ -149,6 +149,14 @@ function reUnescape(s: string): string | null {
   return out;
 }
 
+/** True when `source` ends with an end anchor `$`, not an escaped `\\$` (even backslashes). */
+function endsWithAnchor(source: string): boolean {
+  if (!source.endsWith("$")) return false;
+  let slashes = 0;
+  for (let k = source.length - 2; k >= 0 && source[k] === "\\"; k--) slashes++;
+  return slashes % 2 === 0;
+}
+
 /**
  * Split a pattern like `/user/([0-9]+)/(?<tab>\w+)` into the literal pieces around its groups
  * (Tornado's `_find_groups`); null when there are nested, non-capturing or escaped parentheses,
@@ -157,7 +165,7 @@ function reUnescape(s: string): string | null {
 function findGroups(source: string, groupCount: number): string[] | null {
   let p = source;
   if (p.startsWith("^")) p = p.slice(1);
-  if (p.endsWith("$")) p = p.slice(0, -1);
+  if (endsWithAnchor(p)) p = p.slice(0, -1);
   let opens = 0;
   for (let i = 0; i < p.length; i++) if (p[i] === "(") opens++;
   if (opens !== groupCount) return null;

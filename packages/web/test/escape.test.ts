@@ -18,6 +18,10 @@ describe("escape helpers", () => {
 
   it("xhtmlUnescape undoes named and numeric entities", () => {
     expect(xhtmlUnescape("&lt;&#39;&#x41;&amp;amp;&bogus;")).toBe("<'A&amp;&bogus;");
+    // Only real entities: nothing inherited, no prefix-parsed numbers, no "x" on names.
+    expect(xhtmlUnescape("&constructor;&__proto__;&xamp;&#1G;&#xZZ;")).toBe(
+      "&constructor;&__proto__;&xamp;&#1G;&#xZZ;",
+    );
     fc.assert(
       fc.property(fc.string(), (s) => {
         expect(xhtmlUnescape(xhtmlEscape(s))).toBe(s);

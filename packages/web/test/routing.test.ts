@@ -17,6 +17,14 @@ describe("URLSpec and routing", () => {
     expect(s.match("/x/foo")).toBeNull();
   });
 
+  it("treats an escaped \\$ at the end as a literal dollar, not an anchor", () => {
+    const s = new URLSpec(String.raw`/price\$`, H);
+    expect(s.match("/price$")).not.toBeNull();
+    expect(s.match("/price")).toBeNull();
+    const anchored = new URLSpec(String.raw`/a\\$`, H); // an escaped backslash, then the anchor
+    expect(anchored.match("/a\\")).not.toBeNull();
+  });
+
   it("extracts positional groups, percent-decoded as UTF-8 path segments", () => {
     const s = new URLSpec(String.raw`/user/([^/]+)/(\d+)`, H);
     expect(s.match("/user/h%C3%A9+x/42")?.pathArgs).toEqual(["hé+x", "42"]);
