@@ -124,6 +124,8 @@ export class NodeHandlerContainer extends RequestHandler {
   private nodeRes: ServerResponse | null = null;
   /** Resolves the pause of the connection once the Node handler reads again. */
   private readWaiter: (() => void) | null = null;
+  /** `initArgs.skipXsrfCheck`: the mounted app protects itself against CSRF. */
+  private skipXsrf = false;
 
   constructor(application: Application, request: HTTPServerRequest) {
     super(application, request);
@@ -135,9 +137,18 @@ export class NodeHandlerContainer extends RequestHandler {
       throw new TypeError("NodeHandlerContainer needs initArgs.handler: a (req, res) function");
     }
     this.listener = initArgs.handler as NodeRequestListener;
+    this.skipXsrf = initArgs.skipXsrfCheck === true;
   }
 
-  override checkXsrfCookie(): void {}
+  /**
+   * With the `xsrfCookies` setting, POSTs to the mounted app are checked like any handler's
+   * (Tornado's container does the same) — from the `X-XSRFToken`/`X-CSRFToken` header or the
+   * query, since the body streams to the app unparsed. Mount with `{ skipXsrfCheck: true }`
+   * when the app does its own CSRF protection.
+   */
+  override checkXsrfCookie(): void {
+    if (!this.skipXsrf) super.checkXsrfCookie();
+  }
 
   override prepare(): void {
     const r = this.request;

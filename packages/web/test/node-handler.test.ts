@@ -66,6 +66,42 @@ describe("mounting a Node (req, res) handler", () => {
     await fx.waitFor(() => fx.logger.entries.some((e) => /^200 GET \/express\/hello/.test(e.msg)));
   });
 
+  it("checks XSRF on POSTs to the mounted app (header token), unless mounted with skipXsrfCheck", async () => {
+    class Token extends RequestHandler {
+      override get() {
+        this.write(this.xsrfToken);
+      }
+    }
+    await fx.serve(
+      [
+        ["/token", Token],
+        ["/express/.*", mountNodeHandler(makeExpressApp())],
+        ["/open/.*", NodeHandlerContainer, { handler: makeExpressApp(), skipXsrfCheck: true }],
+      ],
+      { xsrfCookies: true },
+    );
+    const t = await fx.fetch("/token");
+    const token = await t.text();
+    const cookie = (t.headers.getSetCookie()[0] ?? "").split(";")[0];
+    const json = { "Content-Type": "application/json" };
+    const denied = await fx.fetch("/express/echo", { method: "POST", headers: json, body: "{}" });
+    expect(denied.status).toBe(403);
+    await denied.text();
+    fx.logger.expect("warn", /403 POST|_xsrf/);
+    const allowed = await fx.fetch("/express/echo", {
+      method: "POST",
+      headers: { ...json, Cookie: cookie, "X-Xsrftoken": token },
+      body: '{"a":1}',
+    });
+    expect(allowed.status).toBe(201);
+    await allowed.text();
+    // The skipping mount is reached without a token (the app itself answers 404 for /open/x).
+    const open = await fx.fetch("/open/x", { method: "POST", headers: json, body: "{}" });
+    expect(open.status).toBe(404);
+    await open.text();
+    fx.logger.expect("warn", /^404 POST \/open\/x/);
+  });
+
   it("streams the request body into Express's body parser", async () => {
     await fx.serve([["/express/.*", NodeHandlerContainer, { handler: makeExpressApp() }]]);
     const payload = { a: [1, 2, 3], s: "x".repeat(200_000) };
