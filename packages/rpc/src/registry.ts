@@ -1,5 +1,6 @@
 // MethodRegistry: the named handlers one side of a connection serves, registered singly or per module.
 
+import { EventEmitter } from "node:events";
 import { RpcDuplicateMethodError } from "./errors.js";
 import { MAX_NAME_LENGTH } from "./protocol.js";
 
@@ -77,7 +78,12 @@ export class MethodRegistry {
     // A module namespace's bindings may be accessors (bundlers, test runners): read them. On
     // other objects getters are skipped rather than run.
     const isNamespace = Object.prototype.toString.call(module) === "[object Module]";
-    for (let o: object | null = module; o !== null && o !== Object.prototype; ) {
+    // Walk the user's own prototypes only: what a class inherits from Object or EventEmitter
+    // (emit, on, removeAllListeners, …) must never become remotely callable.
+    for (
+      let o: object | null = module;
+      o !== null && o !== Object.prototype && o !== EventEmitter.prototype;
+    ) {
       for (const key of Object.getOwnPropertyNames(o)) {
         if (key === "constructor" || key.startsWith("_") || found.has(key)) continue;
         const d = Object.getOwnPropertyDescriptor(o, key);

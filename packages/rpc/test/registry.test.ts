@@ -1,5 +1,6 @@
 // MethodRegistry (single and module registration) and Backoff (bounded, jittered delays).
 
+import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
 import { Backoff, MethodRegistry, RpcDuplicateMethodError } from "../src/index.js";
 import * as mathModule from "./fixtures/math-module.js";
@@ -64,6 +65,13 @@ describe("MethodRegistry", () => {
     const e = r.get("incr");
     expect(e?.fn.apply(e.thisArg, [])).toBe(1);
     expect(c.n).toBe(1);
+    // A class built on EventEmitter exposes only its own methods, never emit/on/…
+    class Service extends EventEmitter {
+      ping() {
+        return "pong";
+      }
+    }
+    expect(new MethodRegistry().registerModule(new Service())).toEqual(["ping"]);
     const g = r.get("greet");
     expect(g?.fn.apply(g.thisArg, ["ann"])).toBe("hi ann");
   });

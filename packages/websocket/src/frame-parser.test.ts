@@ -51,6 +51,19 @@ describe("FrameParser", () => {
     expect(rec.frames.map((f) => f[3])).toEqual(payloads.map((p) => p.toString("hex")));
   });
 
+  it("reassembles a 300 KiB masked payload arriving in small pieces (buffer grows with the bytes)", () => {
+    const { rec, parser } = parserFor(true);
+    const payload = Buffer.alloc(300 * 1024);
+    for (let i = 0; i < payload.length; i++) payload[i] = (i * 7 + 3) & 0xff;
+    const frame = encodeFrame(2, payload, true, false, true);
+    const cuts: number[] = [];
+    for (let c = 1; c < frame.length; c += 4093) cuts.push(c);
+    feed(parser, frame, cuts);
+    expect(rec.errors).toEqual([]);
+    expect(rec.frames).toHaveLength(1);
+    expect(rec.frames[0][3]).toBe(payload.toString("hex"));
+  });
+
   it("rejects unmasked frames on the server and masked ones on the client with 1002", () => {
     const s = parserFor(true);
     feed(s.parser, encodeFrame(1, "hi", true, false, false));

@@ -29,6 +29,8 @@ export interface FrameParserOptions {
 const EMPTY = Buffer.alloc(0);
 const HEADER = 0;
 const PAYLOAD = 1;
+/** First allocation for a payload; larger ones grow (doubling) as their bytes arrive. */
+const INITIAL_PAYLOAD = 64 * 1024;
 const FAILED = 2;
 
 /**
@@ -58,6 +60,8 @@ export class FrameParser {
   private readonly mask = Buffer.alloc(4);
   private masked = false;
   private payload: Buffer = EMPTY;
+  /** The frame's declared payload length; `payload` grows toward it as bytes arrive. */
+  private payloadLength = 0;
   private filled = 0;
   /** Opcode of the fragmented message in progress, or -1. */
   private fragmentOpcode = -1;
@@ -88,16 +92,26 @@ export class FrameParser {
           break;
         }
         pos += used;
-        if (this.state === PAYLOAD && this.payload.length === 0) this.emit();
+        if (this.state === PAYLOAD && this.payloadLength === 0) this.emit();
       } else if (state === PAYLOAD) {
-        const payload = this.payload;
-        const n = Math.min(end - pos, payload.length - this.filled);
+        const n = Math.min(end - pos, this.payloadLength - this.filled);
+        let payload = this.payload;
+        if (this.filled + n > payload.length) {
+          // Grow geometrically toward the declared length: memory follows the bytes that
+          // arrived, not what a header claims (a 14-byte header must not cost 10 MiB).
+          const grown = Buffer.allocUnsafe(
+            Math.min(this.payloadLength, Math.max(payload.length * 2, this.filled + n)),
+          );
+          payload.copy(grown, 0, 0, this.filled);
+          payload = grown;
+          this.payload = grown;
+        }
         buf.copy(payload, this.filled, pos, pos + n);
         if (this.masked)
           applyMask(payload, this.filled, this.filled + n, this.mask, 0, this.filled);
         this.filled += n;
         pos += n;
-        if (this.filled === payload.length) this.emit();
+        if (this.filled === this.payloadLength) this.emit();
       } else {
         return end - start; // FAILED: discard
       }
@@ -198,7 +212,8 @@ export class FrameParser {
     this.rsv1 = rsv1;
     this.opcode = opcode;
     this.masked = masked;
-    this.payload = length === 0 ? EMPTY : Buffer.allocUnsafe(length);
+    this.payloadLength = length;
+    this.payload = length === 0 ? EMPTY : Buffer.allocUnsafe(Math.min(length, INITIAL_PAYLOAD));
     this.filled = 0;
     this.state = PAYLOAD;
     return size;

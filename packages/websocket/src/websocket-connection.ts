@@ -1,6 +1,6 @@
 // WebSocketConnection: the RFC 6455 protocol core shared by the server handler and the client.
 
-import { isUtf8 } from "node:buffer";
+import { constants as bufferConstants, isUtf8 } from "node:buffer";
 import type { IOLoop, TimeoutHandle } from "@t/ioloop";
 import type { IOStream, SSLIOStream } from "@t/iostream";
 import {
@@ -17,6 +17,9 @@ import { COPY_LIMIT, encodeFrame, encodeHeader } from "./frame-writer.js";
 import { OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT } from "./opcodes.js";
 import type { PerMessageDeflate } from "./permessage-deflate.js";
 import { Utf8Validator } from "./utf8-validator.js";
+
+/** The largest Buffer this Node can allocate: the ceiling of maxMessageSize. */
+const MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
 /** What a connection reports to its owner (the handler or the client). */
 export interface WebSocketDelegate {
@@ -131,7 +134,13 @@ export class WebSocketConnection implements FrameSink {
     this.loop = stream.loop;
     this.delegate = delegate;
     this.isServer = options.isServer;
-    this.maxMessageSize = options.maxMessageSize;
+    const maxMessageSize = options.maxMessageSize;
+    if (!Number.isInteger(maxMessageSize) || maxMessageSize < 1 || maxMessageSize > MAX_LENGTH) {
+      throw new RangeError(
+        `maxMessageSize must be an integer number of bytes in 1..${MAX_LENGTH}, got ${maxMessageSize}`,
+      );
+    }
+    this.maxMessageSize = maxMessageSize;
     this.pingIntervalMs = options.pingIntervalMs;
     this.pingTimeoutMs = options.pingTimeoutMs;
     this.closeTimeoutMs = options.closeTimeoutMs;
