@@ -191,7 +191,7 @@ data
       args,
       files,
     );
-    expect(args["名前"]).toEqual(["値"]);
+    expect(Object.entries(args)).toEqual([["名前", ["値"]]]);
     expect(files.upload[0].filename).toBe("文件.txt");
   });
 
