@@ -374,7 +374,10 @@ Napi::Value PollerCreate(const Napi::CallbackInfo& info) {
   return result;
 }
 
-napi_value PollerAdd(napi_env env, napi_callback_info info) {
+// pollerAdd(poller, fd, events) and pollerModify(poller, fd, events): same arguments, same
+// error shape; only the backend call differs.
+template <bool add>
+napi_value PollerSetInterest(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   if (!Args(env, info, argv)) return nullptr;
   PollerHandle* p = GetPoller(env, argv[0]);
@@ -382,21 +385,9 @@ napi_value PollerAdd(napi_env env, napi_callback_info info) {
   if (p == nullptr || !GetFd(env, argv[1], &fd) || !GetEvents(env, argv[2], &events)) {
     return nullptr;
   }
-  int rc = p->backend()->Add(fd, events);
-  if (rc != 0) return ThrowSystemError(env, rc, CtlSyscall(p->backend()->name()), fd);
-  return nullptr;
-}
-
-napi_value PollerModify(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  if (!Args(env, info, argv)) return nullptr;
-  PollerHandle* p = GetPoller(env, argv[0]);
-  int fd, events;
-  if (p == nullptr || !GetFd(env, argv[1], &fd) || !GetEvents(env, argv[2], &events)) {
-    return nullptr;
-  }
-  int rc = p->backend()->Modify(fd, events);
-  if (rc != 0) return ThrowSystemError(env, rc, CtlSyscall(p->backend()->name()), fd);
+  Backend* b = p->backend();
+  int rc = add ? b->Add(fd, events) : b->Modify(fd, events);
+  if (rc != 0) return ThrowSystemError(env, rc, CtlSyscall(b->name()), fd);
   return nullptr;
 }
 
@@ -488,8 +479,8 @@ void InitPoller(napi_env env, napi_value exports) {
 #endif
   napi_set_element(env, backends, n++, Napi::String::New(env, "poll"));
   napi_property_descriptor fns[] = {
-      {"pollerAdd", nullptr, PollerAdd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"pollerModify", nullptr, PollerModify, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"pollerAdd", nullptr, PollerSetInterest<true>, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"pollerModify", nullptr, PollerSetInterest<false>, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"pollerRemove", nullptr, PollerRemove, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"pollerStart", nullptr, PollerStart, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"pollerStop", nullptr, PollerStop, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -491,30 +491,23 @@ napi_value BindUnix(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-napi_value Listen(napi_env env, napi_callback_info info) {
+// listen(fd, backlog) and shutdown(fd, how): an fd, one int argument, 0 or a thrown error.
+napi_value FdIntCall(napi_env env, napi_callback_info info, const char* arg_name,
+                     const char* syscall, int (*call)(int, int)) {
   napi_value argv[2];
   if (!Args(env, info, argv)) return nullptr;
-  int fd, backlog;
-  if (!GetFd(env, argv[0], &fd) || !GetI32(env, argv[1], "backlog", &backlog)) {
-    return nullptr;
-  }
-  if (listen(fd, backlog) != 0) {
-    return ThrowSystemError(env, -errno, "listen", fd);
-  }
+  int fd, arg;
+  if (!GetFd(env, argv[0], &fd) || !GetI32(env, argv[1], arg_name, &arg)) return nullptr;
+  if (call(fd, arg) != 0) return ThrowSystemError(env, -errno, syscall, fd);
   return nullptr;
 }
 
+napi_value Listen(napi_env env, napi_callback_info info) {
+  return FdIntCall(env, info, "backlog", "listen", ::listen);
+}
+
 napi_value Shutdown(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  if (!Args(env, info, argv)) return nullptr;
-  int fd, how;
-  if (!GetFd(env, argv[0], &fd) || !GetI32(env, argv[1], "how", &how)) {
-    return nullptr;
-  }
-  if (shutdown(fd, how) != 0) {
-    return ThrowSystemError(env, -errno, "shutdown", fd);
-  }
-  return nullptr;
+  return FdIntCall(env, info, "how", "shutdown", ::shutdown);
 }
 
 napi_value Close(napi_env env, napi_callback_info info) {
