@@ -139,6 +139,7 @@ class PollerHandle {
   // uv__platform_invalidate_fd): a handler that removes, closes and
   // reopens a descriptor must not see the old descriptor's readiness.
   void Invalidate(int fd) {
+    if (batch_count_ == 0 || EventsDetached()) return;
     for (int i = 0; i < batch_count_; i++) {
       if (events_[2 * i] == fd) events_[2 * i] = -1;
     }
@@ -150,7 +151,9 @@ class PollerHandle {
     if (closing_) return;
     closing_ = true;
     started_ = false;
-    for (int i = 0; i < batch_count_; i++) events_[2 * i] = -1;
+    if (batch_count_ > 0 && !EventsDetached()) {
+      for (int i = 0; i < batch_count_; i++) events_[2 * i] = -1;
+    }
     if (use_async_) {
       // Join the helper thread first: uv_async_send after uv_close is
       // undefined behaviour.
@@ -165,6 +168,13 @@ class PollerHandle {
 
  private:
   uv_handle_t* handle() { return reinterpret_cast<uv_handle_t*>(&uv_); }
+
+  // Whether JS transferred poller.events away (structuredClone/postMessage
+  // with transfer). events_ then points into memory that belongs to the new
+  // owner and may already be freed, so nothing may be written through it.
+  // The batch callback can do this, so every write after JS ran checks
+  // first. Needs an open handle scope (batch_count_ > 0 implies one).
+  bool EventsDetached() { return buffer_.Value().IsDetached(); }
 
   void UpdateRef() {
     if (closing_ || !uv_initialized_) return;
@@ -196,20 +206,21 @@ class PollerHandle {
     Napi::Env env(env_);
     Napi::HandleScope scope(env);
     Napi::ArrayBuffer buffer = buffer_.Value();
-    if (buffer.IsDetached()) {
-      // Someone transferred poller.events away; its memory is not ours.
-      Stop();
-      RaiseFatal(Napi::Error::New(env, "Poller.events was detached (transferred); "
-                                       "the poller has been stopped")
-                     .Value());
-      return;
-    }
     napi_value cb = callback_.Value();
     // napi_make_callback converts the receiver with ToObject: undefined
     // would throw, so the callback runs with the global object as `this`.
     napi_value recv;
     napi_get_global(env_, &recv);
     for (int round = 0; round < kMaxRounds; round++) {
+      // Checked every round: the previous round's callback may have
+      // transferred poller.events away.
+      if (buffer.IsDetached()) {
+        Stop();
+        RaiseFatal(Napi::Error::New(env, "Poller.events was detached (transferred); "
+                                         "the poller has been stopped")
+                       .Value());
+        return;
+      }
       int n = backend_->Harvest(events_, max_events_);
       if (n < 0) {
         const char* sys = WaitSyscall(backend_->name());

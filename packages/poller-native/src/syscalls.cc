@@ -304,13 +304,27 @@ napi_value Writev(napi_env env, napi_callback_info info) {
     count = static_cast<uint32_t>(c);
   }
   if (count > IOV_MAX) count = IOV_MAX;
+  // Two passes. napi_get_element can run JS (an accessor element, or a hole
+  // that reaches a getter on Array.prototype), and that JS can detach or
+  // shrink an earlier element's ArrayBuffer; a data pointer taken before it
+  // ran would then point at memory that is no longer the element's. So the
+  // first pass only collects handles, and the second, which runs no JS,
+  // takes pointers and lengths: a buffer detached by a getter reads as 0
+  // bytes. Both arrays live on the stack (8 + 16 KiB at IOV_MAX 1024).
+  napi_value els[IOV_MAX];
+  for (uint32_t i = 0; i < count; i++) {
+    if (napi_get_element(env, argv[1], i, &els[i]) != napi_ok) {
+      // A throwing getter: its exception is pending and propagates.
+      bool pending = false;
+      napi_is_exception_pending(env, &pending);
+      return pending ? nullptr : ThrowTypeError(env, "buffers could not be read");
+    }
+  }
   iovec iov[IOV_MAX];
   for (uint32_t i = 0; i < count; i++) {
-    napi_value el;
-    napi_get_element(env, argv[1], i, &el);
     uint8_t* data;
     size_t len;
-    if (!GetBytes(env, el, "each element of buffers", &data, &len)) {
+    if (!GetBytes(env, els[i], "each element of buffers", &data, &len)) {
       return nullptr;
     }
     iov[i].iov_base = data;
