@@ -1,6 +1,6 @@
 // Request arguments: query strings, urlencoded bodies and multipart/form-data (with files).
 
-import { parse as parseQuerystring } from "node:querystring";
+import { unescape } from "node:querystring";
 import { HTTPInputError } from "./errors.js";
 import { HTTPHeaders } from "./http-headers.js";
 
@@ -23,25 +23,71 @@ export function emptyArguments(): HTTPArguments {
 }
 
 /**
+ * Limits on what parsing a form body may produce (Tornado 6.5's `ParseMultipartConfig`, Express's
+ * `parameterLimit`). A body past a limit is answered with 413 (HTTPInputError).
+ */
+export interface FormLimits {
+  /** Most name=value pairs of an urlencoded body, or fields + files of a multipart one. Default 1000. */
+  readonly maxArguments: number;
+  /** Most parts of a multipart/form-data body. Default 100 (Tornado 6.5). */
+  readonly maxMultipartParts: number;
+  /** Most bytes of one multipart part's header block. Default 10 KiB (Tornado 6.5). */
+  readonly maxPartHeaderSize: number;
+}
+
+/** The default form limits. */
+export const DEFAULT_FORM_LIMITS: FormLimits = Object.freeze({
+  maxArguments: 1000,
+  maxMultipartParts: 100,
+  maxPartHeaderSize: 10 * 1024,
+});
+
+const PLUS = /\+/g;
+
+/** Decode one urlencoded component: `+` is a space, `%XX` are UTF-8 bytes (invalid ones → U+FFFD). */
+function decodeComponent(s: string): string {
+  if (s.length === 0) return s;
+  const t = s.indexOf("+") === -1 ? s : s.replace(PLUS, " ");
+  return t.indexOf("%") === -1 ? t : unescape(t);
+}
+
+/**
  * Parse `a=1&b=&a=2` into `{ a: ["1", "2"], b: [""] }`: `+` is a space, percent-escapes are
- * UTF-8, blank values are kept (Tornado's `parse_qs_bytes(keep_blank_values=True)`).
+ * UTF-8, blank values are kept (Tornado's `parse_qs_bytes(keep_blank_values=True)`). One pass,
+ * linear in the input. With `maxPairs`, a string holding more pairs throws HTTPInputError (413)
+ * as soon as the pair past the limit is reached.
  */
 export function parseQueryString(
   qs: string,
   into: HTTPArguments = emptyArguments(),
+  maxPairs = Number.POSITIVE_INFINITY,
 ): HTTPArguments {
   if (typeof qs !== "string") throw new TypeError("parseQueryString expects a string");
-  if (qs.length === 0) return into;
-  const parsed = parseQuerystring(qs, "&", "=", { maxKeys: 0 });
-  for (const key of Object.keys(parsed)) {
-    const v = parsed[key];
-    let list = into[key];
-    if (list === undefined) {
-      list = [];
-      into[key] = list;
+  const n = qs.length;
+  let pairs = 0;
+  let start = 0;
+  while (start <= n && n > 0) {
+    let amp = qs.indexOf("&", start);
+    if (amp === -1) amp = n;
+    if (amp > start) {
+      if (++pairs > maxPairs) {
+        throw new HTTPInputError(`More than ${maxPairs} arguments in the form body`, 413);
+      }
+      const eq = qs.indexOf("=", start);
+      let key: string;
+      let value: string;
+      if (eq === -1 || eq > amp) {
+        key = decodeComponent(qs.slice(start, amp));
+        value = "";
+      } else {
+        key = decodeComponent(qs.slice(start, eq));
+        value = decodeComponent(qs.slice(eq + 1, amp));
+      }
+      const list = into[key];
+      if (list === undefined) into[key] = [value];
+      else list.push(value);
     }
-    if (Array.isArray(v)) for (const item of v) list.push(item);
-    else list.push(v as string);
+    start = amp + 1;
   }
   return into;
 }
@@ -126,13 +172,16 @@ function percentDecode(s: string): Buffer {
 
 /**
  * Parse a multipart/form-data body into `args` and `files` (Tornado's
- * `parse_multipart_form_data`). Throws HTTPInputError for a body that is not valid multipart.
+ * `parse_multipart_form_data`). Throws HTTPInputError for a body that is not valid multipart
+ * (400) or that passes `limits` (413: more parts than `maxMultipartParts`, a part header block
+ * over `maxPartHeaderSize`). File bodies are views into `data`, not copies.
  */
 export function parseMultipartFormData(
   boundary: string,
   data: Buffer,
   args: HTTPArguments,
   files: HTTPFiles,
+  limits: FormLimits = DEFAULT_FORM_LIMITS,
 ): void {
   let b = boundary;
   if (b.length >= 2 && b.startsWith('"') && b.endsWith('"')) b = b.slice(1, -1);
@@ -143,14 +192,25 @@ export function parseMultipartFormData(
   }
   const delim = Buffer.from(`--${b}\r\n`, "latin1");
   let pos = 0;
+  let parts = 0;
   while (pos < finalIdx) {
     let next = data.indexOf(delim, pos);
     if (next === -1 || next > finalIdx) next = finalIdx;
     const part = data.subarray(pos, next);
     pos = next === finalIdx ? finalIdx : next + delim.length;
     if (part.length === 0) continue;
+    if (++parts > limits.maxMultipartParts) {
+      throw new HTTPInputError(
+        `More than ${limits.maxMultipartParts} parts in the multipart/form-data body`,
+        413,
+      );
+    }
     const eoh = part.indexOf("\r\n\r\n", 0, "latin1");
-    if (eoh === -1) throw new HTTPInputError("multipart/form-data missing headers");
+    if (eoh === -1) {
+      if (part.length > limits.maxPartHeaderSize) throw partHeaderTooLarge(limits);
+      throw new HTTPInputError("multipart/form-data missing headers");
+    }
+    if (eoh > limits.maxPartHeaderSize) throw partHeaderTooLarge(limits);
     // Browsers send non-ASCII names and filenames as raw UTF-8: parse the part's head as bytes
     // (latin1, which the strict header parser accepts) and decode the parameters as UTF-8.
     const headers = HTTPHeaders.parse(part.subarray(0, eoh).toString("latin1"));
@@ -179,7 +239,7 @@ export function parseMultipartFormData(
       }
       list.push({
         filename: dispParams.filename,
-        body: Buffer.from(value),
+        body: value,
         contentType: headers.get("Content-Type", "application/unknown"),
       });
     } else {
@@ -193,11 +253,28 @@ export function parseMultipartFormData(
   }
 }
 
+function partHeaderTooLarge(limits: FormLimits): HTTPInputError {
+  return new HTTPInputError(
+    `A multipart/form-data part header is larger than ${limits.maxPartHeaderSize} bytes`,
+    413,
+  );
+}
+
+/** The form kind of a Content-Type value: 1 urlencoded, 2 multipart/form-data, 0 anything else. */
+export function formKind(contentType: string | undefined): number {
+  if (contentType === undefined) return 0;
+  const semi = contentType.indexOf(";");
+  const type = (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+  if (type === "application/x-www-form-urlencoded") return 1;
+  if (type === "multipart/form-data") return 2;
+  return 0;
+}
+
 /**
  * Parse a request body into `args` and `files` by its Content-Type (Tornado's
  * `parse_body_arguments`): `application/x-www-form-urlencoded` and `multipart/form-data`; other
  * types are left alone. A body with a Content-Encoding other than identity is not parsed.
- * Throws HTTPInputError when the body is malformed.
+ * Throws HTTPInputError when the body is malformed (400) or passes `limits` (413).
  */
 export function parseBodyArguments(
   contentType: string,
@@ -205,6 +282,7 @@ export function parseBodyArguments(
   args: HTTPArguments,
   files: HTTPFiles,
   headers?: HTTPHeaders,
+  limits: FormLimits = DEFAULT_FORM_LIMITS,
 ): void {
   if (headers !== undefined) {
     const enc = headers.get("Content-Encoding");
@@ -212,11 +290,11 @@ export function parseBodyArguments(
   }
   const [type, params] = parseHeaderParams(contentType);
   if (type === "application/x-www-form-urlencoded") {
-    parseQueryString(body.toString("utf8"), args);
+    parseQueryString(body.toString("utf8"), args, limits.maxArguments);
   } else if (type === "multipart/form-data") {
     const boundary = params.boundary;
     if (boundary === undefined)
       throw new HTTPInputError("Invalid multipart/form-data: no boundary");
-    parseMultipartFormData(boundary, body, args, files);
+    parseMultipartFormData(boundary, body, args, files, limits);
   }
 }

@@ -2,6 +2,7 @@
 
 import type * as tls from "node:tls";
 import type { IOLoop, Logger } from "@t/ioloop";
+import type { FormLimits } from "./body-arguments.js";
 
 /** Options of `new HTTPServer(callback, options)`. Sizes in bytes, times in milliseconds. */
 export interface HTTPServerOptions {
@@ -19,14 +20,35 @@ export interface HTTPServerOptions {
   chunkSize?: number;
   /** Most bytes of a request head (request line + fields); more gets 431. Default 65536. */
   maxHeaderSize?: number;
-  /** Most bytes of a request body (after de-chunking, before decompression); more gets 413. Default 100 MiB. */
+  /**
+   * Most bytes of a request body (after de-chunking; with `decompressRequest` also after
+   * decompression); more gets 413. Default 100 MiB.
+   */
   maxBodySize?: number;
+  /**
+   * Most bytes of an `application/x-www-form-urlencoded` body the server buffers for parsing
+   * (request callbacks, non-streaming handlers); more gets 413. Default 1 MiB (Express: 100 KiB).
+   */
+  maxFormBodySize?: number;
+  /** Most bytes of a buffered `multipart/form-data` body; more gets 413. Default 16 MiB. */
+  maxMultipartBodySize?: number;
+  /** Most name=value pairs parsed from an urlencoded body; more gets 413. Default 1000. */
+  maxArguments?: number;
+  /** Most parts of a multipart/form-data body; more gets 413. Default 100 (Tornado 6.5). */
+  maxMultipartParts?: number;
+  /** Most bytes of one multipart part's headers; more gets 413. Default 10240 (Tornado 6.5). */
+  maxPartHeaderSize?: number;
   /** From the first byte of a request to the end of its head; 0 disables. Default 30000. */
   headerTimeoutMs?: number;
   /** Keep-alive idle time between requests; 0 disables. Default 60000. */
   idleConnectionTimeoutMs?: number;
   /** From the end of the head to the end of the body; 0 disables. Default 120000. */
   bodyTimeoutMs?: number;
+  /**
+   * Close a connection whose queued response bytes made no progress into the kernel for this
+   * long (the client stopped reading; nginx's `send_timeout`); 0 disables. Default 60000.
+   */
+  writeTimeoutMs?: number;
   /** Force the `protocol` of requests ("http"/"https"); default from the connection. */
   protocol?: string;
   /** Loop that drives the server. Default `IOLoop.current()`. */
@@ -37,7 +59,10 @@ export interface HTTPServerOptions {
   maxBufferSize?: number;
   /** Bytes per read(2). Default 65536. */
   readChunkSize?: number;
-  /** Stream write queue limit (bytes). Default unlimited. */
+  /**
+   * Stream write queue limit (bytes): a response write that would queue more is refused and the
+   * connection closed. Default 64 MiB (a stream's own default is unlimited).
+   */
   maxWriteBufferSize?: number;
 }
 
@@ -50,6 +75,10 @@ export interface HTTP1ConnectionParameters {
   headerTimeoutMs: number;
   idleConnectionTimeoutMs: number;
   bodyTimeoutMs: number;
+  writeTimeoutMs: number;
+  maxFormBodySize: number;
+  maxMultipartBodySize: number;
+  formLimits: FormLimits;
   decompress: boolean;
   xheaders: boolean;
   trustedDownstream: ReadonlySet<string>;
@@ -64,7 +93,20 @@ export const HTTP_SERVER_DEFAULTS = {
   headerTimeoutMs: 30_000,
   idleConnectionTimeoutMs: 60_000,
   bodyTimeoutMs: 120_000,
+  writeTimeoutMs: 60_000,
+  maxFormBodySize: 1024 * 1024,
+  maxMultipartBodySize: 16 * 1024 * 1024,
+  maxArguments: 1000,
+  maxMultipartParts: 100,
+  maxPartHeaderSize: 10 * 1024,
+  maxWriteBufferSize: 64 * 1024 * 1024,
 } as const;
+
+/**
+ * Output queued beyond this many bytes stops the parsing of further pipelined requests until it
+ * drained (node:http's `writableHighWaterMark` check; Tornado waits for each response's write).
+ */
+export const PIPELINE_HIGH_WATER_MARK = 64 * 1024;
 
 function bytes(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
@@ -72,6 +114,15 @@ function bytes(name: string, value: unknown, fallback: number): number {
     throw new TypeError(`${name} must be an integer number of bytes, got ${String(value)}`);
   }
   if (value < 1) throw new RangeError(`${name} must be at least 1 byte, got ${value}`);
+  return value;
+}
+
+function count(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new TypeError(`${name} must be an integer count, got ${String(value)}`);
+  }
+  if (value < 1) throw new RangeError(`${name} must be at least 1, got ${value}`);
   return value;
 }
 
@@ -116,6 +167,18 @@ export function resolveHTTPServerOptions(
       d.idleConnectionTimeoutMs,
     ),
     bodyTimeoutMs: millis("bodyTimeoutMs", o.bodyTimeoutMs, d.bodyTimeoutMs),
+    writeTimeoutMs: millis("writeTimeoutMs", o.writeTimeoutMs, d.writeTimeoutMs),
+    maxFormBodySize: bytes("maxFormBodySize", o.maxFormBodySize, d.maxFormBodySize),
+    maxMultipartBodySize: bytes(
+      "maxMultipartBodySize",
+      o.maxMultipartBodySize,
+      d.maxMultipartBodySize,
+    ),
+    formLimits: Object.freeze({
+      maxArguments: count("maxArguments", o.maxArguments, d.maxArguments),
+      maxMultipartParts: count("maxMultipartParts", o.maxMultipartParts, d.maxMultipartParts),
+      maxPartHeaderSize: bytes("maxPartHeaderSize", o.maxPartHeaderSize, d.maxPartHeaderSize),
+    }),
     decompress: flag("decompressRequest", o.decompressRequest),
     xheaders: flag("xheaders", o.xheaders),
     trustedDownstream: new Set(trusted),

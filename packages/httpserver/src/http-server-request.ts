@@ -1,7 +1,9 @@
 // HTTPServerRequest: one request as the application sees it (Tornado's httputil.HTTPServerRequest).
 
 import {
+  DEFAULT_FORM_LIMITS,
   emptyArguments,
+  type FormLimits,
   type HTTPArguments,
   type HTTPFiles,
   parseBodyArguments,
@@ -51,8 +53,11 @@ export class HTTPServerRequest {
   uri = "/";
   /** "HTTP/1.1" or "HTTP/1.0". */
   version = "HTTP/1.1";
-  /** The body (fully read for request callbacks; empty when there was none). */
-  body: Buffer = EMPTY_BODY;
+  /**
+   * Limits applied when the body is parsed into arguments and files (set by the server from its
+   * options; default DEFAULT_FORM_LIMITS).
+   */
+  formLimits: FormLimits = DEFAULT_FORM_LIMITS;
   /** The client's address, or the one named by X-Real-IP / X-Forwarded-For with `xheaders`. */
   remoteIp = "";
   /** "http" or "https" (from X-Scheme / X-Forwarded-Proto with `xheaders`). */
@@ -63,6 +68,9 @@ export class HTTPServerRequest {
   startTime: number;
   /** Set when the response finished (epoch milliseconds). */
   finishTime = -1;
+  private bodyValue: Buffer = EMPTY_BODY;
+  /** Whether `bodyValue` was parsed into `bodyArgs`/`filesObj` (or needs no parsing). */
+  private bodyParsed = true;
   private filesObj: HTTPFiles | null = null;
   private bodyArgs: HTTPArguments | null = null;
 
@@ -95,8 +103,28 @@ export class HTTPServerRequest {
     if (init.connection !== undefined) this.connection = init.connection;
   }
 
-  /** Uploaded files by field name (multipart/form-data). */
+  /**
+   * The body (fully read for request callbacks; empty when there was none). Setting it discards
+   * arguments and files parsed from an earlier body; the new one is parsed on first use.
+   */
+  get body(): Buffer {
+    return this.bodyValue;
+  }
+
+  set body(value: Buffer) {
+    this.bodyValue = value;
+    this.bodyParsed = value.length === 0;
+    this.bodyArgs = null;
+    this.filesObj = null;
+    this.allArgs = null;
+  }
+
+  /**
+   * Uploaded files by field name (multipart/form-data), parsed from the body on first use.
+   * Throws HTTPInputError (400 malformed, 413 over `formLimits`) for a body that does not parse.
+   */
   get files(): HTTPFiles {
+    if (!this.bodyParsed) this.parseBody();
     let f = this.filesObj;
     if (f === null) {
       f = Object.create(null) as HTTPFiles;
@@ -106,11 +134,16 @@ export class HTTPServerRequest {
   }
 
   set files(value: HTTPFiles) {
+    this.bodyParsed = true;
     this.filesObj = value;
   }
 
-  /** Arguments parsed from the body (urlencoded or multipart). */
+  /**
+   * Arguments parsed from the body (urlencoded or multipart) on first use. Throws HTTPInputError
+   * (400 malformed, 413 over `formLimits`) for a body that does not parse.
+   */
   get bodyArguments(): HTTPArguments {
+    if (!this.bodyParsed) this.parseBody();
     let b = this.bodyArgs;
     if (b === null) {
       b = emptyArguments();
@@ -120,6 +153,7 @@ export class HTTPServerRequest {
   }
 
   set bodyArguments(value: HTTPArguments) {
+    this.bodyParsed = true;
     this.bodyArgs = value;
     this.allArgs = null;
   }
@@ -246,14 +280,24 @@ export class HTTPServerRequest {
   }
 
   /**
-   * Parse `body` into `bodyArguments` and `files` by Content-Type (the request callback adapter
-   * does this before calling the callback). Throws HTTPInputError for a malformed body.
+   * Parse `body` into `bodyArguments` and `files` by Content-Type now. Nothing calls this before
+   * the application asks: the argument getters parse on first use. Idempotent; throws
+   * HTTPInputError (400 malformed, 413 over `formLimits`) for a body that does not parse.
    */
   parseBody(): void {
-    if (this.body.length === 0) return;
+    if (this.bodyParsed) return;
     const ctype = this.headers.get("Content-Type");
-    if (ctype === undefined) return;
-    parseBodyArguments(ctype, this.body, this.bodyArguments, this.files, this.headers);
+    if (ctype === undefined) {
+      this.bodyParsed = true;
+      return;
+    }
+    const args = emptyArguments();
+    const files = Object.create(null) as HTTPFiles;
+    // A body that fails to parse stays unparsed: every later access throws the same error.
+    parseBodyArguments(ctype, this.bodyValue, args, files, this.headers, this.formLimits);
+    this.bodyParsed = true;
+    this.bodyArgs = args;
+    this.filesObj = files;
     this.allArgs = null;
   }
 

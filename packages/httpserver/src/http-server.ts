@@ -5,6 +5,7 @@ import { TCPServer } from "@t/tcpserver";
 import { ConnectionSweeper, sweepIntervalFor } from "./connection-sweeper.js";
 import type { HTTPServerConnectionDelegate } from "./delegates.js";
 import {
+  HTTP_SERVER_DEFAULTS,
   type HTTP1ConnectionParameters,
   type HTTPServerOptions,
   resolveHTTPServerOptions,
@@ -72,7 +73,7 @@ export class HTTPServer extends TCPServer {
       ssl: o.ssl,
       maxBufferSize: o.maxBufferSize,
       readChunkSize: o.readChunkSize,
-      maxWriteBufferSize: o.maxWriteBufferSize,
+      maxWriteBufferSize: o.maxWriteBufferSize ?? HTTP_SERVER_DEFAULTS.maxWriteBufferSize,
     });
     this.params = params;
     this.sweeper = new ConnectionSweeper(
@@ -81,6 +82,7 @@ export class HTTPServer extends TCPServer {
         params.headerTimeoutMs,
         params.bodyTimeoutMs,
         params.idleConnectionTimeoutMs,
+        params.writeTimeoutMs,
       ),
     );
     this.ctx = {

@@ -7,6 +7,7 @@ import { currentDateLineEnd } from "./date-header.js";
 import type { HTTPConnection } from "./delegates.js";
 import { HTTPConnectionClosedError, HTTPOutputError } from "./errors.js";
 import { HTTPHeaders, type HTTPHeadersInit } from "./http-headers.js";
+import type { HTTP1ConnectionParameters } from "./http-server-options.js";
 import type { OutputBuffer } from "./output-buffer.js";
 import { RESOLVED } from "./resolved.js";
 import type { ResponseStartLine } from "./start-line.js";
@@ -57,6 +58,8 @@ export interface ExchangeOwner {
   abort(reason: Error): void;
   /** Hand the stream over to the caller and stop serving HTTP on it. */
   detach(): IOStream | SSLIOStream;
+  /** The server's validated options. */
+  readonly params: HTTP1ConnectionParameters;
   /** Per-exchange body limits (set by setMaxBodySize / setBodyTimeout). */
   setMaxBodySize(bytes: number): void;
   setBodyTimeout(ms: number): void;
@@ -125,6 +128,11 @@ export class HTTP1Connection implements HTTPConnection {
    */
   refuseKeepAlive(): void {
     this.keepAlive = false;
+  }
+
+  /** The server's validated options (limits a delegate that buffers the body applies). */
+  get params(): HTTP1ConnectionParameters {
+    return this.owner.params;
   }
 
   /** True once `finish()` was called. */
@@ -333,6 +341,7 @@ export class HTTP1Connection implements HTTPConnection {
     const n = list.length;
     let userLength = -1;
     let hasTE = false;
+    let teChunked = false;
     let hasDate = false;
     let userClose = false;
     let hasConnection = false;
@@ -359,7 +368,10 @@ export class HTTP1Connection implements HTTPConnection {
           }
           break;
         case 17:
-          if (name.toLowerCase() === "transfer-encoding") hasTE = true;
+          if (name.toLowerCase() === "transfer-encoding") {
+            hasTE = true;
+            teChunked = finalCodingIsChunked(list[i + 1]);
+          }
           break;
       }
     }
@@ -368,15 +380,30 @@ export class HTTP1Connection implements HTTPConnection {
     if ((code === 204 || code === 304 || code === 101) && bodyLength > 0) {
       throw new HTTPOutputError(`a ${code} response has no body`);
     }
-    let delimited = noBody || hasTE || userLength !== -1;
+    // A Transfer-Encoding set by the application (a mounted Node app does this) is framed by us
+    // as node:http does: a final `chunked` coding is chunk-encoded here, Content-Length beside it
+    // is dropped (RFC 9112 §6.2), HTTP/1.0 gets no Transfer-Encoding, and any other final coding
+    // is delimited by closing the connection (RFC 9112 §6.1). Review finding 4.
+    let dropTE = false;
+    let dropLength = false;
+    let userChunked = false;
+    if (hasTE && !noBody) {
+      if (userLength !== -1) {
+        dropLength = true;
+        userLength = -1;
+      }
+      if (!this.http11) dropTE = true;
+      else if (teChunked) userChunked = true;
+    }
+    let delimited = noBody || userChunked || userLength !== -1;
     let addLength = -1;
-    if (final && !delimited) {
+    if (final && !delimited && (!hasTE || dropTE || noBody)) {
       addLength = bodyLength;
       delimited = true;
     } else if (final && this.method === "HEAD" && userLength === -1 && !hasTE && bodyLength > 0) {
       addLength = bodyLength;
     }
-    const chunking = !final && !delimited && this.http11;
+    const chunking = userChunked || (!final && !delimited && this.http11);
     this.chunking = chunking;
     if (chunking) delimited = true;
     this.expectedRemaining = noBody ? -1 : userLength;
@@ -401,9 +428,18 @@ export class HTTP1Connection implements HTTPConnection {
     const owner = this.owner;
     const out = owner.output;
     out.bytes(statusLine(code, this.reason));
-    for (let i = 0; i < n; i += 2) out.field(list[i], list[i + 1]);
+    if (dropTE || dropLength) {
+      for (let i = 0; i < n; i += 2) {
+        const lower = list[i].toLowerCase();
+        if (dropTE && lower === "transfer-encoding") continue;
+        if (dropLength && lower === "content-length") continue;
+        out.field(list[i], list[i + 1]);
+      }
+    } else {
+      for (let i = 0; i < n; i += 2) out.field(list[i], list[i + 1]);
+    }
     if (addLength !== -1) out.contentLength(addLength);
-    if (chunking) out.bytes(TE_CHUNKED);
+    if (chunking && !userChunked) out.bytes(TE_CHUNKED);
     if (!hasConnection && code !== 101) {
       if (closeAfter) {
         if (this.http11) out.bytes(CONNECTION_CLOSE);
@@ -416,6 +452,7 @@ export class HTTP1Connection implements HTTPConnection {
       if (chunking) {
         quiet(this.writeBody(first));
         if (rest !== null) for (const p of rest) quiet(this.writeBody(p));
+        if (final) quiet(owner.emit(LAST_CHUNK));
         return;
       }
       if (bodyLength < COPY_LIMIT) {
@@ -426,8 +463,18 @@ export class HTTP1Connection implements HTTPConnection {
         if (rest !== null) for (const p of rest) owner.append(p);
       }
     }
+    if (final && chunking) {
+      quiet(owner.emit(LAST_CHUNK));
+      return;
+    }
     quiet(owner.flush());
   }
+}
+
+/** True when the last coding listed in a Transfer-Encoding value is `chunked`. */
+function finalCodingIsChunked(value: string): boolean {
+  const last = value.slice(value.lastIndexOf(",") + 1).trim();
+  return last.length === 7 && last.toLowerCase() === "chunked";
 }
 
 /** True when a Connection field value lists the `close` token (case-insensitive). */

@@ -2,16 +2,21 @@
 
 import { STATUS_CODES } from "node:http";
 import { isIP } from "node:net";
-import { gunzipSync } from "node:zlib";
 import type { Logger } from "@t/ioloop";
 import { type DataConsumer, type IOStream, SSLIOStream } from "@t/iostream";
+import { formKind } from "./body-arguments.js";
+import { BodyAccumulator } from "./body-accumulator.js";
 import { ChunkedDecoder, type ChunkSink } from "./chunked-decoder.js";
 import { epochNowMs } from "./clock.js";
 import type { ConnectionSweeper, Sweepable } from "./connection-sweeper.js";
 import type { HTTPMessageDelegate, HTTPServerConnectionDelegate } from "./delegates.js";
 import { HTTPInputError } from "./errors.js";
+import { type DecodedBodySink, GzipBodyDecoder } from "./gzip-body-decoder.js";
 import { HTTPHeaders } from "./http-headers.js";
-import type { HTTP1ConnectionParameters } from "./http-server-options.js";
+import {
+  type HTTP1ConnectionParameters,
+  PIPELINE_HIGH_WATER_MARK,
+} from "./http-server-options.js";
 import { HTTPServerRequest, presetRequestStartTime } from "./http-server-request.js";
 import { type ExchangeOwner, HTTP1Connection } from "./http1-connection.js";
 import { OutputBuffer } from "./output-buffer.js";
@@ -44,7 +49,7 @@ const EMPTY = Buffer.alloc(0);
 const CONTINUE_100 = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n", "latin1");
 /** Pieces smaller than this are copied into the output buffer; larger ones go by reference. */
 const COPY_LIMIT = 16 * 1024;
-/** Content-Length bodies up to this size get one preallocated buffer (request callbacks). */
+/** Content-Length bodies up to this size get one exact allocation up front (request callbacks). */
 const PREALLOCATE_LIMIT = 64 * 1024;
 
 const errorResponses = new Map<number, Buffer>();
@@ -76,7 +81,9 @@ export interface ServerConnectionContext {
  * of received bytes is being handled is corked and leaves in one write, so pipelined requests
  * answered synchronously cost one system call per batch.
  */
-export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepable {
+export class HTTP1ServerConnection
+  implements ExchangeOwner, ChunkSink, Sweepable, DecodedBodySink
+{
   /** The connection's stream. */
   readonly stream: IOStream | SSLIOStream;
   /** The peer's IP address ("" for Unix sockets). */
@@ -87,7 +94,8 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
   corked = false;
 
   private readonly ctx: ServerConnectionContext;
-  private readonly params: HTTP1ConnectionParameters;
+  /** The server's validated options (ExchangeOwner). */
+  readonly params: HTTP1ConnectionParameters;
   private state = IDLE;
   private phaseStart: number;
   private servedOne = false;
@@ -100,11 +108,20 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
   private request: HTTPServerRequest | null = null;
   private readDone = false;
   private bodyRemaining = 0;
-  private bodyBuf: Buffer | null = null;
-  private bodyFill = 0;
-  private bodyParts: Buffer[] | null = null;
-  private bodyLength = 0;
+  /** Body bytes of the current request read so far (before decompression). */
+  private bodyReceived = 0;
+  /**
+   * Body bytes copied out of the read buffer: the whole body for a request callback, else the
+   * bytes of one read batch for the delegate (or the gzip decoder) — never a Buffer per chunk.
+   */
+  private readonly body = new BodyAccumulator();
   private gzip = false;
+  /** The request's gzip decoder while one runs (decompressRequest). */
+  private decoder: GzipBodyDecoder | null = null;
+  private decoderEnded = false;
+  /** Decompressed pieces of a request-callback body. */
+  private decodedParts: Buffer[] | null = null;
+  private decodedLength = 0;
   private maxBodySize: number;
   private bodyTimeoutMs: number;
   private chunked: ChunkedDecoder | null = null;
@@ -112,6 +129,11 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
   private consuming = false;
   /** The clock read once per batch of received bytes (epoch ms), -1 until needed. */
   private batchMs = -1;
+  /** Bytes held in `out` (large pieces queued by reference). */
+  private outBytes = 0;
+  /** `stream.bytesWritten` at the last sweep that saw write progress, and when (loop ms). */
+  private writtenMark = 0;
+  private writeStamp = 0;
   /** Where responses are composed (ExchangeOwner). */
   readonly output: OutputBuffer = new OutputBuffer();
   /** Output pieces queued by reference (large bodies), with sealed output segments between. */
@@ -149,7 +171,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     this.params = ctx.params;
     this.maxBodySize = ctx.params.maxBodySize;
     this.bodyTimeoutMs = ctx.params.bodyTimeoutMs;
-    this.phaseStart = ctx.sweeper.stamp;
+    this.phaseStart = 0;
     this.onData = (buf, start, end) => this.consume(buf, start, end);
     this.resumeCb = () => {
       if (this.state < RESPONSE || this.state === CLOSING) this.consume(EMPTY, 0, 0);
@@ -189,11 +211,16 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     };
     this.pauseFailCb = (err) => {
       this.paused = false;
-      this.appError(err);
+      if (err instanceof HTTPInputError) this.inputError(err);
+      else this.appError(err);
     };
     this.streamResolved = stream.closed() ? null : stream.write(EMPTY);
     this.reuseOutput = !(stream instanceof SSLIOStream);
+    // Stamp after add(): add() refreshes the coarse clock when it restarts an idle sweeper, and
+    // a stale stamp would cut a fresh connection at the first sweep (review finding 12).
     ctx.sweeper.add(this);
+    this.phaseStart = ctx.sweeper.stamp;
+    this.writeStamp = ctx.sweeper.stamp;
     stream.setCloseCallback(() => this.onStreamClose());
   }
 
@@ -231,6 +258,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     let pos = start;
     try {
       pos = this.parse(buf, start, end);
+      if (this.body.length > 0 && this.state < RESPONSE) this.flushBodyBatch();
     } catch (err) {
       if (err instanceof HTTPInputError) this.inputError(err);
       else this.appError(err);
@@ -290,6 +318,11 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
         }
         case BODY_LENGTH: {
           const remaining = this.bodyRemaining;
+          // setMaxBodySize() may have lowered the limit after headersReceived (an awaited
+          // prepare): the declared length is checked again (review finding 11).
+          if (this.bodyReceived + remaining > this.maxBodySize) {
+            throw new HTTPInputError("Request body larger than maxBodySize", 413);
+          }
           if (remaining === 0) {
             if (this.head.upgrade && this.corked) {
               // An upgrade request may detach the stream: hand it over only after the stream
@@ -374,13 +407,16 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     this.readDone = false;
     this.maxBodySize = params.maxBodySize;
     this.bodyTimeoutMs = params.bodyTimeoutMs;
-    this.bodyLength = 0;
-    this.bodyFill = 0;
-    this.bodyBuf = null;
-    this.bodyParts = null;
+    this.bodyReceived = 0;
+    this.body.reset();
+    this.decoder = null;
+    this.decoderEnded = false;
+    this.decodedParts = null;
+    this.decodedLength = 0;
     this.servedOne = true;
     const cb = this.ctx.callback;
     if (cb !== null) {
+      if (head.chunked || head.contentLength > 0) this.limitBufferedForm(raw);
       let t = this.batchMs;
       if (t < 0) {
         t = epochNowMs();
@@ -396,6 +432,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
       req.remoteIp = remoteIp;
       req.protocol = protocol;
       req.connection = ex;
+      req.formLimits = params.formLimits;
       this.request = req;
     } else {
       const delegate = this.ctx.delegate as HTTPServerConnectionDelegate<
@@ -426,10 +463,15 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
         throw new HTTPInputError("Request body larger than maxBodySize", 413);
       }
       this.bodyRemaining = Math.max(cl, 0);
-      if (cb !== null && cl > 0 && !this.gzip && cl <= PREALLOCATE_LIMIT) {
-        this.bodyBuf = Buffer.allocUnsafe(cl);
+      if (cb !== null && cl > 0 && !this.gzip) {
+        // Grows with what arrives, up to exactly the declared length: never more up front than
+        // PREALLOCATE_LIMIT for a peer that declared a large body and sent nothing.
+        this.body.reset(Math.min(cl, PREALLOCATE_LIMIT), cl);
       }
       this.state = BODY_LENGTH;
+    }
+    if (this.gzip && (head.chunked || head.contentLength > 0)) {
+      this.decoder = new GzipBodyDecoder(this, this.maxBodySize, params.chunkSize);
     }
     this.phaseStart = this.ctx.sweeper.stamp;
     if (
@@ -442,28 +484,80 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     }
   }
 
-  /** Body bytes `buf[s, e)` (valid only now). */
+  /** Body bytes `buf[s, e)` (valid only now): copied into the accumulator. */
   onBody(buf: Buffer, s: number, e: number): void {
-    const n = e - s;
-    if (this.ctx.callback !== null || this.gzip) {
-      this.bodyLength += n;
-      if (this.bodyBuf !== null) {
-        buf.copy(this.bodyBuf, this.bodyFill, s, e);
-        this.bodyFill += n;
-        return;
-      }
-      const part = Buffer.allocUnsafe(n);
-      buf.copy(part, 0, s, e);
-      if (this.bodyParts === null) this.bodyParts = [part];
-      else this.bodyParts.push(part);
+    this.bodyReceived += e - s;
+    if (this.ctx.callback === null && (this.msg === null || this.msgDone)) return;
+    const acc = this.body;
+    acc.append(buf, s, e);
+    if (
+      acc.length >= this.params.chunkSize &&
+      !this.paused &&
+      (this.ctx.callback === null || this.decoder !== null)
+    ) {
+      this.flushBodyBatch();
+    }
+  }
+
+  /**
+   * Hand the body bytes of this read batch on: to the gzip decoder, or in one `dataReceived` to
+   * the delegate (a request callback's body just keeps accumulating). Not while paused: a
+   * delegate gets no call before the promise of its previous one settled.
+   */
+  private flushBodyBatch(): void {
+    if (this.paused) return;
+    const dec = this.decoder;
+    if (dec !== null) {
+      if (this.body.length === 0) return;
+      const wait = dec.write(this.body.take());
+      if (wait !== null) this.pause(wait);
       return;
     }
+    if (this.ctx.callback !== null) return;
     const msg = this.msg;
-    if (msg === null || this.msgDone) return;
-    const chunk = Buffer.allocUnsafe(n);
-    buf.copy(chunk, 0, s, e);
+    const chunk = this.body.take();
+    if (msg === null || this.msgDone || chunk.length === 0) return;
     const ret = msg.dataReceived(chunk);
     if (ret !== undefined && ret !== null && typeof ret.then === "function") this.pause(ret);
+  }
+
+  /** DecodedBodySink: a decompressed piece of the body (outside the read handler). */
+  onDecodedData(piece: Buffer): unknown {
+    if (this.ctx.callback !== null) {
+      if (this.decodedParts === null) this.decodedParts = [piece];
+      else this.decodedParts.push(piece);
+      this.decodedLength += piece.length;
+      return undefined;
+    }
+    const msg = this.msg;
+    if (msg === null || this.msgDone) return undefined;
+    return msg.dataReceived(piece);
+  }
+
+  /** DecodedBodySink: the gzip body was corrupt, too large, or the delegate failed on it. */
+  onDecodeError(err: unknown): void {
+    if (this.decoder === null) return;
+    this.decoder = null;
+    this.pauseFailCb(err);
+  }
+
+  /**
+   * A request callback gets its body buffered and parsed: urlencoded and multipart bodies are
+   * held to the smaller form limits (review finding 2).
+   */
+  private limitBufferedForm(raw: string[]): void {
+    let ctype: string | undefined;
+    for (let k = 0; k < raw.length; k += 2) {
+      if (raw[k].length === 12 && raw[k].toLowerCase() === "content-type") {
+        ctype = raw[k + 1];
+        break;
+      }
+    }
+    const kind = formKind(ctype);
+    if (kind === 1) this.maxBodySize = Math.min(this.maxBodySize, this.params.maxFormBodySize);
+    else if (kind === 2) {
+      this.maxBodySize = Math.min(this.maxBodySize, this.params.maxMultipartBodySize);
+    }
   }
 
   /** ChunkSink: decoded chunk data. */
@@ -476,30 +570,42 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     p.then(this.unpauseCb, this.pauseFailCb);
   }
 
-  /** The whole request was read: hand it over. */
+  /** The whole request was read: hand it over (after the gzip decoder, if any, finished). */
   private finishMessage(): void {
+    const dec = this.decoder;
+    if (dec !== null && !this.decoderEnded) {
+      this.flushBodyBatch();
+      if (this.paused) return; // the decoder wants to drain first; parse() comes back here
+      this.decoderEnded = true;
+      this.pause(dec.end());
+      return;
+    }
+    if (dec === null) {
+      this.flushBodyBatch();
+      if (this.paused) return; // the delegate's last dataReceived runs first; parse() comes back
+    }
+    this.decoder = null;
     this.readDone = true;
     this.state = RESPONSE;
     const ex = this.exchange as HTTP1Connection;
-    let body: Buffer = EMPTY;
-    if (this.bodyBuf !== null) body = this.bodyBuf;
-    else if (this.bodyParts !== null) {
-      const parts = this.bodyParts;
-      body = parts.length === 1 ? parts[0] : Buffer.concat(parts, this.bodyLength);
-    }
-    this.bodyBuf = null;
-    this.bodyParts = null;
-    if (this.gzip) body = this.gunzip(body);
     const req = this.request;
     if (req !== null) {
+      let body: Buffer;
+      if (this.gzip) {
+        const parts = this.decodedParts;
+        body =
+          parts === null ? EMPTY : parts.length === 1 ? parts[0] : Buffer.concat(parts, this.decodedLength);
+        this.decodedParts = null;
+      } else {
+        body = this.body.take();
+      }
       req.body = body;
-      req.parseBody();
       const cb = this.ctx.callback as RequestCallback;
       let ret: unknown;
       try {
         ret = cb(req);
       } catch (err) {
-        this.appError(err);
+        this.callbackError(err);
         return;
       }
       if (
@@ -508,19 +614,13 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
         typeof (ret as PromiseLike<unknown>).then === "function"
       ) {
         (ret as PromiseLike<unknown>).then(undefined, (err: unknown) => {
-          if (this.exchange === ex) this.appError(err);
+          if (this.exchange === ex) this.callbackError(err);
           else this.ctx.logger.error({ err }, "Uncaught exception in HTTP request callback");
         });
       }
     } else {
       const msg = this.msg as HTTPMessageDelegate;
       try {
-        if (this.gzip && body.length > 0) {
-          const size = this.params.chunkSize;
-          for (let k = 0; k < body.length && !this.msgDone; k += size) {
-            void msg.dataReceived(body.subarray(k, Math.min(body.length, k + size)));
-          }
-        }
         if (this.msgDone) return;
         this.msgDone = true;
         msg.finish();
@@ -532,19 +632,19 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     if (ex.finished && this.state === RESPONSE && this.exchange === ex) this.nextRequest();
   }
 
-  private gunzip(body: Buffer): Buffer {
-    if (body.length === 0) return body;
-    try {
-      return gunzipSync(body, { maxOutputLength: this.maxBodySize });
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === "ERR_BUFFER_TOO_LARGE") {
-        throw new HTTPInputError("Decompressed request body larger than maxBodySize", 413, {
-          cause: err,
-        });
+  /**
+   * A request callback threw: an HTTPInputError (a body that does not parse as the form it
+   * claims, met when the callback read its arguments) is the peer's fault and gets its status.
+   */
+  private callbackError(err: unknown): void {
+    if (err instanceof HTTPInputError) {
+      const ex = this.exchange;
+      if (ex === null || !ex.responseStarted) {
+        this.inputError(err);
+        return;
       }
-      throw new HTTPInputError("Malformed gzip request body", 400, { cause: err });
     }
+    this.appError(err);
   }
 
   /** Ready for the next request on this connection. */
@@ -555,6 +655,20 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     this.state = IDLE;
     this.phaseStart = this.ctx.sweeper.stamp;
     this.scanned = 0;
+    // Backpressure on pipelining: while more than the high-water mark of earlier responses waits
+    // for the peer to read, leave the next request in the kernel (review finding 3).
+    if (
+      this.stream.writeBufferSize + this.output.pendingLength + this.outBytes >=
+      PIPELINE_HIGH_WATER_MARK
+    ) {
+      if (this.commitTarget !== null) this.commitCb();
+      this.flushOut();
+      if (this.stream.writing() && !this.stream.closed()) {
+        this.paused = true;
+        this.lastWrite.then(this.unpauseCb, this.closeCb);
+        return;
+      }
+    }
     if (!this.corked) {
       this.flushOut();
       this.ctx.sweeper.loop.addCallback(this.resumeCb);
@@ -582,6 +696,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
   }
 
   private abandonMessage(status: number): void {
+    this.dropBody();
     const msg = this.msg;
     if (msg !== null && !this.msgDone) {
       this.msgDone = true;
@@ -621,10 +736,25 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     if (this.exchange !== null) this.exchange.refuseKeepAlive();
   }
 
-  /** Sweepable: enforce the header, body and idle timeouts. */
+  /** Sweepable: enforce the header, body, idle and write-progress timeouts. */
   sweep(now: number): void {
-    if (this.paused) return;
     const p = this.params;
+    const stream = this.stream;
+    if (stream.writing()) {
+      const written = stream.bytesWritten;
+      if (written !== this.writtenMark) {
+        this.writtenMark = written;
+        this.writeStamp = now;
+      } else if (now - this.writeStamp >= p.writeTimeoutMs) {
+        // The peer stopped reading what we owe it (nginx's send_timeout; review finding 9).
+        this.ctx.logger.debug(`closing HTTP connection from ${this.remoteIp}: write timed out`);
+        stream.close();
+        return;
+      }
+    } else {
+      this.writeStamp = now;
+    }
+    if (this.paused) return;
     const elapsed = now - this.phaseStart;
     switch (this.state) {
       case IDLE:
@@ -656,8 +786,12 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
       return;
     }
     const o = this.output;
-    if (o.pendingLength > 0) this.out.push(o.takePending());
+    if (o.pendingLength > 0) {
+      this.outBytes += o.pendingLength;
+      this.out.push(o.takePending());
+    }
     this.out.push(data);
+    this.outBytes += n;
   }
 
   flush(): Promise<void> {
@@ -719,6 +853,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
   setMaxBodySize(bytes: number): void {
     this.maxBodySize = bytes;
     if (this.chunked !== null) this.chunked.maxBodySize = bytes;
+    // A Content-Length body is checked against the new limit when reading resumes (parse()).
   }
 
   setBodyTimeout(ms: number): void {
@@ -744,6 +879,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
         for (let k = 0; k < out.length; k++) p = this.settled(stream.write(out[k]));
       }
       out.length = 0;
+      this.outBytes = 0;
     }
     o.release(this.reuseOutput && !stream.writing());
     if (this.closeAfterFlush && this.state === CLOSING) {
@@ -764,9 +900,19 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     return p;
   }
 
+  /** Forget the body being read (the message was abandoned or the connection closed). */
+  private dropBody(): void {
+    this.body.reset();
+    this.decodedParts = null;
+    const dec = this.decoder;
+    this.decoder = null;
+    if (dec !== null) dec.destroy();
+  }
+
   private onStreamClose(): void {
     if (this.state === DETACHED) return;
     this.state = CLOSED;
+    this.dropBody();
     this.ctx.sweeper.delete(this);
     const msg = this.msg;
     if (msg !== null && !this.msgDone) {

@@ -105,7 +105,30 @@ export function parseRequestHead(buf: Buffer, start: number, end: number, head: 
   if (c0 !== 0x2f && !(c0 === 0x2a && i === t0 + 1) && !isAbsoluteOrAuthority(buf, t0, i)) {
     throw new HTTPInputError("Malformed request-target");
   }
-  head.uri = internTarget(buf, t0, i);
+  // Absolute-form (RFC 9112 §3.2.2): the path and query become the target and the authority
+  // replaces Host (below); authority-form only with CONNECT, asterisk-form only with OPTIONS.
+  let authority: string | null = null;
+  if (c0 === 0x2f) {
+    head.uri = internTarget(buf, t0, i);
+  } else if (c0 === 0x2a) {
+    if (head.method !== "OPTIONS") throw new HTTPInputError("Asterisk-form target without OPTIONS");
+    head.uri = "*";
+  } else {
+    const target = (buf as Latin1Buffer).latin1Slice(t0, i);
+    const m = ABSOLUTE_FORM.exec(target);
+    if (m !== null) {
+      authority = m[1];
+      if (authority.length === 0 || authority.indexOf("@") !== -1) {
+        throw new HTTPInputError("Invalid authority in absolute-form request-target");
+      }
+      const rest = m[2];
+      head.uri = rest.length === 0 ? "/" : rest.charCodeAt(0) === 0x3f ? `/${rest}` : rest;
+    } else if (head.method === "CONNECT") {
+      head.uri = target;
+    } else {
+      throw new HTTPInputError("Unsupported request-target form");
+    }
+  }
   i++;
   if (
     buf[i] !== 0x48 ||
@@ -124,11 +147,12 @@ export function parseRequestHead(buf: Buffer, start: number, end: number, head: 
   if (major < 0 || major > 9 || minor < 0 || minor > 9) {
     throw new HTTPInputError("Malformed HTTP version in HTTP Request-Line");
   }
-  if (major !== 1 || minor > 1) {
+  if (major !== 1) {
     throw new HTTPInputError(`HTTP version ${major}.${minor} not supported`, 505);
   }
-  head.http11 = minor === 1;
-  head.version = minor === 1 ? "HTTP/1.1" : "HTTP/1.0";
+  // A higher minor version of HTTP/1 is handled as HTTP/1.1 (RFC 9110 §2.5).
+  head.http11 = minor >= 1;
+  head.version = minor >= 1 ? "HTTP/1.1" : "HTTP/1.0";
   i += 10;
 
   // ---- header fields
@@ -223,6 +247,14 @@ export function parseRequestHead(buf: Buffer, start: number, end: number, head: 
   if (teSeen && !head.http11) throw new HTTPInputError("Transfer-Encoding in an HTTP/1.0 request");
   if (hostCount > 1) throw new HTTPInputError("Duplicate Host header");
   if (hostCount === 0 && head.http11) throw new HTTPInputError("Missing Host header");
+  if (authority !== null) {
+    // RFC 9112 §3.2.2: the target's authority wins over the Host field.
+    host = authority;
+    for (let k = 0; k < raw.length; k += 2) {
+      if (raw[k].length === 4 && raw[k].toLowerCase() === "host") raw[k + 1] = authority;
+    }
+    if (hostCount === 0) raw.push("Host", authority);
+  }
   head.raw = raw;
   head.contentLength = contentLength;
   head.chunked = chunked;
@@ -247,6 +279,9 @@ function parseDecimal(buf: Buffer, a: number, b: number): number {
 }
 
 /** absolute-form (`scheme://…`) or authority-form (`host:port`, for CONNECT). */
+/** `http://authority[/path][?query]` (scheme case-insensitive): [authority, path-and-query]. */
+const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)(.*)$/i;
+
 function isAbsoluteOrAuthority(buf: Buffer, a: number, b: number): boolean {
   // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) followed by ":"
   let k = a;

@@ -95,7 +95,7 @@ export abstract class BaseIOStream {
   private wq: Uint8Array[] = [];
   private wqBytes = 0;
   private bytesQueued = 0;
-  private bytesWritten = 0;
+  private writtenTotal = 0;
   private waiters: WriteWaiter[] = [];
   /** True while a connect is in progress: writes queue until it completes. */
   protected connecting = false;
@@ -161,6 +161,14 @@ export abstract class BaseIOStream {
   /** Bytes queued and not yet accepted by the kernel. */
   get writeBufferSize(): number {
     return this.wqBytes;
+  }
+
+  /**
+   * Bytes accepted by the kernel since the stream was created (monotonic): a caller that samples
+   * it can tell a peer that stopped reading from one that reads slowly (write-progress timeouts).
+   */
+  get bytesWritten(): number {
+    return this.writtenTotal;
   }
 
   /** Run `callback` on the loop once the stream closes (replaces any earlier one). */
@@ -663,7 +671,7 @@ export abstract class BaseIOStream {
         return;
       }
       if (n === null || n === 0) return;
-      this.bytesWritten += n;
+      this.writtenTotal += n;
       this.wqBytes -= n;
       // Drop fully written chunks; keep the unwritten tail of a partial one as a view.
       let i = 0;
@@ -683,7 +691,7 @@ export abstract class BaseIOStream {
   private settleWaiters(): void {
     const waiters = this.waiters;
     let i = 0;
-    while (i < waiters.length && waiters[i].target <= this.bytesWritten) {
+    while (i < waiters.length && waiters[i].target <= this.writtenTotal) {
       waiters[i].resolve();
       i++;
     }
