@@ -1,7 +1,6 @@
 // createDemo: the routes, settings, chat backend, metrics and server of one demo process.
 
 import { randomBytes } from "node:crypto";
-import { mkdir } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,7 +20,9 @@ import {
 import { HealthHandler, MetricsHandler } from "./handlers/health.mjs";
 import { HelloHandler, HomeHandler } from "./handlers/hello.mjs";
 import { UploadHandler, UploadListHandler, UploadPageHandler } from "./handlers/upload.mjs";
+import { resolveLimits } from "./limits.mjs";
 import { DemoMetrics } from "./metrics.mjs";
+import { UploadStore } from "./upload-store.mjs";
 
 /** The demo's static files (served under /static/ with `?v=` version hashes). */
 export const STATIC_PATH = fileURLToPath(new URL("../static/", import.meta.url));
@@ -36,8 +37,18 @@ export const TEMPLATE_PATH = fileURLToPath(new URL("../templates/", import.meta.
  * @property {string} [cookieSecret]      signs the login cookie; random when absent
  * @property {string | null} [instance]   name in X-Instance and /healthz (default host:pid)
  * @property {number} [worker]            pre-fork task id (default 0)
- * @property {string} [uploadDir]         where uploads go (default $TMPDIR/t-demo-uploads)
- * @property {number} [maxUploadBytes]    largest upload (default 100 MiB)
+ * @property {string} [uploadDir]         where uploads go (default $TMPDIR/t-demo-uploads); one
+ *   directory per instance: at start the demo deletes the files its worker left there earlier
+ * @property {number} [maxUploadBytes]    largest upload in bytes, 413 above (default 100 MiB)
+ * @property {number} [maxUploadTotalBytes] bytes all kept uploads and the ones in progress may
+ *   take; the oldest files are deleted to make room, 507 when an upload cannot fit next to the
+ *   uploads in progress (default 256 MiB, at least maxUploadBytes)
+ * @property {number} [maxUploadFiles]    uploads kept; older files are deleted (default 100)
+ * @property {number} [chatMaxBufferedBytes] a chat WebSocket with more bytes than this waiting
+ *   to be sent is closed with 1013 (default 1 MiB)
+ * @property {number} [maxLongPolls]      long polls waiting at once; one more gets 503 (default 1000)
+ * @property {number} [maxWriteBufferBytes] bytes any connection may queue for the kernel; a
+ *   write beyond it closes the connection (default 16 MiB)
  * @property {number} [pollTimeoutMs]     a long poll answers [] after this long (default 25 000)
  * @property {boolean} [debug]            eta without cache, tracebacks in error pages
  * @property {boolean} [accessLog]        one log line per request (default true)
@@ -52,6 +63,7 @@ export const TEMPLATE_PATH = fileURLToPath(new URL("../templates/", import.meta.
  */
 export function createDemo(options, loop) {
   const worker = options.worker ?? 0;
+  const limits = resolveLimits(options);
   const buffer = new MessageBuffer({ cacheSize: 200 });
   const logger = loop.logger;
   const backend = options.redis
@@ -77,10 +89,15 @@ export function createDemo(options, loop) {
     buffer,
     backend,
     metrics,
-    uploadDir: options.uploadDir ?? join(tmpdir(), "t-demo-uploads"),
-    maxUploadBytes: options.maxUploadBytes ?? 100 * 1024 * 1024,
+    limits,
+    maxUploadBytes: limits.maxUploadBytes,
     pollTimeoutMs: options.pollTimeoutMs ?? 25_000,
-    uploads: [],
+    uploads: new UploadStore({
+      dir: options.uploadDir ?? join(tmpdir(), "t-demo-uploads"),
+      maxFiles: limits.maxUploadFiles,
+      maxTotalBytes: limits.maxUploadTotalBytes,
+      worker,
+    }),
     sockets: new Set(),
     shutdown: new AbortController(),
     startedAt: Date.now(),
@@ -122,7 +139,8 @@ export function createDemo(options, loop) {
   server = new DemoServer(app, context, {
     loop,
     xheaders: options.xheaders === true,
-    maxBodySize: context.maxUploadBytes,
+    maxBodySize: limits.maxUploadBytes,
+    maxWriteBufferSize: limits.maxWriteBufferBytes,
   });
   const srv = server;
   srv.addShutdownHook(async () => {
@@ -133,9 +151,12 @@ export function createDemo(options, loop) {
     app,
     server: srv,
     context,
-    /** Create the upload directory, connect the chat backend, start sampling loop lag. */
+    /**
+     * Create the upload directory (deleting this worker's leftovers), connect the chat
+     * backend, start sampling loop lag.
+     */
     async startServices() {
-      await mkdir(context.uploadDir, { recursive: true });
+      await context.uploads.start();
       await backend.start();
       metrics.start();
     },

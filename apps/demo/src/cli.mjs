@@ -28,6 +28,10 @@ function intIn(min, max) {
  * @property {string | undefined} instance
  * @property {string | undefined} uploadDir
  * @property {number} maxUploadMb
+ * @property {number} maxUploadTotalMb
+ * @property {number} maxLongPolls
+ * @property {number} chatMaxBufferedKb
+ * @property {number} maxWriteBufferMb
  * @property {number} pollTimeout       seconds
  * @property {number} shutdownTimeout   seconds
  * @property {boolean} debug
@@ -100,6 +104,39 @@ export function makeProgram() {
         .env("DEMO_MAX_UPLOAD_MB")
         .argParser(intIn(1, 1024 * 1024))
         .default(100),
+    )
+    .addOption(
+      new Option(
+        "--max-upload-total-mb <mib>",
+        "disk quota of the kept uploads in MiB (oldest deleted to make room; at least --max-upload-mb)",
+      )
+        .env("DEMO_MAX_UPLOAD_TOTAL_MB")
+        .argParser(intIn(1, 1024 * 1024))
+        .default(256),
+    )
+    .addOption(
+      new Option("--max-long-polls <n>", "chat long polls waiting at once; one more gets 503")
+        .env("DEMO_MAX_LONG_POLLS")
+        .argParser(intIn(1, 1_000_000))
+        .default(1000),
+    )
+    .addOption(
+      new Option(
+        "--chat-max-buffered-kb <kib>",
+        "a chat WebSocket with more KiB than this waiting to be sent is closed",
+      )
+        .env("DEMO_CHAT_MAX_BUFFERED_KB")
+        .argParser(intIn(1, 1024 * 1024))
+        .default(1024),
+    )
+    .addOption(
+      new Option(
+        "--max-write-buffer-mb <mib>",
+        "MiB any connection may queue for the kernel; a write beyond it closes the connection",
+      )
+        .env("DEMO_MAX_WRITE_BUFFER_MB")
+        .argParser(intIn(1, 1024 * 1024))
+        .default(16),
     )
     .addOption(
       new Option("--poll-timeout <seconds>", "a chat long poll answers empty after this long")

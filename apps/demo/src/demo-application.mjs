@@ -4,9 +4,11 @@ import { Application } from "@t/web";
 
 /**
  * Counts every finished request into the metrics (route = the handler class's `metricsRoute`,
- * so label cardinality stays bounded whatever paths clients send), keeps the access log, and
- * knows which responses are still being written — so a graceful shutdown can close idle
- * keep-alive connections at once instead of waiting for their idle timeout.
+ * method = one of seven names or `other`, so label cardinality stays bounded whatever paths and
+ * methods clients send), keeps the access log (method and URI clipped by the handlers'
+ * `requestSummary`), and knows which responses are still being written — so a graceful
+ * shutdown can close idle keep-alive connections at once instead of waiting for their idle
+ * timeout.
  */
 export class DemoApplication extends Application {
   /**

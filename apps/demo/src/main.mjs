@@ -7,6 +7,12 @@ import { createDemo } from "./app.mjs";
 import { parseCli } from "./cli.mjs";
 
 const cli = parseCli(process.argv);
+if (cli.maxUploadMb > cli.maxUploadTotalMb) {
+  console.error(
+    `error: --max-upload-mb (${cli.maxUploadMb}) must not exceed --max-upload-total-mb (${cli.maxUploadTotalMb})`,
+  );
+  process.exit(1);
+}
 const logger = createDefaultLogger("demo", { level: /** @type {any} */ (cli.logLevel) });
 const loop = new IOLoop({ makeCurrent: true, logger });
 
@@ -39,6 +45,10 @@ const demo = createDemo(
     worker,
     uploadDir: cli.uploadDir,
     maxUploadBytes: cli.maxUploadMb * 1024 * 1024,
+    maxUploadTotalBytes: cli.maxUploadTotalMb * 1024 * 1024,
+    maxLongPolls: cli.maxLongPolls,
+    chatMaxBufferedBytes: cli.chatMaxBufferedKb * 1024,
+    maxWriteBufferBytes: cli.maxWriteBufferMb * 1024 * 1024,
     pollTimeoutMs: cli.pollTimeout * 1000,
     debug: cli.debug === true,
     accessLog: cli.accessLog,

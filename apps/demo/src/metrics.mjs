@@ -10,6 +10,30 @@ const LATENCY_BUCKETS = [
 /** Loop-lag buckets in seconds: 1 ms … 5 s. */
 const LAG_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
 
+/** Request methods counted under their own name; every other method is counted as `other`. */
+export const METHOD_LABELS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+/** Status labels "100" … "599", made once; anything else is counted as `other`. */
+const STATUS_LABELS = Array.from({ length: 600 }, (_, i) => (i >= 100 ? String(i) : "other"));
+
+/**
+ * The `method` label of a request: the method itself when it is one of {@link METHOD_LABELS},
+ * else `other` (the method comes from the client: any token would be a new series).
+ * @param {string} method
+ */
+export function methodLabel(method) {
+  return METHOD_LABELS.has(method) ? method : "other";
+}
+
+/**
+ * The `status` label: "100" … "599", else `other`.
+ * @param {number} status
+ */
+export function statusLabel(status) {
+  return Number.isInteger(status) && status >= 100 && status < 600
+    ? STATUS_LABELS[status]
+    : "other";
+}
+
 /**
  * The demo's Prometheus metrics, all in one registry (served by `/metrics`):
  * - `http_requests_total{method,route,status}` — finished requests;
@@ -18,7 +42,9 @@ const LAG_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
  * - `t_ioloop_lag_seconds` (gauge, last sample) and `t_ioloop_lag_seconds_histogram` — how late a
  *   `PeriodicCallback` of the IOLoop fires: the time the loop was too busy to run a due timer;
  * - prom-client's default process and Node.js metrics (CPU, memory, fds, GC, libuv lag).
- * Every series carries a `worker` label (the pre-fork task id, or 0).
+ * Every series carries a `worker` label (the pre-fork task id, or 0). No label takes a value
+ * the client chooses: `method` is one of seven names or `other`, `route` a route's name (never
+ * the path), `status` a code the server chose, so the number of series stays bounded.
  */
 export class DemoMetrics {
   /**
@@ -95,14 +121,15 @@ export class DemoMetrics {
 
   /**
    * Count one finished request.
-   * @param {string} method
+   * @param {string} method the request's method as received (mapped by {@link methodLabel})
    * @param {string} route the route's name, not the raw path (bounded label cardinality)
    * @param {number} status
    * @param {number} durationMs
    */
   observeRequest(method, route, status, durationMs) {
-    this.requests.inc({ method, route, status: String(status) });
-    this.latency.observe({ method, route }, durationMs / 1000);
+    const m = methodLabel(method);
+    this.requests.inc({ method: m, route, status: statusLabel(status) });
+    this.latency.observe({ method: m, route }, durationMs / 1000);
   }
 
   /** Start sampling the loop lag (call once the loop runs). */

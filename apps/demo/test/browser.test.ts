@@ -1,6 +1,6 @@
 // A real browser (Chromium via playwright-core) logs in, chats over long polling and WebSocket, uploads.
 
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
@@ -149,6 +149,9 @@ describe.skipIf(CHROMIUM === null)("in Chromium", () => {
     const list = await (await fetch(`${demo.url}/upload/list`)).json();
     expect(list.uploads).toHaveLength(1);
     expect(list.uploads[0]).toMatchObject({ name: "big file.txt", size });
-    expect(list.uploads[0].path.startsWith(uploadDir as string)).toBe(true);
+    expect(list.uploads[0].path).toBeUndefined();
+    const stored = (await readdir(uploadDir as string)).filter((n) => n.endsWith("-big file.txt"));
+    expect(stored).toHaveLength(1);
+    expect((await stat(join(uploadDir as string, stored[0]))).size).toBe(size);
   });
 });

@@ -5,7 +5,7 @@ import { accessSync, constants } from "node:fs";
 import { createServer } from "node:net";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { IOLoop } from "@t/ioloop";
+import { IOLoop, type Logger } from "@t/ioloop";
 import { createDemo, type DemoOptions } from "../src/app.mjs";
 
 /** apps/demo */
@@ -180,9 +180,15 @@ export interface InProcessDemo {
   close(): Promise<void>;
 }
 
-/** Create, start and listen an in-process demo on 127.0.0.1:0 (the loop runs in this process). */
-export async function startInProcess(options: DemoOptions = {}): Promise<InProcessDemo> {
-  const loop = new IOLoop({ makeCurrent: true });
+/**
+ * Create, start and listen an in-process demo on 127.0.0.1:0 (the loop runs in this process).
+ * `logger` replaces the loop's logger (to read the access log).
+ */
+export async function startInProcess(
+  options: DemoOptions = {},
+  logger?: Logger,
+): Promise<InProcessDemo> {
+  const loop = new IOLoop({ makeCurrent: true, ...(logger ? { logger } : {}) });
   const running = loop.start();
   const demo = createDemo({ accessLog: false, cookieSecret: "test-secret", ...options }, loop);
   await demo.startServices();

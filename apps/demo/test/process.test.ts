@@ -76,6 +76,35 @@ describe("node src/main.mjs", () => {
     expect(p.stderr()).toMatch(/--port <port>.*invalid.*expected an integer in 0\.\.65535/);
   });
 
+  it("takes the limit flags and refuses an upload limit above the upload quota", async () => {
+    const demo = await startDemoProcess([
+      "--max-upload-mb",
+      "2",
+      "--max-upload-total-mb",
+      "3",
+      "--max-long-polls",
+      "5",
+      "--chat-max-buffered-kb",
+      "64",
+      "--max-write-buffer-mb",
+      "4",
+    ]);
+    expect((await getFresh(`${demo.url}/upload`)).body).toMatch(/at most 3\s+MiB/);
+    demo.child.kill("SIGTERM");
+    expect(await demo.exited).toBe(0);
+
+    const p = spawnTracked(process.execPath, [MAIN, "--port", "0", "--max-upload-mb", "300"]);
+    const code = await Promise.race([
+      p.exited,
+      new Promise((r) => setTimeout(() => r("still running after 15 s"), 15_000)),
+    ]);
+    expect(code).toBe(1);
+    expect(p.stderr()).toMatch(
+      /--max-upload-mb \(300\) must not exceed --max-upload-total-mb \(256\)/,
+    );
+    expect(p.stdout()).not.toContain("listening");
+  });
+
   it("reads the port from $PORT", async () => {
     const { freePort } = await import("./helpers.js");
     const port = await freePort();

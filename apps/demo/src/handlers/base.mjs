@@ -2,6 +2,7 @@
 
 import { ErrorHandler, RequestHandler, StaticFileHandler } from "@t/web";
 import { WebSocketHandler } from "@t/websocket";
+import { clipForLog, MAX_LOGGED_METHOD_CHARS, MAX_LOGGED_URI_CHARS } from "../log-text.mjs";
 
 /** Name of the signed cookie that holds the logged-in user's name. */
 export const USER_COOKIE = "user";
@@ -14,10 +15,10 @@ export const USER_COOKIE = "user";
  * @property {import("../chat/memory-backend.mjs").MemoryChatBackend
  *   | import("../chat/redis-backend.mjs").RedisChatBackend} backend
  * @property {import("../metrics.mjs").DemoMetrics} metrics
- * @property {string} uploadDir
- * @property {number} maxUploadBytes
+ * @property {import("../limits.mjs").DemoLimits} limits  validated limits (sizes in bytes)
+ * @property {number} maxUploadBytes  = limits.maxUploadBytes
  * @property {number} pollTimeoutMs
- * @property {{ name: string, size: number, sha256: string, path: string, time: number }[]} uploads
+ * @property {import("../upload-store.mjs").UploadStore} uploads  the kept uploads and the disk quota
  * @property {Set<import("@t/websocket").WebSocketHandler>} sockets
  * @property {AbortController} shutdown  aborted when the server starts draining
  * @property {number} startedAt   epoch ms
@@ -44,6 +45,16 @@ function demoHandler(Base) {
     /** The name in the signed `user` cookie, or null. */
     getCurrentUser() {
       return this.getSignedCookie(USER_COOKIE);
+    }
+
+    /**
+     * `METHOD URI (ip)` for log lines (the access log, error and warning lines), with the
+     * client-chosen method and URI clipped to {@link MAX_LOGGED_METHOD_CHARS} and
+     * {@link MAX_LOGGED_URI_CHARS} characters.
+     */
+    requestSummary() {
+      const r = this.request;
+      return `${clipForLog(r.method, MAX_LOGGED_METHOD_CHARS)} ${clipForLog(r.uri, MAX_LOGGED_URI_CHARS)} (${r.remoteIp})`;
     }
 
     /** Every template also sees the instance name. */

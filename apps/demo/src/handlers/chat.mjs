@@ -62,7 +62,9 @@ export class ChatNewHandler extends BaseHandler {
 /**
  * GET /chat/updates?cursor=<id> — long poll: answers at once with the messages after `cursor`,
  * or waits until one arrives. Ends with `{ messages: [] }` after `pollTimeoutMs`, when the
- * server drains, or silently when the client goes away.
+ * server drains, or silently when the client goes away. When `limits.maxLongPolls` polls are
+ * already waiting, one that would wait is answered 503 with `Retry-After: 1` (the page polls
+ * again after a back-off).
  */
 export class ChatUpdatesHandler extends BaseHandler {
   static metricsRoute = "chat_updates";
@@ -70,6 +72,18 @@ export class ChatUpdatesHandler extends BaseHandler {
   async get() {
     const cursor = this.getArgument("cursor", "");
     const { demo } = this;
+    this.setHeader("Cache-Control", "no-store");
+    const ready = demo.buffer.getMessagesSince(cursor);
+    if (ready.length > 0) {
+      this.write({ messages: ready });
+      return;
+    }
+    if (demo.buffer.waiters.size >= demo.limits.maxLongPolls) {
+      this.setStatus(503);
+      this.setHeader("Retry-After", "1");
+      this.write({ error: `${demo.limits.maxLongPolls} long polls are already waiting` });
+      return;
+    }
     const abort = new AbortController();
     this.abort = abort;
     const stop = () => abort.abort();
@@ -85,7 +99,6 @@ export class ChatUpdatesHandler extends BaseHandler {
       demo.shutdown.signal.removeEventListener("abort", stop);
     }
     if (this.connectionClosed) return;
-    this.setHeader("Cache-Control", "no-store");
     this.write({ messages });
   }
 
@@ -100,10 +113,18 @@ export class ChatUpdatesHandler extends BaseHandler {
   }
 }
 
+/** Close code for a subscriber too slow to read: 1013 "try again later" (it reconnects with its cursor). */
+export const CLOSE_TOO_SLOW = 1013;
+
 /**
  * GET /chat/socket?cursor=<id> (WebSocket) — sends `{ type: "messages", messages }` with the
  * backlog after `cursor` and then every new message; a text frame `{ "body": "…" }` posts.
  * Same-origin only (the handler's default `checkOrigin`), so a foreign page cannot post.
+ *
+ * A subscriber that does not read as fast as the room talks is closed: before each message
+ * the bytes still queued on its stream are checked against `limits.chatMaxBufferedBytes`
+ * (so at most that plus one message waits per socket), and a write the stream refuses
+ * (the server's `maxWriteBufferSize`) closes the socket too.
  */
 export class ChatSocketHandler extends BaseSocketHandler {
   static metricsRoute = "chat_socket";
@@ -111,6 +132,10 @@ export class ChatSocketHandler extends BaseSocketHandler {
   open() {
     const { demo } = this;
     demo.sockets.add(this);
+    /** Made once: a write that failed while the socket is still open means it must go. */
+    this.onSendError = () => {
+      if (this.wsConnection !== null && !this.wsConnection.closing) this.closeTooSlow();
+    };
     const backlog = demo.buffer.getMessagesSince(this.getArgument("cursor", ""));
     this.send(backlog);
     this.unsubscribe = demo.buffer.subscribe((message) => this.send([message]));
@@ -147,8 +172,22 @@ export class ChatSocketHandler extends BaseSocketHandler {
 
   /** @param {import("../chat/message-buffer.mjs").ChatMessage[]} messages */
   send(messages) {
-    // A client too slow to read is closed by the stream's write buffer limit; a write to a
-    // closing socket rejects, which is expected here.
-    this.writeMessage({ type: "messages", messages }).catch(() => {});
+    const conn = this.wsConnection;
+    if (conn === null || conn.closing) return;
+    // The stream's write queue is what the peer has not taken yet (beyond the kernel's buffers).
+    if (conn.stream.writeBufferSize > this.demo.limits.chatMaxBufferedBytes) {
+      this.closeTooSlow();
+      return;
+    }
+    this.writeMessage({ type: "messages", messages }).catch(this.onSendError);
+  }
+
+  /**
+   * Stop sending to this socket: the close frame queues behind what it has not read, and the
+   * close timeout ends the connection if the peer never reads it.
+   */
+  closeTooSlow() {
+    this.unsubscribe?.();
+    this.close(CLOSE_TOO_SLOW, "too slow to read the chat");
   }
 }

@@ -1,9 +1,10 @@
 // File upload: the page, a streamed PUT that writes the body to a temp file, and the list of uploads.
 
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { open, rename, unlink } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { basename } from "node:path";
 import { HTTPError } from "@t/web";
+import { publicEntry } from "../upload-store.mjs";
 import { BaseHandler } from "./base.mjs";
 
 /**
@@ -29,20 +30,22 @@ export class UploadPageHandler extends BaseHandler {
   async get() {
     await this.render("upload.eta", {
       title: "Upload",
-      uploads: this.demo.uploads.slice().reverse(),
+      uploads: this.demo.uploads.list().reverse(),
       xsrfToken: this.xsrfToken,
-      maxUploadBytes: this.demo.maxUploadBytes,
+      maxUploadBytes: this.demo.limits.maxUploadBytes,
+      maxUploadTotalBytes: this.demo.limits.maxUploadTotalBytes,
+      maxUploadFiles: this.demo.limits.maxUploadFiles,
     });
   }
 }
 
-/** GET /upload/list — the uploads as JSON. */
+/** GET /upload/list — the uploads as JSON: `{ uploads: [{ name, size, sha256, time }] }`, oldest first. */
 export class UploadListHandler extends BaseHandler {
   static metricsRoute = "upload_list";
 
   get() {
     this.setHeader("Cache-Control", "no-store");
-    this.write({ uploads: this.demo.uploads });
+    this.write({ uploads: this.demo.uploads.list() });
   }
 
   computeEtag() {
@@ -54,7 +57,10 @@ export class UploadListHandler extends BaseHandler {
  * PUT /upload/<name> with the raw file as the body (X-XSRFToken header) — the body is never held
  * in memory: each chunk from the connection is written to a temp file (the connection waits for
  * each write: backpressure), hashed on the way, and the file is moved into the upload directory
- * when the body is complete. Answers 201 `{ name, size, sha256, path }`; 413 above the limit.
+ * when the body is complete. Answers 201 `{ name, size, sha256, time }`; 413 above the size
+ * limit; 507 when the upload does not fit in the disk quota next to the uploads in progress
+ * (room is reserved up front for a Content-Length, chunk by chunk for a chunked body; the
+ * oldest kept files are deleted to make room).
  */
 export class UploadHandler extends BaseHandler {
   static streamRequestBody = true;
@@ -62,12 +68,19 @@ export class UploadHandler extends BaseHandler {
 
   async prepare() {
     const { demo } = this;
-    this.request.connection?.setMaxBodySize(demo.maxUploadBytes);
+    const { maxUploadBytes } = demo.limits;
+    this.request.connection?.setMaxBodySize(maxUploadBytes);
     const declared = Number(this.request.headers.get("Content-Length") ?? "0");
-    if (declared > demo.maxUploadBytes) {
-      throw new HTTPError(413, `upload of ${declared} bytes above ${demo.maxUploadBytes}`);
+    if (declared > maxUploadBytes) {
+      throw new HTTPError(413, `upload of ${declared} bytes above ${maxUploadBytes}`);
     }
-    this.tempPath = join(demo.uploadDir, `.partial-${randomUUID()}`);
+    /** Bytes of the quota this upload holds. */
+    this.reserved = 0;
+    if (declared > 0) {
+      if (!(await demo.uploads.reserve(declared))) throw this.quotaError(declared);
+      this.reserved = declared;
+    }
+    this.tempPath = demo.uploads.tempPath();
     this.file = await open(this.tempPath, "wx", 0o600);
     this.hash = createHash("sha256");
     this.size = 0;
@@ -76,7 +89,18 @@ export class UploadHandler extends BaseHandler {
   /** @param {Buffer} chunk */
   async dataReceived(chunk) {
     if (this.file === undefined) return;
-    this.size += chunk.length;
+    const size = this.size + chunk.length;
+    if (size > this.reserved) {
+      // A chunked body: take room as it grows.
+      const more = size - this.reserved;
+      if (!(await this.demo.uploads.reserve(more))) {
+        await this.discard();
+        this.sendError(507, { error: this.quotaError(size) });
+        return;
+      }
+      this.reserved += more;
+    }
+    this.size = size;
     this.hash?.update(chunk);
     // Returning the write's Promise pauses reading from the socket until the disk has it.
     await this.file.write(chunk);
@@ -89,20 +113,30 @@ export class UploadHandler extends BaseHandler {
     this.file = undefined;
     await file?.close();
     const name = safeFileName(rawName ?? "");
-    const finalPath = join(demo.uploadDir, `${Date.now()}-${randomUUID().slice(0, 8)}-${name}`);
+    const finalPath = demo.uploads.finalPath(name);
     await rename(/** @type {string} */ (this.tempPath), finalPath);
     this.tempPath = undefined;
     const entry = {
       name,
       size: this.size ?? 0,
       sha256: this.hash?.digest("hex") ?? "",
-      path: finalPath,
       time: Date.now(),
+      path: finalPath,
     };
-    demo.uploads.push(entry);
-    if (demo.uploads.length > 100) demo.uploads.shift();
+    const reserved = this.reserved ?? 0;
+    this.reserved = 0;
+    await demo.uploads.add(entry, reserved);
     this.setStatus(201);
-    this.write(entry);
+    this.write(publicEntry(entry));
+  }
+
+  /** @param {number} bytes */
+  quotaError(bytes) {
+    const { uploads } = this.demo;
+    return new HTTPError(
+      507,
+      `upload of ${bytes} bytes does not fit: ${uploads.reservedBytes} of ${uploads.maxTotalBytes} quota bytes are held by uploads in progress`,
+    );
   }
 
   /** The client went away (or the body was refused): drop the partial file. */
@@ -114,11 +148,14 @@ export class UploadHandler extends BaseHandler {
     void this.discard();
   }
 
+  /** Close and delete the partial file, give back the quota it held. */
   async discard() {
     const file = this.file;
     const path = this.tempPath;
     this.file = undefined;
     this.tempPath = undefined;
+    if (this.reserved) this.demo.uploads.release(this.reserved);
+    this.reserved = 0;
     await file?.close().catch(() => {});
     if (path !== undefined) await unlink(path).catch(() => {});
   }
