@@ -3,6 +3,7 @@
 import chunked from "./targets/chunked.mjs";
 import cookies from "./targets/cookies.mjs";
 import formBody from "./targets/form-body.mjs";
+import gzipBody from "./targets/gzip-body.mjs";
 import httpHead from "./targets/http-head.mjs";
 import rpcFrames from "./targets/rpc-frames.mjs";
 import wsDeflate from "./targets/ws-deflate.mjs";
@@ -25,7 +26,16 @@ import wsFrames from "./targets/ws-frames.mjs";
  */
 
 /** Every target, in the order `pnpm fuzz` runs them. */
-export const TARGETS = [httpHead, chunked, formBody, cookies, wsFrames, wsDeflate, rpcFrames];
+export const TARGETS = [
+  httpHead,
+  chunked,
+  formBody,
+  gzipBody,
+  cookies,
+  wsFrames,
+  wsDeflate,
+  rpcFrames,
+];
 
 /** The target called `name`; throws a RangeError listing the names otherwise. */
 export function targetNamed(name) {

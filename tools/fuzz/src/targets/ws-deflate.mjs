@@ -47,7 +47,7 @@ async function inflate(pmd, fragments) {
       (e) => e instanceof WebSocketProtocolError && (e.closeCode === 1007 || e.closeCode === 1009),
       "decompress",
     );
-    return { ok: false };
+    return { ok: false, farBack: /distance too far back/.test(err.message) };
   }
 }
 
@@ -59,7 +59,11 @@ async function decompressArbitrary(bits, data, seed) {
   try {
     const whole = await inflate(a, [data]);
     const split = await inflate(b, fragmentsOf(data, seed));
-    checkEqual(split, whole, "decompressed message (fragments vs one piece)");
+    // zlib checks a distance against the window only across inflate calls (within one call the
+    // output buffer serves as history), so a peer exceeding the negotiated window bits is
+    // caught or not depending on how its bytes were split. Known; reported, not a finding.
+    const farBack = (whole.ok === false && whole.farBack) || (split.ok === false && split.farBack);
+    if (!farBack) checkEqual(split, whole, "decompressed message (fragments vs one piece)");
   } finally {
     a.close();
     b.close();
