@@ -1,2 +1,6 @@
-// Shared workspace test settings (see vitest.shared.ts at the repo root).
-export { default } from "../../vitest.shared.ts";
+// The workspace test settings, plus --expose-gc for the heap bounds in test/hardening.test.ts.
+
+import { mergeConfig } from "vitest/config";
+import shared from "../../vitest.shared.ts";
+
+export default mergeConfig(shared, { test: { execArgv: ["--expose-gc"] } });

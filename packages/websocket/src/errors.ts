@@ -13,9 +13,20 @@ export class WebSocketClosedError extends Error {
 }
 
 /**
+ * A message was refused because the connection's outgoing queue would exceed
+ * `maxWriteBufferSize`: the peer reads more slowly than the application writes. The connection
+ * is failed with close code 1008; later writes reject with WebSocketClosedError.
+ */
+export class WebSocketBufferFullError extends Error {
+  override readonly name = "WebSocketBufferFullError";
+  readonly code = "T_ERR_WS_BUFFER_FULL";
+}
+
+/**
  * The peer broke RFC 6455 / RFC 7692 (bad framing, invalid UTF-8, a message above
- * `maxMessageSize`, …). `closeCode` is the status the connection was closed with
- * (1002 protocol error, 1007 invalid payload, 1009 too big).
+ * `maxMessageSize` or in more than `maxFragmentsPerMessage` frames, …). `closeCode` is the
+ * status the connection was closed with (1002 protocol error, 1007 invalid payload, 1009 too
+ * big).
  */
 export class WebSocketProtocolError extends Error {
   override readonly name = "WebSocketProtocolError";

@@ -119,6 +119,44 @@ describe("FrameParser", () => {
     expect(big.rec.errors[0].closeCode).toBe(1009);
   });
 
+  it("fails with 1009 at the header of the fragment beyond maxFragmentsPerMessage", () => {
+    const rec: Rec = { frames: [], errors: [] };
+    const parser = new FrameParser(
+      {
+        onFrame: (op, fin, rsv1, p) => rec.frames.push([op, fin, rsv1, p.toString("hex")]),
+        onProtocolError: (e) => rec.errors.push(e),
+      },
+      { expectMasked: false, maxMessageSize: 1 << 20, allowRsv1: false, maxFragmentsPerMessage: 3 },
+    );
+    const three = [
+      encodeFrame(1, "a", false, false, false),
+      encodeFrame(0, "b", false, false, false),
+      encodeFrame(0, "c", true, false, false),
+    ];
+    feed(parser, Buffer.concat([...three, ...three])); // two messages of exactly 3 frames
+    expect(rec.errors).toEqual([]);
+    expect(rec.frames).toHaveLength(6);
+    // A fourth frame: refused from its 2-byte header, before any payload.
+    feed(parser, Buffer.concat([...three.slice(0, 2), encodeFrame(0, "c", false, false, false)]));
+    feed(parser, raw(0x80, 0x05)); // header only; its 5 payload bytes never come
+    expect(rec.errors.map((e) => e.closeCode)).toEqual([1009]);
+    expect(rec.errors[0].message).toMatch(/maxFragmentsPerMessage \(3\)/);
+    expect(rec.frames).toHaveLength(9);
+  });
+
+  it("refuses a maxFragmentsPerMessage that is not an integer >= 1 or Infinity", () => {
+    const sink: FrameSink = { onFrame: () => {}, onProtocolError: () => {} };
+    const make = (n: number) =>
+      new FrameParser(sink, {
+        expectMasked: true,
+        maxMessageSize: 100,
+        allowRsv1: false,
+        maxFragmentsPerMessage: n,
+      });
+    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => make(bad)).toThrow(RangeError);
+    expect(() => make(Number.POSITIVE_INFINITY)).not.toThrow();
+  });
+
   it("accepts RSV1 on a first frame only when compression was negotiated", () => {
     const { rec, parser } = parserFor(false, 1000, true);
     feed(parser, Buffer.concat([raw(0x41, 1, 0x61), raw(0x80, 0)]));

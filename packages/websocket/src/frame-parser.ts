@@ -2,6 +2,7 @@
 
 import { CLOSE_MESSAGE_TOO_BIG, CLOSE_PROTOCOL_ERROR } from "./close-codes.js";
 import { WebSocketProtocolError } from "./errors.js";
+import { checkLimit } from "./limits.js";
 import { applyMask } from "./masking.js";
 import { OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT } from "./opcodes.js";
 
@@ -24,6 +25,11 @@ export interface FrameParserOptions {
   maxMessageSize: number;
   /** True when permessage-deflate was negotiated (RSV1 marks a compressed message). */
   allowRsv1: boolean;
+  /**
+   * Most frames one message may be split into (an integer >= 1, or Infinity); the header of
+   * one more closes with 1009. Default Infinity.
+   */
+  maxFragmentsPerMessage?: number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -41,7 +47,8 @@ const FAILED = 2;
  * Checks: RSV2/RSV3 never set, RSV1 only on the first frame of a message when compression is
  * on, known opcodes only, control frames final and at most 125 bytes, masking by side, lengths
  * minimally encoded and below 2^63, continuation frames only inside a fragmented message and
- * no new message inside one, message size at most `maxMessageSize`.
+ * no new message inside one, message size at most `maxMessageSize`, at most
+ * `maxFragmentsPerMessage` frames per message.
  */
 export class FrameParser {
   /** Set by the sink to stop `execute` after the current frame (resumed by clearing it). */
@@ -52,6 +59,7 @@ export class FrameParser {
   private readonly sink: FrameSink;
   private readonly expectMasked: boolean;
   private readonly maxMessageSize: number;
+  private readonly maxFragmentsPerMessage: number;
 
   private state = HEADER;
   private fin = false;
@@ -67,12 +75,20 @@ export class FrameParser {
   private fragmentOpcode = -1;
   /** Payload bytes of the fragmented message so far. */
   private messageBytes = 0;
+  /** Frames of the fragmented message so far. */
+  private messageFrames = 0;
 
   constructor(sink: FrameSink, options: FrameParserOptions) {
     this.sink = sink;
     this.expectMasked = options.expectMasked;
     this.maxMessageSize = options.maxMessageSize;
     this.allowRsv1 = options.allowRsv1;
+    this.maxFragmentsPerMessage = checkLimit(
+      "maxFragmentsPerMessage",
+      options.maxFragmentsPerMessage,
+      Number.POSITIVE_INFINITY,
+      "frames",
+    );
   }
 
   /** True once a protocol error was reported (all later input is discarded). */
@@ -200,12 +216,21 @@ export class FrameParser {
           CLOSE_MESSAGE_TOO_BIG,
         );
       }
+      const frames = opcode === OP_CONTINUATION ? this.messageFrames + 1 : 1;
+      if (frames > this.maxFragmentsPerMessage) {
+        return this.fail(
+          `message in more than maxFragmentsPerMessage (${this.maxFragmentsPerMessage}) frames`,
+          CLOSE_MESSAGE_TOO_BIG,
+        );
+      }
       if (fin) {
         this.fragmentOpcode = -1;
         this.messageBytes = 0;
+        this.messageFrames = 0;
       } else {
         if (opcode !== OP_CONTINUATION) this.fragmentOpcode = opcode;
         this.messageBytes = total;
+        this.messageFrames = frames;
       }
     }
     this.fin = fin;

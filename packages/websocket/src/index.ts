@@ -15,6 +15,7 @@ export {
   isValidCloseCode,
 } from "./close-codes.js";
 export {
+  WebSocketBufferFullError,
   WebSocketClosedError,
   WebSocketHandshakeError,
   WebSocketProtocolError,
@@ -34,6 +35,12 @@ export {
   WS_GUID,
   WS_VERSION,
 } from "./handshake.js";
+export {
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_MAX_FRAGMENTS_PER_MESSAGE,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_MAX_WRITE_BUFFER_SIZE,
+} from "./limits.js";
 export { applyMask } from "./masking.js";
 export {
   OP_BINARY,
@@ -63,8 +70,4 @@ export {
   type WebSocketDelegate,
   type WriteMessageData,
 } from "./websocket-connection.js";
-export {
-  DEFAULT_CLOSE_TIMEOUT_MS,
-  DEFAULT_MAX_MESSAGE_SIZE,
-  WebSocketHandler,
-} from "./websocket-handler.js";
+export { WebSocketHandler } from "./websocket-handler.js";

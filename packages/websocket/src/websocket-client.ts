@@ -8,6 +8,13 @@ import { TCPClient } from "@t/tcpserver";
 import { WebSocketHandshakeError, WebSocketTimeoutError } from "./errors.js";
 import { checkUpgradeResponse, generateKey, parseSubprotocols, WS_VERSION } from "./handshake.js";
 import {
+  checkLimit,
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_MAX_FRAGMENTS_PER_MESSAGE,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_MAX_WRITE_BUFFER_SIZE,
+} from "./limits.js";
+import {
   acceptServerResponse,
   type CompressionOptions,
   clientOffer,
@@ -19,7 +26,6 @@ import {
   type WebSocketDelegate,
   type WriteMessageData,
 } from "./websocket-connection.js";
-import { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_MESSAGE_SIZE } from "./websocket-handler.js";
 
 /** Options of {@link websocketConnect}. */
 export interface WebSocketConnectOptions {
@@ -39,6 +45,14 @@ export interface WebSocketConnectOptions {
   pingTimeoutMs?: number;
   /** How long to wait for the server's close frame after sending ours (ms). Default 5000. */
   closeTimeoutMs?: number;
+  /**
+   * Most outgoing bytes queued (`bufferedAmount`); a `writeMessage` beyond it fails the
+   * connection with 1008 and rejects with WebSocketBufferFullError. An integer >= 1 or
+   * Infinity. Default 16 MiB.
+   */
+  maxWriteBufferSize?: number;
+  /** Most frames one incoming message may be split into; more closes with 1009. Default Infinity. */
+  maxFragmentsPerMessage?: number;
   /** TLS options for `wss://` (e.g. `ca`, `rejectUnauthorized`). */
   tls?: tls.ConnectionOptions;
   /**
@@ -95,6 +109,8 @@ export class WebSocketClientConnection {
       pingIntervalMs: number;
       pingTimeoutMs: number;
       closeTimeoutMs: number;
+      maxWriteBufferSize: number;
+      maxFragmentsPerMessage: number;
     },
   ) {
     this.headers = headers;
@@ -163,6 +179,11 @@ export class WebSocketClientConnection {
   /** The status code of the server's close frame, or null. */
   get closeCode(): number | null {
     return this.protocol.closeCode;
+  }
+
+  /** Outgoing bytes not yet taken by the kernel (bounded by `maxWriteBufferSize`). */
+  get bufferedAmount(): number {
+    return this.protocol.bufferedAmount;
   }
 
   /** The reason of the server's close frame, or null. */
@@ -258,6 +279,18 @@ export async function websocketConnect(
     pingIntervalMs,
     pingTimeoutMs: checkMs("pingTimeoutMs", options.pingTimeoutMs, pingIntervalMs, 0),
     closeTimeoutMs: checkMs("closeTimeoutMs", options.closeTimeoutMs, DEFAULT_CLOSE_TIMEOUT_MS, 1),
+    maxWriteBufferSize: checkLimit(
+      "maxWriteBufferSize",
+      options.maxWriteBufferSize,
+      DEFAULT_MAX_WRITE_BUFFER_SIZE,
+      "bytes",
+    ),
+    maxFragmentsPerMessage: checkLimit(
+      "maxFragmentsPerMessage",
+      options.maxFragmentsPerMessage,
+      DEFAULT_MAX_FRAGMENTS_PER_MESSAGE,
+      "frames",
+    ),
   };
   const subprotocols = options.subprotocols ?? [];
   if (!Array.isArray(subprotocols) || parseSubprotocols(subprotocols.join(",")) === null) {

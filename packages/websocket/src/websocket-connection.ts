@@ -8,12 +8,22 @@ import {
   CLOSE_INTERNAL_ERROR,
   CLOSE_INVALID_PAYLOAD,
   CLOSE_NORMAL,
+  CLOSE_POLICY_VIOLATION,
   CLOSE_PROTOCOL_ERROR,
   isValidCloseCode,
 } from "./close-codes.js";
-import { WebSocketClosedError, WebSocketProtocolError } from "./errors.js";
+import {
+  WebSocketBufferFullError,
+  WebSocketClosedError,
+  WebSocketProtocolError,
+} from "./errors.js";
 import { FrameParser, type FrameSink } from "./frame-parser.js";
 import { COPY_LIMIT, encodeFrame, encodeHeader } from "./frame-writer.js";
+import {
+  checkLimit,
+  DEFAULT_MAX_FRAGMENTS_PER_MESSAGE,
+  DEFAULT_MAX_WRITE_BUFFER_SIZE,
+} from "./limits.js";
 import { OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT } from "./opcodes.js";
 import type { PerMessageDeflate } from "./permessage-deflate.js";
 import { Utf8Validator } from "./utf8-validator.js";
@@ -50,6 +60,17 @@ export interface WebSocketConnectionOptions {
   closeTimeoutMs: number;
   /** The negotiated permessage-deflate context, or null. */
   deflate: PerMessageDeflate | null;
+  /**
+   * Most outgoing bytes queued for this connection (see `bufferedAmount`); a `writeMessage`
+   * that would pass it fails the connection with 1008 and rejects with
+   * WebSocketBufferFullError. An integer >= 1 or Infinity. Default 16 MiB.
+   */
+  maxWriteBufferSize?: number;
+  /**
+   * Most frames one incoming message may be split into (an integer >= 1 or Infinity); more
+   * closes with 1009. Default Infinity (`maxMessageSize` bounds the message).
+   */
+  maxFragmentsPerMessage?: number;
 }
 
 /** Options of a message write. */
@@ -88,6 +109,7 @@ export class WebSocketConnection implements FrameSink {
   private readonly pingIntervalMs: number;
   private readonly pingTimeoutMs: number;
   private readonly closeTimeoutMs: number;
+  private readonly maxWriteBufferSize: number;
   private readonly deflate: PerMessageDeflate | null;
   private readonly parser: FrameParser;
   private readonly consumer: (buf: Buffer, start: number, end: number) => number;
@@ -95,8 +117,12 @@ export class WebSocketConnection implements FrameSink {
   // Message assembly.
   private messageOpcode = 0;
   private messageCompressed = false;
-  private fragments: Buffer[] = [];
-  private fragmentBytes = 0;
+  /**
+   * The fragmented message so far, copied into one buffer that doubles as it fills (capped at
+   * maxMessageSize): never an object per fragment, at most twice the message's bytes.
+   */
+  private message: Buffer = EMPTY;
+  private messageLength = 0;
   private readonly utf8 = new Utf8Validator();
   /** Reasons the parser is paused (an async onMessage, a decompression). */
   private pauses = 0;
@@ -107,11 +133,17 @@ export class WebSocketConnection implements FrameSink {
   private streamClosed = false;
   private closeTimer: TimeoutHandle | null = null;
   private closeWrite: Promise<void> = RESOLVED;
+  /** The stream closes once the close frame is written (set once). */
+  private closeAfterWrite = false;
 
   // Output ordering and coalescing.
   /** Outgoing messages waiting on compression; later writes queue behind them. */
   private sendTail: Promise<void> | null = null;
   private sendPending = 0;
+  /** Payload bytes of the messages waiting in the send queue (compression and behind it). */
+  private sendPendingBytes = 0;
+  /** The promise of the latest stream write: it settles once everything queued before did. */
+  private lastWrite: Promise<void> = RESOLVED;
   private corked = false;
   private cork: Buffer[] = [];
   private corkBytes = 0;
@@ -124,6 +156,11 @@ export class WebSocketConnection implements FrameSink {
   private pongTimer: TimeoutHandle | null = null;
   private readonly onPingTick: () => void;
   private readonly onPongTimeout: () => void;
+  /** A pong waits for the write queue to drain (the peer is not reading). */
+  private pongDeferred = false;
+  /** The payload of the most recent ping while a pong is deferred. */
+  private pongPayload: Buffer = EMPTY;
+  private readonly onQueueDrained: () => void;
 
   constructor(
     stream: IOStream | SSLIOStream,
@@ -144,15 +181,23 @@ export class WebSocketConnection implements FrameSink {
     this.pingIntervalMs = options.pingIntervalMs;
     this.pingTimeoutMs = options.pingTimeoutMs;
     this.closeTimeoutMs = options.closeTimeoutMs;
+    this.maxWriteBufferSize = checkLimit(
+      "maxWriteBufferSize",
+      options.maxWriteBufferSize,
+      DEFAULT_MAX_WRITE_BUFFER_SIZE,
+      "bytes",
+    );
     this.deflate = options.deflate;
     this.parser = new FrameParser(this, {
       expectMasked: options.isServer,
       maxMessageSize: options.maxMessageSize,
       allowRsv1: options.deflate !== null,
+      maxFragmentsPerMessage: options.maxFragmentsPerMessage ?? DEFAULT_MAX_FRAGMENTS_PER_MESSAGE,
     });
     this.consumer = (buf, start, end) => this.consume(buf, start, end);
     this.onPingTick = () => this.pingTick();
     this.onPongTimeout = () => this.pongTimeout();
+    this.onQueueDrained = () => this.sendDeferredPong();
   }
 
   /** Start reading frames (bytes already buffered in the stream are parsed now) and pinging. */
@@ -178,12 +223,23 @@ export class WebSocketConnection implements FrameSink {
     return this.streamClosed;
   }
 
+  /**
+   * Outgoing bytes not yet taken by the kernel (like `ws`'s `bufferedAmount`): frames queued in
+   * the stream or gathered for one write, plus the payloads of messages waiting for
+   * compression. `maxWriteBufferSize` bounds it.
+   */
+  get bufferedAmount(): number {
+    return this.stream.writeBufferSize + this.corkBytes + this.sendPendingBytes;
+  }
+
   // ------------------------------------------------------------------ sending
 
   /**
    * Send a message: a string as text, bytes as binary (or as text with `binary: false`), other
    * values as JSON text. Resolves when the frame reached the kernel (backpressure); rejects with
-   * WebSocketClosedError once the connection is closing or closed.
+   * WebSocketClosedError once the connection is closing or closed, and with
+   * WebSocketBufferFullError (failing the connection with 1008) when it would take
+   * `bufferedAmount` above `maxWriteBufferSize`.
    */
   writeMessage(message: WriteMessageData, binary?: boolean): Promise<void> {
     let payload: string | Uint8Array;
@@ -198,23 +254,42 @@ export class WebSocketConnection implements FrameSink {
     if (isBinary && typeof payload === "string") payload = Buffer.from(payload, "utf8");
     const opcode = isBinary ? OP_BINARY : OP_TEXT;
     const deflate = this.deflate;
-    if (deflate !== null) {
-      const length = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
-      if (deflate.shouldCompress(length)) {
-        const data =
-          typeof payload === "string"
-            ? Buffer.from(payload, "utf8")
-            : Buffer.isBuffer(payload)
-              ? payload
-              : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-        return this.sendCompressed(opcode, deflate.compress(data));
-      }
+    const queued = this.bufferedAmount;
+    const max = this.maxWriteBufferSize;
+    // The exact UTF-8 size is needed only near the cap, for compression or behind a queue.
+    const length =
+      typeof payload !== "string"
+        ? payload.length
+        : deflate === null && this.sendTail === null && queued + payload.length * 3 <= max
+          ? 0
+          : Buffer.byteLength(payload);
+    if (queued + length > max) return this.bufferFull(queued, length);
+    if (deflate?.shouldCompress(length)) {
+      const data =
+        typeof payload === "string"
+          ? Buffer.from(payload, "utf8")
+          : Buffer.isBuffer(payload)
+            ? payload
+            : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+      return this.sendCompressed(opcode, deflate.compress(data), length);
     }
     if (this.sendTail !== null) {
       const p = payload;
-      return this.queueSend(() => this.sendFrame(opcode, p, true));
+      return this.queueSend(() => this.sendFrame(opcode, p, true), length);
     }
     return this.sendFrame(opcode, payload, false);
+  }
+
+  /** The outgoing cap was hit: fail the connection (1008) and reject this write. */
+  private bufferFull(queued: number, length: number): Promise<void> {
+    const err = new WebSocketBufferFullError(
+      `a message of ${length} bytes would exceed maxWriteBufferSize (${this.maxWriteBufferSize} bytes, ${queued} queued): the peer does not read fast enough`,
+    );
+    this.loop.logger.debug({ err }, "WebSocket write buffer full; closing");
+    // The close frame goes behind the queue; closeTimeoutMs ends a peer that never reads it.
+    this.startClose(CLOSE_POLICY_VIOLATION, "write buffer full");
+    this.closeStreamAfterWrite();
+    return quiet(Promise.reject(err));
   }
 
   /** Send a ping with up to 125 bytes of application data. */
@@ -265,7 +340,7 @@ export class WebSocketConnection implements FrameSink {
       }
       this.closeWrite =
         this.sendTail !== null
-          ? this.queueSend(() => this.sendFrame(OP_CLOSE, payload, true))
+          ? this.queueSend(() => this.sendFrame(OP_CLOSE, payload, true), 0)
           : this.sendFrame(OP_CLOSE, payload, true);
       this.uncork(); // the close frame leaves now, not at the end of the parse
     }
@@ -278,42 +353,47 @@ export class WebSocketConnection implements FrameSink {
     }
   }
 
-  /** Fail the connection for a protocol fault: send close with its code, discard further input. */
+  /**
+   * Fail the connection for a protocol fault (RFC 6455 §7.1.7): send close with its code,
+   * discard further input, and close the TCP connection as soon as the close frame is written.
+   */
   private fail(error: WebSocketProtocolError): void {
     if (this.error === null) this.error = error;
     if (this.streamClosed) return;
     this.loop.logger.debug({ err: error }, "WebSocket protocol error");
-    if (this.closeReceived) {
-      this.stream.close();
-      return;
-    }
-    // Keep consuming (and discarding) input until the peer answers or hangs up, so that the
-    // kernel does not reset the connection over unread bytes before our close frame arrives.
-    this.startClose(error.closeCode, error.message.slice(0, 120));
+    if (!this.closeReceived) this.startClose(error.closeCode, error.message.slice(0, 120));
+    this.closeStreamAfterWrite();
   }
 
+  /**
+   * Close the stream once the close frame reached the kernel (it may still wait behind queued
+   * messages or a compression); the close timer stays as the bound for a peer that never reads.
+   */
   private closeStreamAfterWrite(): void {
-    if (this.stream.writing()) {
-      const close = () => this.stream.close();
-      this.closeWrite.then(close, close);
-    } else {
-      this.stream.close();
-    }
+    if (this.closeAfterWrite || this.streamClosed) return;
+    this.closeAfterWrite = true;
+    const close = () => this.stream.close();
+    this.closeWrite.then(close, close);
   }
 
-  private sendCompressed(opcode: number, compressed: Promise<Buffer>): Promise<void> {
+  private sendCompressed(
+    opcode: number,
+    compressed: Promise<Buffer>,
+    length: number,
+  ): Promise<void> {
     this.sendPending++;
+    this.sendPendingBytes += length;
     quiet(compressed);
     const prev = this.sendTail ?? RESOLVED;
     const p = prev
       .then(() => compressed)
       .then(
         (data) => {
-          this.sendDone();
+          this.sendDone(length);
           return this.sendFrame(opcode, data, true, true);
         },
         (err: unknown) => {
-          this.sendDone();
+          this.sendDone(length);
           throw err;
         },
       );
@@ -328,19 +408,22 @@ export class WebSocketConnection implements FrameSink {
     );
   }
 
-  private queueSend(send: () => Promise<void>): Promise<void> {
+  /** Run `send` after the messages already in the send queue; `length` bytes are counted meanwhile. */
+  private queueSend(send: () => Promise<void>, length: number): Promise<void> {
     this.sendPending++;
+    this.sendPendingBytes += length;
     const prev = this.sendTail as Promise<void>;
     const p = prev.then(() => {
-      this.sendDone();
+      this.sendDone(length);
       return send();
     });
     this.sendTail = p.then(noop, noop);
     return quiet(p);
   }
 
-  private sendDone(): void {
+  private sendDone(length: number): void {
     this.sendPending--;
+    this.sendPendingBytes -= length;
     if (this.sendPending === 0) this.sendTail = null;
   }
 
@@ -364,7 +447,9 @@ export class WebSocketConnection implements FrameSink {
       this.uncork();
       const head = stream.write(encodeHeader(opcode, true, rsv1, payload.length));
       if (stream.writing() || stream.closed()) head.catch(noop);
-      return this.track(stream.write(payload));
+      const p = stream.write(payload);
+      this.lastWrite = p;
+      return this.track(p);
     }
     const frame = encodeFrame(opcode, payload, true, rsv1, masked);
     if (this.corked && frame.length < COALESCE_LIMIT) {
@@ -383,7 +468,9 @@ export class WebSocketConnection implements FrameSink {
       return p;
     }
     this.uncork();
-    return this.track(stream.write(frame));
+    const p = stream.write(frame);
+    this.lastWrite = p;
+    return this.track(p);
   }
 
   /** Convert a pending stream write into the promise handed to users. */
@@ -413,6 +500,7 @@ export class WebSocketConnection implements FrameSink {
       return;
     }
     const p = this.stream.write(chunk);
+    this.lastWrite = p;
     if (resolve === null || reject === null) {
       p.catch(noop);
       return;
@@ -466,7 +554,6 @@ export class WebSocketConnection implements FrameSink {
     if (opcode !== 0) {
       this.messageOpcode = opcode;
       this.messageCompressed = rsv1;
-      this.fragmentBytes = 0;
       if (fin) {
         this.onSingleFrameMessage(opcode, rsv1, payload);
         return;
@@ -481,13 +568,21 @@ export class WebSocketConnection implements FrameSink {
         return;
       }
     }
-    this.fragments.push(payload);
-    this.fragmentBytes += payload.length;
+    if (opcode !== 0) {
+      // The first fragment's buffer (sized by the parser to the frame) starts the message.
+      this.message = payload;
+      this.messageLength = payload.length;
+    } else {
+      this.appendFragment(payload);
+    }
     if (!fin) return;
-    const fragments = this.fragments;
-    this.fragments = [];
+    const message = this.message;
+    const whole =
+      this.messageLength === message.length ? message : message.subarray(0, this.messageLength);
+    this.message = EMPTY;
+    this.messageLength = 0;
     if (this.messageCompressed) {
-      this.inflate(this.messageOpcode, fragments);
+      this.inflate(this.messageOpcode, [whole]);
       return;
     }
     if (this.messageOpcode === OP_TEXT && !this.utf8.complete()) {
@@ -499,8 +594,25 @@ export class WebSocketConnection implements FrameSink {
       );
       return;
     }
-    const whole = Buffer.concat(fragments, this.fragmentBytes);
     this.deliver(this.messageOpcode === OP_TEXT ? whole.toString("utf8") : whole);
+  }
+
+  /** Copy a continuation's payload behind the message so far, doubling the buffer as needed. */
+  private appendFragment(payload: Buffer): void {
+    const length = this.messageLength;
+    const need = length + payload.length;
+    let message = this.message;
+    if (need > message.length) {
+      // The parser keeps the sum of the fragments within maxMessageSize, so `need` fits.
+      const grown = Buffer.allocUnsafe(
+        Math.min(this.maxMessageSize, Math.max(need, message.length * 2)),
+      );
+      message.copy(grown, 0, 0, length);
+      message = grown;
+      this.message = grown;
+    }
+    payload.copy(message, length);
+    this.messageLength = need;
   }
 
   private onSingleFrameMessage(opcode: number, compressed: boolean, payload: Buffer): void {
@@ -592,7 +704,7 @@ export class WebSocketConnection implements FrameSink {
 
   private onControlFrame(opcode: number, payload: Buffer): void {
     if (opcode === OP_PING) {
-      if (!this.closeSent) this.sendFrame(OP_PONG, payload, false).catch(noop);
+      this.answerPing(payload);
       this.callDelegate(() => this.delegate.onPing(payload));
     } else if (opcode === OP_PONG) {
       if (this.pongTimer !== null) {
@@ -605,9 +717,38 @@ export class WebSocketConnection implements FrameSink {
     }
   }
 
+  /**
+   * Pong a ping. While our writes wait in the stream (the peer is not reading), pongs are not
+   * queued: one waits for the queue to drain and then answers only the most recent ping
+   * (RFC 6455 §5.5.3), so a ping flood costs no memory.
+   */
+  private answerPing(payload: Buffer): void {
+    if (this.closeSent) return;
+    if (this.pongDeferred) {
+      this.pongPayload = payload;
+      return;
+    }
+    if (this.stream.writing()) {
+      this.pongDeferred = true;
+      this.pongPayload = payload;
+      this.lastWrite.then(this.onQueueDrained, this.onQueueDrained);
+      return;
+    }
+    this.sendFrame(OP_PONG, payload, false).catch(noop);
+  }
+
+  private sendDeferredPong(): void {
+    const payload = this.pongPayload;
+    this.pongDeferred = false;
+    this.pongPayload = EMPTY;
+    if (this.closeSent || this.streamClosed) return;
+    this.sendFrame(OP_PONG, payload, false).catch(noop);
+  }
+
   private onCloseFrame(payload: Buffer): void {
     this.closeReceived = true;
-    this.fragments = [];
+    this.message = EMPTY;
+    this.messageLength = 0;
     let code = 0;
     let error: WebSocketProtocolError | null = null;
     if (payload.length === 1) {
@@ -684,7 +825,10 @@ export class WebSocketConnection implements FrameSink {
       this.loop.removeTimeout(this.closeTimer);
       this.closeTimer = null;
     }
-    this.fragments = [];
+    this.message = EMPTY;
+    this.messageLength = 0;
+    this.pongPayload = EMPTY;
+    this.lastWrite = RESOLVED;
     this.deflate?.close();
     const reject = this.corkReject;
     this.corkPromise = this.corkResolve = this.corkReject = null;

@@ -6,6 +6,12 @@ import { CLOSE_INTERNAL_ERROR } from "./close-codes.js";
 import { WebSocketClosedError } from "./errors.js";
 import { checkUpgradeRequest, computeAcceptKey, parseSubprotocols } from "./handshake.js";
 import {
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_MAX_FRAGMENTS_PER_MESSAGE,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_MAX_WRITE_BUFFER_SIZE,
+} from "./limits.js";
+import {
   type CompressionOptions,
   negotiateServer,
   PerMessageDeflate,
@@ -15,11 +21,6 @@ import {
   type WebSocketDelegate,
   type WriteMessageData,
 } from "./websocket-connection.js";
-
-/** Default `maxMessageSize`: 10 MiB. */
-export const DEFAULT_MAX_MESSAGE_SIZE = 10 * 1024 * 1024;
-/** Default time to wait for the peer's close frame after sending ours: 5 s (Tornado's). */
-export const DEFAULT_CLOSE_TIMEOUT_MS = 5000;
 
 function numberSetting(
   settings: Record<string, unknown>,
@@ -55,7 +56,7 @@ function numberSetting(
  *
  * Settings read from the Application (each overridable as a getter in a subclass):
  * `websocketPingIntervalMs`, `websocketPingTimeoutMs`, `websocketMaxMessageSize`,
- * `websocketCloseTimeoutMs`.
+ * `websocketCloseTimeoutMs`, `websocketMaxWriteBufferSize`, `websocketMaxFragmentsPerMessage`.
  */
 export class WebSocketHandler extends RequestHandler {
   /** The protocol connection once the handshake completed (null before and on refusal). */
@@ -139,6 +140,33 @@ export class WebSocketHandler extends RequestHandler {
     return numberSetting(this.settings, "websocketCloseTimeoutMs", DEFAULT_CLOSE_TIMEOUT_MS, 1);
   }
 
+  /**
+   * Most outgoing bytes queued for the connection (`bufferedAmount`); a `writeMessage` beyond
+   * it fails the connection with 1008 and rejects with WebSocketBufferFullError. An integer
+   * >= 1 or Infinity. Default: setting `websocketMaxWriteBufferSize`, else 16 MiB.
+   */
+  get maxWriteBufferSize(): number {
+    return numberSetting(
+      this.settings,
+      "websocketMaxWriteBufferSize",
+      DEFAULT_MAX_WRITE_BUFFER_SIZE,
+      1,
+    );
+  }
+
+  /**
+   * Most frames one incoming message may be split into; more closes with 1009. An integer >= 1
+   * or Infinity. Default: setting `websocketMaxFragmentsPerMessage`, else Infinity.
+   */
+  get maxFragmentsPerMessage(): number {
+    return numberSetting(
+      this.settings,
+      "websocketMaxFragmentsPerMessage",
+      DEFAULT_MAX_FRAGMENTS_PER_MESSAGE,
+      1,
+    );
+  }
+
   // ------------------------------------------------------------------ actions
 
   /**
@@ -173,6 +201,11 @@ export class WebSocketHandler extends RequestHandler {
   /** The status code of the peer's close frame, or null. */
   get closeCode(): number | null {
     return this.wsConnection?.closeCode ?? null;
+  }
+
+  /** Outgoing bytes not yet taken by the kernel (0 before the connection opened). */
+  get bufferedAmount(): number {
+    return this.wsConnection?.bufferedAmount ?? 0;
   }
 
   /** The reason of the peer's close frame, or null. */
@@ -210,6 +243,8 @@ export class WebSocketHandler extends RequestHandler {
     const pingIntervalMs = this.pingIntervalMs;
     const pingTimeoutMs = this.pingTimeoutMs;
     const closeTimeoutMs = this.closeTimeoutMs;
+    const maxWriteBufferSize = this.maxWriteBufferSize;
+    const maxFragmentsPerMessage = this.maxFragmentsPerMessage;
     const compression = this.getCompressionOptions();
     const negotiated =
       compression === null
@@ -254,6 +289,8 @@ export class WebSocketHandler extends RequestHandler {
       pingTimeoutMs,
       closeTimeoutMs,
       deflate,
+      maxWriteBufferSize,
+      maxFragmentsPerMessage,
     });
     this.wsConnection = conn;
     this.runOpen(conn, pathArgs as (string | undefined)[]);
