@@ -1,5 +1,5 @@
 // Example RPC client: calls sum and the other functions, then subscribes to server-pushed ticks.
-// Run (with server.mjs running): PORT=5700 node client.mjs
+// Run (with server.mjs running): PORT=5700 [RPC_SECRET=…] node client.mjs
 
 import { IOLoop } from "@t/ioloop";
 import { RpcClient, RpcRemoteError } from "@t/rpc";
@@ -12,7 +12,11 @@ const loop = new IOLoop();
 loop.makeCurrent();
 await loop.runSync(
   async () => {
-    const client = new RpcClient({ clientId: process.env.CLIENT_ID ?? "example-client" });
+    const client = new RpcClient({
+      clientId: process.env.CLIENT_ID ?? "example-client",
+      // Must match the server's RPC_SECRET when it has one.
+      secret: process.env.RPC_SECRET || undefined,
+    });
     const received = [];
     client.register("tick", (n) => {
       received.push(n);

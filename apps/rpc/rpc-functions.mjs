@@ -5,9 +5,20 @@ export function sum(x, y) {
   return x + y;
 }
 
-/** An async function: resolves after `ms` with `text` reversed. */
+/** Longest delay `slowReverse` waits, ms: a caller cannot park a timer on the server for longer. */
+export const MAX_SLOW_REVERSE_MS = 5000;
+
+/**
+ * An async function: resolves after `ms` (clamped to 0..MAX_SLOW_REVERSE_MS) with `text`
+ * reversed.
+ */
 export async function slowReverse(text, ms = 10) {
-  await new Promise((resolve) => setTimeout(resolve, ms));
+  if (typeof text !== "string") throw new TypeError("slowReverse expects text as a string");
+  if (typeof ms !== "number" || Number.isNaN(ms)) {
+    throw new TypeError("slowReverse expects ms as a number");
+  }
+  const delay = Math.min(Math.max(ms, 0), MAX_SLOW_REVERSE_MS);
+  await new Promise((resolve) => setTimeout(resolve, delay));
   return [...text].reverse().join("");
 }
 

@@ -51,14 +51,25 @@ async function exitCode(child, ms = 10_000) {
   return code;
 }
 
-test("the example client calls sum, gets errors and server-pushed ticks, and the server stops on SIGTERM", async (t) => {
-  const server = run("server.mjs", { PORT: "0", HOST: "127.0.0.1", T_LOG_LEVEL: "info" });
+test("the example client proves the secret, calls sum, gets errors and server-pushed ticks, and the server stops on SIGTERM", async (t) => {
+  const secret = "example-secret-for-the-e2e-test";
+  const server = run("server.mjs", {
+    PORT: "0",
+    HOST: "127.0.0.1",
+    T_LOG_LEVEL: "info",
+    RPC_SECRET: secret,
+  });
   t.after(() => {
     if (server.exitCode === null) server.kill("SIGKILL");
   });
   const [, port] = await waitFor(server, /listening on 127\.0\.0\.1:(\d+)/);
 
-  const client = run("client.mjs", { PORT: port, TICKS: "3", CLIENT_ID: "test-client" });
+  const client = run("client.mjs", {
+    PORT: port,
+    TICKS: "3",
+    CLIENT_ID: "test-client",
+    RPC_SECRET: secret,
+  });
   assert.equal(await exitCode(client), 0, client.output);
   assert.match(client.output, /sum\(1, 2\) = 3/);
   assert.match(client.output, /slowReverse\("stressed"\) = desserts/);
@@ -75,4 +86,20 @@ test("the example client calls sum, gets errors and server-pushed ticks, and the
   server.kill("SIGTERM");
   assert.equal(await exitCode(server), 0, server.output);
   assert.match(server.output, /SIGTERM received; shutting down gracefully/);
+});
+
+test("slowReverse clamps a caller's delay to MAX_SLOW_REVERSE_MS (5 s)", async () => {
+  const { MAX_SLOW_REVERSE_MS, slowReverse } = await import("../rpc-functions.mjs");
+  assert.equal(MAX_SLOW_REVERSE_MS, 5000);
+  // An hour asked for: the answer still comes within the clamp (bounded generously).
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error("slowReverse waited past 20 s")), 20_000);
+  });
+  const t0 = Date.now();
+  assert.equal(await Promise.race([slowReverse("abc", 3_600_000), late]), "cba");
+  clearTimeout(timer);
+  assert.ok(Date.now() - t0 >= 4900);
+  await assert.rejects(slowReverse("abc", "9"), TypeError);
+  assert.equal(await slowReverse("ab", -5), "ba");
 });

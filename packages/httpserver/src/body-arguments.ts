@@ -1,6 +1,5 @@
 // Request arguments: query strings, urlencoded bodies and multipart/form-data (with files).
 
-import { unescape } from "node:querystring";
 import { HTTPInputError } from "./errors.js";
 import { HTTPHeaders } from "./http-headers.js";
 
@@ -44,11 +43,40 @@ export const DEFAULT_FORM_LIMITS: FormLimits = Object.freeze({
 
 const PLUS = /\+/g;
 
-/** Decode one urlencoded component: `+` is a space, `%XX` are UTF-8 bytes (invalid ones → U+FFFD). */
+/** The value of an ASCII hex digit, or -1. */
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const l = c | 0x20;
+  if (l >= 0x61 && l <= 0x66) return l - 0x61 + 10;
+  return -1;
+}
+
+/**
+ * Decode one urlencoded component as the WHATWG urlencoded parser does: `+` is a space, `%XX`
+ * is a byte of the UTF-8 text, a `%` without two hex digits stays as it is, and raw characters
+ * are kept (invalid UTF-8 after decoding becomes U+FFFD). Linear in the component.
+ */
 function decodeComponent(s: string): string {
   if (s.length === 0) return s;
   const t = s.indexOf("+") === -1 ? s : s.replace(PLUS, " ");
-  return t.indexOf("%") === -1 ? t : unescape(t);
+  if (t.indexOf("%") === -1) return t;
+  const bytes = Buffer.from(t, "utf8");
+  const n = bytes.length;
+  let w = 0;
+  for (let r = 0; r < n; r++) {
+    const c = bytes[r];
+    if (c === 0x25 && r + 2 < n) {
+      const hi = hexValue(bytes[r + 1]);
+      const lo = hi === -1 ? -1 : hexValue(bytes[r + 2]);
+      if (lo !== -1) {
+        bytes[w++] = (hi << 4) | lo;
+        r += 2;
+        continue;
+      }
+    }
+    bytes[w++] = c;
+  }
+  return bytes.toString("utf8", 0, w);
 }
 
 /**
@@ -204,6 +232,10 @@ export function parseMultipartFormData(
         `More than ${limits.maxMultipartParts} parts in the multipart/form-data body`,
         413,
       );
+    }
+    // Each part is one field or one file: maxArguments bounds them as it bounds urlencoded pairs.
+    if (parts > limits.maxArguments) {
+      throw new HTTPInputError(`More than ${limits.maxArguments} arguments in the form body`, 413);
     }
     const eoh = part.indexOf("\r\n\r\n", 0, "latin1");
     if (eoh === -1) {

@@ -1,7 +1,10 @@
 // @t/httpserver public API.
 
 export {
+  DEFAULT_FORM_LIMITS,
   emptyArguments,
+  type FormLimits,
+  formKind,
   type HTTPArguments,
   type HTTPFile,
   type HTTPFiles,
@@ -10,6 +13,7 @@ export {
   parseMultipartFormData,
   parseQueryString,
 } from "./body-arguments.js";
+export { BodyAccumulator } from "./body-accumulator.js";
 export { MAX_CHUNK_EXTENSION_BYTES } from "./chunked-decoder.js";
 export { ConnectionSweeper, type Sweepable, sweepIntervalFor } from "./connection-sweeper.js";
 export { parseCookie, unquoteCookie } from "./cookies.js";
@@ -26,6 +30,7 @@ export {
   HTTP_SERVER_DEFAULTS,
   type HTTP1ConnectionParameters,
   type HTTPServerOptions,
+  PIPELINE_HIGH_WATER_MARK,
 } from "./http-server-options.js";
 export { HTTPServerRequest, type HTTPServerRequestInit } from "./http-server-request.js";
 export { HTTP1Connection } from "./http1-connection.js";

@@ -332,13 +332,23 @@ export function findHeadEnd(buf: Buffer, from: number, end: number): number {
 }
 
 /**
+ * How many leading bytes of an incomplete head {@link hasBadMethodPrefix} looks at. Every read
+ * of an incomplete head calls it, so its cost must not grow with the head: a method token sent
+ * one byte per read would otherwise be rescanned from its start each time (quadratic). Real
+ * methods are short; a longer token is judged by the full parser once the head is complete.
+ */
+export const METHOD_PREFIX_SCAN = 32;
+
+/**
  * In an incomplete head, a method that is not a token (e.g. a TLS ClientHello sent to a plain
- * port) can never become valid: true when `buf[start, end)` does not begin like `token SP`.
+ * port) can never become valid: true when the first {@link METHOD_PREFIX_SCAN} bytes of
+ * `buf[start, end)` do not begin like `token SP`. Constant work per call.
  */
 export function hasBadMethodPrefix(buf: Buffer, start: number, end: number): boolean {
+  const stop = end - start > METHOD_PREFIX_SCAN ? start + METHOD_PREFIX_SCAN : end;
   let k = start;
-  while (k < end && TCHAR[buf[k]] === 1) k++;
-  return k < end && (k === start || buf[k] !== SP);
+  while (k < stop && TCHAR[buf[k]] === 1) k++;
+  return k < stop && (k === start || buf[k] !== SP);
 }
 
 /**

@@ -102,6 +102,35 @@ export class RpcShuttingDownError extends RpcError {
   readonly code = "T_ERR_RPC_SHUTTING_DOWN";
 }
 
+/**
+ * The peer has as many calls running on this connection as `maxInflightPerConnection` allows
+ * and cannot pause reading (it is itself waiting for replies on the same connection). The
+ * handler never ran, so the call is safe to retry.
+ */
+export class RpcOverloadedError extends RpcError {
+  override readonly name = "RpcOverloadedError";
+  readonly code = "T_ERR_RPC_OVERLOADED";
+}
+
+/**
+ * The server refused the hello: the HMAC of its challenge did not match the client's secret,
+ * the `authenticate` hook said no, or the server asks for a secret the client does not have.
+ * The connection is closed.
+ */
+export class RpcAuthenticationError extends RpcError {
+  override readonly name = "RpcAuthenticationError";
+  readonly code = "T_ERR_RPC_AUTH";
+}
+
+/**
+ * The server refused the hello because another live connection already uses this client id
+ * (`onDuplicateClientId: "reject"`, the default). The live connection is left alone.
+ */
+export class RpcDuplicateClientError extends RpcError {
+  override readonly name = "RpcDuplicateClientError";
+  readonly code = "T_ERR_RPC_DUPLICATE_CLIENT";
+}
+
 /** A handler is already registered under this name (a programmer error, thrown by `register`). */
 export class RpcDuplicateMethodError extends RpcError {
   override readonly name = "RpcDuplicateMethodError";
@@ -116,6 +145,9 @@ const KNOWN: Readonly<Record<string, new (message: string) => RpcError>> = {
   T_ERR_RPC_FRAME_TOO_LARGE: RpcFrameTooLargeError,
   T_ERR_RPC_ENCODE: RpcEncodeError,
   T_ERR_RPC_PROTOCOL: RpcProtocolError,
+  T_ERR_RPC_OVERLOADED: RpcOverloadedError,
+  T_ERR_RPC_AUTH: RpcAuthenticationError,
+  T_ERR_RPC_DUPLICATE_CLIENT: RpcDuplicateClientError,
 };
 
 /** Turn any thrown value into the wire shape (never throws). */

@@ -98,6 +98,7 @@ export class FrameReader {
   private readonly maxFrameBytes: number;
   private readonly onMessage: (message: unknown) => void;
   private stopped = false;
+  private paused = false;
   /** Bound once: hand it to `stream.setDataConsumer`. */
   readonly consume: (buf: Buffer, start: number, end: number) => number;
 
@@ -112,8 +113,27 @@ export class FrameReader {
     this.stopped = true;
   }
 
+  /**
+   * Deliver no further messages until `resume()`: `consume` returns the bytes of the frames it
+   * delivered, so the rest stays with the stream (detach the consumer to stop it reading).
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Deliver messages again after `pause()`. */
+  resume(): void {
+    this.paused = false;
+  }
+
+  /** True between `pause()` and `resume()`. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   private decodeWindow(buf: Buffer, start: number, end: number): number {
     if (this.stopped) return end - start;
+    if (this.paused) return 0;
     // First pass: find the complete frames and check every length we can see.
     let pos = start;
     const max = this.maxFrameBytes;
@@ -134,7 +154,7 @@ export class FrameReader {
     const own = Buffer.allocUnsafe(used);
     buf.copy(own, 0, start, pos);
     let p = 0;
-    while (p < used && !this.stopped) {
+    while (p < used && !this.stopped && !this.paused) {
       const n = own.readUInt32BE(p);
       p += LENGTH_PREFIX_BYTES;
       let message: unknown;
@@ -148,6 +168,7 @@ export class FrameReader {
       p += n;
       this.onMessage(message);
     }
-    return used;
+    // Paused: the undelivered frames stay with the stream and are offered again on resume.
+    return this.stopped ? used : p;
   }
 }

@@ -2,13 +2,16 @@
 
 export { Backoff, type BackoffOptions } from "./backoff.js";
 export {
+  RpcAuthenticationError,
   RpcDisconnectedError,
+  RpcDuplicateClientError,
   RpcDuplicateMethodError,
   RpcEncodeError,
   RpcError,
   RpcFrameTooLargeError,
   RpcHandlerTimeoutError,
   RpcMethodNotFoundError,
+  RpcOverloadedError,
   RpcProtocolError,
   RpcRemoteError,
   RpcShuttingDownError,
@@ -17,17 +20,22 @@ export {
   type WireError,
 } from "./errors.js";
 export { FrameReader, FrameWriter } from "./frame-codec.js";
+export { helloMac, MIN_SECRET_BYTES, type Secret } from "./hello-auth.js";
 export {
   type CallOptions,
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_HANDLER_TIMEOUT_MS,
   DEFAULT_HELLO_TIMEOUT_MS,
+  DEFAULT_MAX_INFLIGHT_PER_CONNECTION,
 } from "./options.js";
 export {
   DEFAULT_MAX_FRAME_BYTES,
   FATAL,
   HELLO,
+  HMAC_BYTES,
   LENGTH_PREFIX_BYTES,
+  NONCE_BYTES,
   NOTIFY,
   REQUEST,
   RESPONSE,
@@ -45,10 +53,19 @@ export {
   type RpcClientEvents,
   type RpcClientOptions,
 } from "./rpc-client.js";
-export { RpcConnection, type RpcConnectionOptions } from "./rpc-connection.js";
 export {
+  type HelloAuth,
+  type HelloRequest,
+  type HelloVerdict,
+  RpcConnection,
+  type RpcConnectionOptions,
+} from "./rpc-connection.js";
+export {
+  type AuthenticateHook,
+  type HelloInfo,
   type PeerAddress,
   RpcServer,
   type RpcServerEvents,
   type RpcServerOptions,
+  type SecretOption,
 } from "./rpc-server.js";

@@ -6,6 +6,19 @@ export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 export const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
 /** Default `connectTimeoutMs` of the client: 10 s. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * Default `handlerTimeoutMs` (both sides): 60 s, twice the default call timeout, so that a caller
+ * with default options has given up before the handler is abandoned, while callers that allow
+ * up to a minute still get their answer.
+ */
+export const DEFAULT_HANDLER_TIMEOUT_MS = 60_000;
+/**
+ * Default `maxInflightPerConnection` (both sides): 1024 handlers awaiting their reply per
+ * connection. At the ~1.8 KiB a pending call cost in the review's measurement that bounds a
+ * connection's handlers to ~2 MiB, while bursts well above the 100 calls in flight of the
+ * benchmark never wait.
+ */
+export const DEFAULT_MAX_INFLIGHT_PER_CONNECTION = 1024;
 
 /**
  * Validate a duration option in ms: a number >= 0. 0 and Infinity both mean "no limit" and are
@@ -23,4 +36,19 @@ export function checkMs(value: unknown, name: string, fallback: number): number 
 export interface CallOptions {
   /** Reject with RpcTimeoutError when no reply came within this many ms (0 = none). */
   timeoutMs?: number;
+}
+
+/** Validate a count option: an integer >= `min` (Infinity allowed: no limit). */
+export function checkCount(value: unknown, name: string, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  if (
+    typeof value !== "number" ||
+    !(Number.isInteger(value) || value === Number.POSITIVE_INFINITY) ||
+    value < min
+  ) {
+    throw new RangeError(
+      `${name} must be an integer >= ${min} (or Infinity), got ${String(value)}`,
+    );
+  }
+  return value;
 }

@@ -9,7 +9,12 @@ export const REQUEST = 0;
 export const RESPONSE = 1;
 /** `[2, method, args]` — a call without a reply. */
 export const NOTIFY = 2;
-/** `[3, id, clientId]` — the client's first frame; answered by a RESPONSE. */
+/**
+ * `[3, id, clientId]` or `[3, id, clientId, auth]` — the client's first frame; answered by a
+ * RESPONSE. `auth` is a map `{ hmac?: bin, credentials?: any }`. A server with a secret answers
+ * the first hello with an error carrying `data: { nonce }` (a challenge); the client then sends
+ * the hello again, same id, with `hmac` = HMAC-SHA256(secret, nonce ‖ UTF-8 clientId).
+ */
 export const HELLO = 3;
 /** `[4, error]` — sent once before a side closes the connection because of a protocol fault. */
 export const FATAL = 4;
@@ -24,3 +29,8 @@ export const MAX_ERROR_MESSAGE_LENGTH = 1024;
 
 /** Longest accepted client id and method name, in UTF-16 code units. */
 export const MAX_NAME_LENGTH = 256;
+
+/** Bytes of the random nonce a server's challenge carries. */
+export const NONCE_BYTES = 32;
+/** Bytes of the hello's HMAC-SHA256. */
+export const HMAC_BYTES = 32;

@@ -10,6 +10,12 @@ export interface CallContext {
   readonly clientId: string;
   /** The method name that was called. */
   readonly method: string;
+  /**
+   * Aborted when the reply is no longer wanted: the handler outlived `handlerTimeoutMs`, or the
+   * connection closed. A handler that waits on timers or I/O should pass it on (e.g.
+   * `setTimeout(ms, v, { signal })` of `node:timers/promises`) so nothing outlives the call.
+   */
+  readonly signal: AbortSignal;
 }
 
 /** A handler: plain arguments in, a value or a promise of one out. */

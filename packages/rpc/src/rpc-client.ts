@@ -8,12 +8,16 @@ import { TCPClient } from "@t/tcpserver";
 import { Backoff, type BackoffOptions } from "./backoff.js";
 import { RpcDisconnectedError } from "./errors.js";
 import { checkMaxFrameBytes } from "./frame-codec.js";
+import { type Secret, secretKey } from "./hello-auth.js";
 import { Listeners } from "./listeners.js";
 import {
   type CallOptions,
+  checkCount,
   checkMs,
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_HANDLER_TIMEOUT_MS,
+  DEFAULT_MAX_INFLIGHT_PER_CONNECTION,
 } from "./options.js";
 import { DEFAULT_MAX_FRAME_BYTES, MAX_NAME_LENGTH } from "./protocol.js";
 import {
@@ -23,7 +27,7 @@ import {
   type RegisterModuleOptions,
   type RegisterOptions,
 } from "./registry.js";
-import { RpcConnection } from "./rpc-connection.js";
+import { type HelloAuth, RpcConnection } from "./rpc-connection.js";
 
 /** Options of {@link RpcClient} (plus every IOStream option). */
 export interface RpcClientOptions extends IOStreamOptions {
@@ -33,8 +37,24 @@ export interface RpcClientOptions extends IOStreamOptions {
   maxFrameBytes?: number;
   /** Default timeout of `call`/`apply`, ms (0 = none). Default 30000. */
   timeoutMs?: number;
-  /** Reply RpcHandlerTimeoutError when one of our handlers has not settled after this many ms. Default 0 (never). */
+  /**
+   * Reply RpcHandlerTimeoutError (and abort `ctx.signal`) when one of our handlers has not
+   * settled after this many ms; 0 = never. Default 60000.
+   */
   handlerTimeoutMs?: number;
+  /** Most of the server's calls our handlers work on at once (as on the server). Default 1024. */
+  maxInflightPerConnection?: number;
+  /**
+   * The key that answers a server's challenge: the hello is proven with
+   * HMAC-SHA256(secret, nonce ‖ clientId). A string (UTF-8) or bytes, at least 16 bytes.
+   * Default: none (a server that requires a secret refuses the hello).
+   */
+  secret?: Secret;
+  /**
+   * Any msgpack value sent in the hello for the server's `authenticate` hook (e.g. a token; use
+   * `ssl`, it travels in the clear otherwise). Servers before this option refuse such a hello.
+   */
+  credentials?: unknown;
   /** Bound on connecting plus the hello round trip, ms. Default 10000. */
   connectTimeoutMs?: number;
   /**
@@ -94,6 +114,8 @@ export class RpcClient {
   private readonly maxFrameBytes: number;
   private readonly timeoutMs: number;
   private readonly handlerTimeoutMs: number;
+  private readonly maxInflight: number;
+  private readonly auth: HelloAuth | null;
   private readonly connectTimeoutMs: number;
   private readonly backoff: Backoff | null;
   private readonly ssl: boolean | tls.ConnectionOptions | undefined;
@@ -114,7 +136,20 @@ export class RpcClient {
       "RpcClient",
     );
     this.timeoutMs = checkMs(options?.timeoutMs, "timeoutMs", DEFAULT_CALL_TIMEOUT_MS);
-    this.handlerTimeoutMs = checkMs(options?.handlerTimeoutMs, "handlerTimeoutMs", 0);
+    this.handlerTimeoutMs = checkMs(
+      options?.handlerTimeoutMs,
+      "handlerTimeoutMs",
+      DEFAULT_HANDLER_TIMEOUT_MS,
+    );
+    this.maxInflight = checkCount(
+      options?.maxInflightPerConnection,
+      "maxInflightPerConnection",
+      DEFAULT_MAX_INFLIGHT_PER_CONNECTION,
+    );
+    const secret =
+      options?.secret === undefined ? null : secretKey(options.secret, "RpcClient: secret");
+    const credentials = options?.credentials;
+    this.auth = secret === null && credentials === undefined ? null : { secret, credentials };
     this.connectTimeoutMs = checkMs(
       options?.connectTimeoutMs,
       "connectTimeoutMs",
@@ -300,7 +335,9 @@ export class RpcClient {
         registry: this.registry,
         maxFrameBytes: this.maxFrameBytes,
         handlerTimeoutMs: this.handlerTimeoutMs,
+        maxInflight: this.maxInflight,
         onHello: null,
+        onAccept: null,
         helloTimeoutMs: 0,
         onClose: (c, error) => this.onConnectionClose(c, error),
       });
@@ -309,7 +346,7 @@ export class RpcClient {
           ? Math.max(1, this.connectTimeoutMs - (this.loop.time() - started))
           : 0;
       try {
-        await conn.hello(this.id, left);
+        await conn.hello(this.id, left, this.auth);
       } catch (err) {
         conn.close(err as Error);
         throw err;

@@ -1,13 +1,15 @@
 // RpcConnection: one peer-to-peer RPC session over an IOStream (calls both ways, out-of-order replies).
 
 import type { IOLoop, Logger, TimeoutHandle } from "@t/ioloop";
-import type { BaseIOStream } from "@t/iostream";
+import { type BaseIOStream, type DataConsumer, SSLIOStream } from "@t/iostream";
 import {
   fromWireError,
+  RpcAuthenticationError,
   RpcDisconnectedError,
   RpcError,
   RpcHandlerTimeoutError,
   RpcMethodNotFoundError,
+  RpcOverloadedError,
   RpcProtocolError,
   RpcShuttingDownError,
   RpcTimeoutError,
@@ -15,6 +17,8 @@ import {
   type WireError,
 } from "./errors.js";
 import { FrameReader, FrameWriter } from "./frame-codec.js";
+import { HandlerContext } from "./handler-context.js";
+import { challengeError, challengeNonce, helloMac } from "./hello-auth.js";
 import {
   FATAL,
   HELLO,
@@ -24,7 +28,34 @@ import {
   REQUEST,
   RESPONSE,
 } from "./protocol.js";
-import type { CallContext, MethodRegistry } from "./registry.js";
+import type { MethodRegistry } from "./registry.js";
+
+/** A hello as the server side received it (see `RpcConnectionOptions.onHello`). */
+export interface HelloRequest {
+  /** The client id the peer claims. */
+  readonly clientId: string;
+  /** The `hmac` of the hello's auth map, or null when it carries none. */
+  readonly hmac: Uint8Array | null;
+  /** The `credentials` of the hello's auth map (any msgpack value), or undefined. */
+  readonly credentials: unknown;
+  /** The nonce of the challenge this connection sent, or null if it sent none yet. */
+  readonly nonce: Uint8Array | null;
+}
+
+/**
+ * The server's answer to a hello: `null` accepts it, a Uint8Array is a nonce to challenge the
+ * client with (once per connection), an RpcError refuses it (the error is the reply, then the
+ * connection closes).
+ */
+export type HelloVerdict = null | Uint8Array | RpcError;
+
+/** What the client side proves its identity with (see `RpcConnection.hello`). */
+export interface HelloAuth {
+  /** Key of the HMAC that answers a challenge; null: no secret (a challenge is refused). */
+  readonly secret: Uint8Array | null;
+  /** Sent in the hello's auth map when not undefined (any msgpack value). */
+  readonly credentials: unknown;
+}
 
 /** What an RpcConnection needs from its owner (RpcServer or RpcClient). */
 export interface RpcConnectionOptions {
@@ -39,11 +70,26 @@ export interface RpcConnectionOptions {
   /** Reply RpcHandlerTimeoutError when a handler has not settled after this many ms; 0 = never. */
   handlerTimeoutMs: number;
   /**
-   * Server side: called with the client id of the hello frame, which must be the first frame
-   * (within `helloTimeoutMs`). Client side: null.
+   * Most of the peer's calls (and notifications) whose handlers returned a promise that has not
+   * settled yet; Infinity = no limit. At the limit the connection stops reading; a request that
+   * arrives there anyway (reading stays on while we wait for replies of our own) is answered
+   * with RpcOverloadedError, a notification is dropped.
    */
-  onHello: ((conn: RpcConnection, clientId: string) => void) | null;
-  /** Server side: ms to wait for the hello frame before closing. */
+  maxInflight: number;
+  /**
+   * Server side: decides on a hello frame, which must be the first frame (and be accepted within
+   * `helloTimeoutMs`). Nothing else is read from the peer until the verdict is known.
+   * Client side: null.
+   */
+  onHello:
+    | ((conn: RpcConnection, hello: HelloRequest) => HelloVerdict | PromiseLike<HelloVerdict>)
+    | null;
+  /**
+   * Server side: called synchronously when a hello is about to be accepted (`clientId` is set):
+   * register the connection and return null, or return an RpcError to refuse it after all.
+   */
+  onAccept: ((conn: RpcConnection) => RpcError | null) | null;
+  /** Server side: ms to wait for an accepted hello before closing. */
   helloTimeoutMs: number;
   /** Called once when the connection has closed; `error` says why (undefined: closed cleanly). */
   onClose: (conn: RpcConnection, error: Error | undefined) => void;
@@ -63,11 +109,15 @@ class PendingCall {
   ) {}
 }
 
-/** A peer's call whose handler returned a promise. */
+/** A peer's call (id > 0) or notification (id 0) whose handler returned a promise. */
 class InboundCall {
   settled = false;
   timer: TimeoutHandle | null = null;
-  constructor(readonly id: number) {}
+  constructor(
+    readonly id: number,
+    readonly method: string,
+    readonly ctx: HandlerContext | null,
+  ) {}
 }
 
 const noop = (): void => {};
@@ -106,14 +156,39 @@ export class RpcConnection {
   private readonly logger: Logger;
   private readonly registry: MethodRegistry;
   private readonly handlerTimeoutMs: number;
-  private readonly onHello: ((conn: RpcConnection, clientId: string) => void) | null;
+  private readonly maxInflight: number;
+  private readonly onHello: RpcConnectionOptions["onHello"];
+  private readonly onAccept: RpcConnectionOptions["onAccept"];
   private readonly onClose: (conn: RpcConnection, error: Error | undefined) => void;
   private readonly writer: FrameWriter;
   private readonly reader: FrameReader;
   private readonly pending = new Map<number, PendingCall>();
+  /** The peer's calls awaiting their handler (their timers, contexts). */
+  private readonly inbound = new Set<InboundCall>();
   private nextId = 1;
-  private inbound = 0;
   private awaitingHello: boolean;
+  /** Server side: the verdict on a hello is awaited (reading is paused meanwhile). */
+  private helloPending = false;
+  /** Server side: the nonce of the challenge sent, if any. */
+  private nonce: Uint8Array | null = null;
+  /** Client side: the id of our hello call (0: none), how we authenticate, and whether we did. */
+  private helloId = 0;
+  private helloAuth: HelloAuth | null = null;
+  private challengeAnswered = false;
+  /** No message is delivered (reader paused); see updateReading. */
+  private readPaused = false;
+  /**
+   * Whether detaching the data consumer pauses this stream's reading and attaching it again
+   * resumes it. Not so for SSLIOStream yet: its plaintext queue is only read on the transport's
+   * next event, which a paused TLS socket never sends.
+   */
+  private readonly canDetach: boolean;
+  /**
+   * Whether a written batch is copied by the time the stream's write queue is empty (fd
+   * streams: the kernel copied it). Not so for SSLIOStream: the TLS socket may still hold a
+   * reference to it, so every batch gets a new buffer.
+   */
+  private readonly writesCopied: boolean;
   private helloTimer: TimeoutHandle | null = null;
   private draining = false;
   private closing = false;
@@ -126,6 +201,8 @@ export class RpcConnection {
   private readonly res: unknown[] = [RESPONSE, 0, null, null];
   private readonly flushFn: () => void;
   private readonly callTimeoutFn: (id: number) => void;
+  private readonly handlerTimeoutFn: (call: InboundCall) => void;
+  private readonly consumeFn: DataConsumer;
 
   constructor(stream: BaseIOStream, options: RpcConnectionOptions) {
     this.stream = stream;
@@ -133,31 +210,42 @@ export class RpcConnection {
     this.logger = options.logger;
     this.registry = options.registry;
     this.handlerTimeoutMs = options.handlerTimeoutMs;
+    this.maxInflight = options.maxInflight;
     this.onHello = options.onHello;
+    this.onAccept = options.onAccept;
     this.onClose = options.onClose;
     this.awaitingHello = options.onHello !== null;
+    const tls = stream instanceof SSLIOStream;
+    this.canDetach = !tls;
+    this.writesCopied = !tls;
     this.writer = new FrameWriter(options.maxFrameBytes);
     this.reader = new FrameReader(options.maxFrameBytes, (m) => this.onMessage(m));
     this.flushFn = () => this.flush();
     this.callTimeoutFn = (id) => this.onCallTimeout(id);
+    this.handlerTimeoutFn = (call) => this.onHandlerTimeout(call);
     if (this.awaitingHello && options.helloTimeoutMs > 0) {
-      this.helloTimer = this.loop.callLater(options.helloTimeoutMs, () => {
+      const ms = options.helloTimeoutMs;
+      this.helloTimer = this.loop.callLater(ms, () => {
         this.helloTimer = null;
-        if (this.awaitingHello) {
-          this.fail(new RpcProtocolError(`no hello within ${options.helloTimeoutMs} ms`));
-        }
+        if (!this.awaitingHello) return;
+        if (this.closing)
+          this.close(); // refused: the reply could not be written in time
+        else if (this.helloPending || this.nonce !== null) {
+          this.fail(new RpcProtocolError(`hello not accepted within ${ms} ms`));
+        } else this.fail(new RpcProtocolError(`no hello within ${ms} ms`));
       });
     }
     stream.setCloseCallback(() => this.finish(stream.error));
     const consume = this.reader.consume;
-    stream.setDataConsumer((buf, start, end) => {
+    this.consumeFn = (buf, start, end) => {
       try {
         return consume(buf, start, end);
       } catch (err) {
         this.fail(err as Error);
         return end - start;
       }
-    });
+    };
+    stream.setDataConsumer(this.consumeFn);
   }
 
   /** True once the connection is closed (or closing). */
@@ -170,9 +258,17 @@ export class RpcConnection {
     return this.pending.size;
   }
 
-  /** The peer's calls whose handlers are still running. */
+  /**
+   * The peer's calls (and notifications) whose handlers returned a promise that has not settled
+   * nor timed out; 0 once the connection is closed.
+   */
   get activeHandlers(): number {
-    return this.inbound;
+    return this.inbound.size;
+  }
+
+  /** True while reading from the peer is paused (`maxInflight` reached, or a hello awaits its verdict). */
+  get readingPaused(): boolean {
+    return this.readPaused;
   }
 
   /**
@@ -204,11 +300,22 @@ export class RpcConnection {
     return this.track(id, method, timeoutMs);
   }
 
-  /** Send a hello frame with `clientId` (client side); resolves once the server accepted it. */
-  hello(clientId: string, timeoutMs: number): Promise<unknown> {
+  /**
+   * Send a hello frame with `clientId` (client side); resolves once the server accepted it. If
+   * the server challenges it and `auth.secret` is set, the hello is sent again with the HMAC of
+   * the nonce (same id, same timeout); otherwise the challenge rejects it with
+   * RpcAuthenticationError.
+   */
+  hello(clientId: string, timeoutMs: number, auth: HelloAuth | null = null): Promise<unknown> {
     const id = this.allocId();
-    this.writer.append([HELLO, id, clientId]);
+    this.helloAuth = auth;
     this.clientId = clientId;
+    try {
+      this.writer.append(this.helloFrame(id, null));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.helloId = id;
     this.scheduleFlush();
     return this.track(id, HELLO_METHOD, timeoutMs);
   }
@@ -248,6 +355,16 @@ export class RpcConnection {
     return id;
   }
 
+  /** `[HELLO, id, clientId]`, with the auth map when there is an HMAC or credentials to send. */
+  private helloFrame(id: number, hmac: Uint8Array | null): unknown[] {
+    const credentials = this.helloAuth?.credentials;
+    if (hmac === null && credentials === undefined) return [HELLO, id, this.clientId];
+    const auth: { hmac?: Uint8Array; credentials?: unknown } = {};
+    if (hmac !== null) auth.hmac = hmac;
+    if (credentials !== undefined) auth.credentials = credentials;
+    return [HELLO, id, this.clientId, auth];
+  }
+
   private track(id: number, method: string, timeoutMs: number): Promise<unknown> {
     const call = new PendingCall(id, method);
     const p = new Promise<unknown>((resolve, reject) => {
@@ -258,6 +375,9 @@ export class RpcConnection {
       call.timer = this.loop.callLater(timeoutMs, this.callTimeoutFn, id);
     }
     this.pending.set(id, call);
+    // Paused with our handlers at the limit: the reply to this call may sit behind the peer's
+    // unread calls, so read again (further calls get RpcOverloadedError instead of waiting).
+    if (this.readPaused) this.updateReading();
     return p;
   }
 
@@ -267,6 +387,7 @@ export class RpcConnection {
     this.pending.delete(id);
     call.timer = null;
     call.reject(new RpcTimeoutError(`no reply to "${call.method}" within the timeout`));
+    if (this.pending.size === 0) this.updateReading();
     this.checkDrained();
   }
 
@@ -287,7 +408,7 @@ export class RpcConnection {
       return;
     }
     const p = stream.write(batch);
-    const kept = stream.writeBufferSize > 0;
+    const kept = stream.writeBufferSize > 0 || !this.writesCopied;
     if (kept || stream.closed()) {
       p.then(undefined, noop);
       this.lastWrite = p;
@@ -339,13 +460,14 @@ export class RpcConnection {
   }
 
   private onHelloFrame(m: unknown[]): void {
-    if (!this.awaitingHello || this.onHello === null) {
+    const onHello = this.onHello;
+    if (!this.awaitingHello || onHello === null || this.helloPending) {
       throw new RpcProtocolError("unexpected hello frame");
     }
     const id = m[1];
     const clientId = m[2];
     if (
-      m.length !== 3 ||
+      (m.length !== 3 && m.length !== 4) ||
       !isId(id) ||
       typeof clientId !== "string" ||
       clientId.length === 0 ||
@@ -355,24 +477,113 @@ export class RpcConnection {
         `malformed hello frame (client id must be a string of 1..${MAX_NAME_LENGTH} characters)`,
       );
     }
+    const auth = m.length === 4 ? m[3] : null;
+    if (
+      auth !== null &&
+      (typeof auth !== "object" || Array.isArray(auth) || auth instanceof Uint8Array)
+    ) {
+      throw new RpcProtocolError("malformed hello frame (auth must be a map)");
+    }
+    const hmac = auth === null ? undefined : (auth as { hmac?: unknown }).hmac;
+    if (hmac !== undefined && hmac !== null && !(hmac instanceof Uint8Array)) {
+      throw new RpcProtocolError("malformed hello frame (hmac must be bytes)");
+    }
+    const hello: HelloRequest = {
+      clientId,
+      hmac: hmac ?? null,
+      credentials: auth === null ? undefined : (auth as { credentials?: unknown }).credentials,
+      nonce: this.nonce,
+    };
+    const verdict = onHello(this, hello);
+    if (!isThenable(verdict)) {
+      this.decideHello(id, clientId, verdict as HelloVerdict);
+      return;
+    }
+    // Read nothing else from this peer until the verdict is known.
+    this.helloPending = true;
+    this.updateReading();
+    verdict.then(
+      (v) => this.decideHello(id, clientId, v),
+      (err: unknown) => {
+        this.logger.error({ err }, "RPC hello check threw; refusing the hello");
+        this.decideHello(id, clientId, new RpcAuthenticationError("authentication failed"));
+      },
+    );
+  }
+
+  /** Apply the server's verdict on the hello `id` (see HelloVerdict). */
+  private decideHello(id: number, clientId: string, verdict: HelloVerdict): void {
+    if (this.isClosed || this.closing) return;
+    this.helloPending = false;
+    if (verdict instanceof Uint8Array) {
+      if (this.nonce !== null) {
+        this.refuseHello(id, new RpcAuthenticationError("authentication failed"));
+        return;
+      }
+      this.nonce = verdict;
+      this.replyError(id, challengeError(verdict));
+      this.updateReading();
+      return;
+    }
+    let refusal = verdict;
+    if (refusal === null && this.onAccept !== null) {
+      this.clientId = clientId;
+      refusal = this.onAccept(this);
+      if (refusal !== null) this.clientId = "";
+    }
+    if (refusal !== null) {
+      this.refuseHello(id, refusal);
+      return;
+    }
+    this.clientId = clientId;
     this.awaitingHello = false;
+    this.nonce = null;
     if (this.helloTimer !== null) {
       this.loop.removeTimeout(this.helloTimer);
       this.helloTimer = null;
     }
-    this.clientId = clientId;
-    this.onHello(this, clientId);
     this.replyOk(id, clientId);
+    this.updateReading();
+  }
+
+  /** Answer the hello with `error`, then close once the answer reached the kernel. */
+  private refuseHello(id: number, error: RpcError): void {
+    this.replyError(id, toWireError(error));
+    this.closing = true;
+    this.reader.stop();
+    this.closeWhenFlushed(error);
   }
 
   private onResponse(id: number, error: unknown, result: unknown): void {
     const call = this.pending.get(id);
     if (call === undefined) return; // timed out meanwhile: the late reply is dropped
+    if (
+      id === this.helloId &&
+      error !== null &&
+      error !== undefined &&
+      this.answerChallenge(error)
+    ) {
+      return; // the hello went out again with its HMAC; the same call waits for the verdict
+    }
     this.pending.delete(id);
     if (call.timer !== null) this.loop.removeTimeout(call.timer);
+    if (id === this.helloId) this.helloId = 0;
     if (error === null || error === undefined) call.resolve(result);
     else call.reject(fromWireError(error));
+    if (this.pending.size === 0 && this.inbound.size >= this.maxInflight) this.updateReading();
     if (this.draining) this.checkDrained();
+  }
+
+  /** Client side: resend the hello with the HMAC of a challenge's nonce; false if `error` is none. */
+  private answerChallenge(error: unknown): boolean {
+    const secret = this.helloAuth?.secret ?? null;
+    if (secret === null || this.challengeAnswered) return false;
+    const nonce = challengeNonce(error);
+    if (nonce === null) return false;
+    this.challengeAnswered = true;
+    this.writer.append(this.helloFrame(this.helloId, helloMac(secret, nonce, this.clientId)));
+    this.scheduleFlush();
+    return true;
   }
 
   private onRequest(id: number, method: string, args: unknown[]): void {
@@ -380,6 +591,19 @@ export class RpcConnection {
       this.replyError(
         id,
         wire("RpcShuttingDownError", "T_ERR_RPC_SHUTTING_DOWN", "server is shutting down"),
+      );
+      return;
+    }
+    if (this.inbound.size >= this.maxInflight) {
+      // Only reached while reading cannot pause: we await replies on this connection (or the
+      // stream is TLS, see canDetach).
+      this.replyError(
+        id,
+        wire(
+          RpcOverloadedError.name,
+          "T_ERR_RPC_OVERLOADED",
+          `${this.inbound.size} calls are running on this connection (maxInflightPerConnection); retry later`,
+        ),
       );
       return;
     }
@@ -395,11 +619,13 @@ export class RpcConnection {
       );
       return;
     }
+    const ctx = entry.withContext ? new HandlerContext(this.clientId, method) : null;
     let result: unknown;
     try {
-      result = entry.withContext
-        ? entry.fn.call(entry.thisArg, this.context(method), ...args)
-        : entry.fn.apply(entry.thisArg, args);
+      result =
+        ctx !== null
+          ? entry.fn.call(entry.thisArg, ctx, ...args)
+          : entry.fn.apply(entry.thisArg, args);
     } catch (err) {
       this.replyError(id, toWireError(err));
       return;
@@ -408,23 +634,22 @@ export class RpcConnection {
       this.replyOk(id, result);
       return;
     }
-    this.inbound++;
-    const call = new InboundCall(id);
+    this.startInbound(id, method, ctx, result);
+  }
+
+  /** Track a handler's promise until it settles or times out (id 0: a notification). */
+  private startInbound(
+    id: number,
+    method: string,
+    ctx: HandlerContext | null,
+    result: PromiseLike<unknown>,
+  ): void {
+    const call = new InboundCall(id, method, ctx);
+    this.inbound.add(call);
     if (this.handlerTimeoutMs > 0) {
-      call.timer = this.loop.callLater(this.handlerTimeoutMs, () => {
-        call.timer = null;
-        this.settleInbound(
-          call,
-          wire(
-            RpcHandlerTimeoutError.name,
-            "T_ERR_RPC_HANDLER_TIMEOUT",
-            `handler of "${method}" did not settle within ${this.handlerTimeoutMs} ms`,
-          ),
-          undefined,
-        );
-      });
+      call.timer = this.loop.callLater(this.handlerTimeoutMs, this.handlerTimeoutFn, call);
     }
-    result
+    Promise.resolve(result)
       .then(
         (value) => this.settleInbound(call, null, value),
         (err) => this.settleInbound(call, toWireError(err), undefined),
@@ -432,18 +657,34 @@ export class RpcConnection {
       // Answering must never become an unhandled rejection: a reply that cannot be sent ends
       // this connection, not the process.
       .then(undefined, (err: unknown) => this.fail(err as Error));
+    if (this.inbound.size >= this.maxInflight) this.updateReading();
+  }
+
+  private onHandlerTimeout(call: InboundCall): void {
+    call.timer = null;
+    if (call.settled) return;
+    const err = new RpcHandlerTimeoutError(
+      `handler of "${call.method}" did not settle within ${this.handlerTimeoutMs} ms`,
+    );
+    call.ctx?.abort(err);
+    this.settleInbound(call, toWireError(err), undefined);
   }
 
   private settleInbound(call: InboundCall, error: WireError | null, value: unknown): void {
     if (call.settled) return;
     call.settled = true;
-    this.inbound--;
+    this.inbound.delete(call);
     if (call.timer !== null) {
       this.loop.removeTimeout(call.timer);
       call.timer = null;
     }
-    if (error === null) this.replyOk(call.id, value);
+    if (call.id === 0) {
+      if (error !== null) {
+        this.logger.debug({ err: error }, `RPC notify handler "${call.method}" failed`);
+      }
+    } else if (error === null) this.replyOk(call.id, value);
     else this.replyError(call.id, error);
+    if (this.readPaused) this.updateReading();
     if (this.draining) this.checkDrained();
   }
 
@@ -453,22 +694,50 @@ export class RpcConnection {
       this.logger.debug(`RPC notify for unknown method "${method}" dropped`);
       return;
     }
+    if (this.inbound.size >= this.maxInflight) {
+      // A notification cannot be refused; debug level so that a peer cannot flood the log.
+      this.logger.debug(
+        `RPC notify "${method}" dropped: ${this.inbound.size} handlers are running on this connection (maxInflightPerConnection)`,
+      );
+      return;
+    }
+    const ctx = entry.withContext ? new HandlerContext(this.clientId, method) : null;
+    let result: unknown;
     try {
-      const result = entry.withContext
-        ? entry.fn.call(entry.thisArg, this.context(method), ...args)
-        : entry.fn.apply(entry.thisArg, args);
-      if (isThenable(result)) {
-        result.then(undefined, (err) =>
-          this.logger.debug({ err }, `RPC notify handler "${method}" failed`),
-        );
-      }
+      result =
+        ctx !== null
+          ? entry.fn.call(entry.thisArg, ctx, ...args)
+          : entry.fn.apply(entry.thisArg, args);
     } catch (err) {
       this.logger.debug({ err }, `RPC notify handler "${method}" failed`);
+      return;
     }
+    if (isThenable(result)) this.startInbound(0, method, ctx, result);
   }
 
-  private context(method: string): CallContext {
-    return { clientId: this.clientId, method };
+  // ---------------------------------------------------------------- backpressure
+
+  /**
+   * Pause while `maxInflight` handlers run and we wait for no reply of our own on this
+   * connection (so pausing cannot starve a handler that waits on a call back to the peer): the
+   * data consumer is detached, the stream keeps at most about `readChunkSize` bytes and stops
+   * reading from the kernel, so TCP pushes back on the peer. While a hello awaits its verdict,
+   * messages are held back instead: the stream keeps buffering (up to `maxBufferSize`, for at
+   * most `helloTimeoutMs`). Resume (and offer what was kept) otherwise.
+   */
+  private updateReading(): void {
+    if (this.isClosed || this.closing) return;
+    const full = this.canDetach && this.inbound.size >= this.maxInflight && this.pending.size === 0;
+    const pause = full || this.helloPending;
+    if (pause === this.readPaused) return;
+    this.readPaused = pause;
+    if (pause) {
+      this.reader.pause();
+      if (full) this.stream.setDataConsumer(null);
+    } else {
+      this.reader.resume();
+      this.stream.setDataConsumer(this.consumeFn);
+    }
   }
 
   private replyOk(id: number, value: unknown): void {
@@ -544,17 +813,21 @@ export class RpcConnection {
 
   private checkDrained(): void {
     if (!this.draining || this.closing || this.isClosed) return;
-    if (this.inbound > 0 || this.pending.size > 0) return;
+    if (this.inbound.size > 0 || this.pending.size > 0) return;
     this.closing = true;
-    // Write the last replies now, then close once the kernel has them.
+    this.closeWhenFlushed(undefined);
+  }
+
+  /** Write the last frames now, then close (with `error`) once the kernel has them. */
+  private closeWhenFlushed(error: Error | undefined): void {
     this.flush();
     const stream = this.stream;
     if (stream.closed()) return;
     if (stream.writeBufferSize === 0) {
-      this.close();
+      this.close(error);
       return;
     }
-    const close = () => this.close();
+    const close = () => this.close(error);
     (this.lastWrite ?? Promise.resolve()).then(close, close);
   }
 
@@ -565,6 +838,19 @@ export class RpcConnection {
     if (this.helloTimer !== null) {
       this.loop.removeTimeout(this.helloTimer);
       this.helloTimer = null;
+    }
+    if (this.inbound.size > 0) {
+      // The peer is gone: drop the replies, cancel the timers, tell context handlers to stop.
+      const gone = new RpcDisconnectedError("connection closed; the reply is dropped", error);
+      for (const call of this.inbound) {
+        call.settled = true;
+        if (call.timer !== null) {
+          this.loop.removeTimeout(call.timer);
+          call.timer = null;
+        }
+        call.ctx?.abort(gone);
+      }
+      this.inbound.clear();
     }
     if (this.pending.size > 0) {
       const calls = [...this.pending.values()];

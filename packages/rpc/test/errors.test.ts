@@ -13,9 +13,9 @@ const errorClasses = Object.values(api).filter(
 describe("error codes", () => {
   const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 
-  it("exports eleven error classes, each with a distinct T_ERR_RPC_ code and its own name", () => {
+  it("exports fourteen error classes, each with a distinct T_ERR_RPC_ code and its own name", () => {
     const codes = errorClasses.map((C) => new C().code);
-    expect(codes).toHaveLength(11);
+    expect(codes).toHaveLength(14);
     expect(new Set(codes).size).toBe(codes.length);
     for (const C of errorClasses) {
       const e = new C();

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type CallContext,
   RpcDisconnectedError,
+  RpcDuplicateClientError,
   RpcEncodeError,
   RpcFrameTooLargeError,
   RpcHandlerTimeoutError,
@@ -63,6 +64,26 @@ describe("round trips", () => {
     client.register("hello", () => "from a TLS client");
     expect(await client.call("sum", 20, 22)).toBe(42);
     expect(await server.call("tls", "hello")).toBe("from a TLS client");
+  });
+
+  it("keeps frames intact over TLS under load (batches are not reused while TLS holds them)", async () => {
+    const { server, port } = await fx.server({
+      ssl: { key: tlsFixtures.key, cert: tlsFixtures.cert },
+    });
+    server.register(
+      "echo",
+      (i: number, pad: string) =>
+        new Promise((resolve) => fx.loop.callLater(1, () => resolve([i, pad.length]))),
+    );
+    const client = await within(
+      fx.connect(port, { timeoutMs: 0, ssl: { ca: tlsFixtures.ca } }, "localhost"),
+    );
+    const pad = "t".repeat(300);
+    const calls: Promise<unknown>[] = [];
+    for (let i = 0; i < 5000; i++) calls.push(client.call("echo", i, pad));
+    const results = await within(Promise.all(calls), 25_000, "5,000 calls over TLS");
+    for (let i = 0; i < 5000; i++) expect(results[i]).toEqual([i, 300]);
+    expect(client.connected).toBe(true);
   });
 
   it("works over IPv6 loopback", async () => {
@@ -417,8 +438,28 @@ describe("connections", () => {
     expect(await client.call("subscribe", "news")).toBe("subscribe:carol:yes-news");
   });
 
-  it("replaces the older connection when a client id connects again", async () => {
+  it("refuses a second connection claiming a live client id; the first keeps working", async () => {
     const { server, port } = await fx.server();
+    server.register("who", (ctx: CallContext) => ctx.clientId, { context: true });
+    const events: string[] = [];
+    server.on("connect", (id) => events.push(`+${id}`));
+    server.on("disconnect", (id) => events.push(`-${id}`));
+    const first = await fx.connect(port, { clientId: "dup", reconnect: false });
+    first.register("ping", () => "pong from the first");
+    const err = await rejection(fx.connect(port, { clientId: "dup" }));
+    expect(err).toBeInstanceOf(RpcDuplicateClientError);
+    expect((err as RpcDuplicateClientError).code).toBe("T_ERR_RPC_DUPLICATE_CLIENT");
+    expect(err.message).toContain('"dup" is already connected');
+    expect(first.connected).toBe(true);
+    expect(await first.call("who")).toBe("dup");
+    expect(await server.call("dup", "ping")).toBe("pong from the first");
+    expect(events).toEqual(["+dup"]);
+    expect(server.clients()).toEqual(["dup"]);
+    expect(server.connectionCount).toBe(1);
+  });
+
+  it('with onDuplicateClientId: "replace", a second connection replaces the live one', async () => {
+    const { server, port } = await fx.server({ onDuplicateClientId: "replace" });
     server.register("who", (ctx: CallContext) => ctx.clientId, { context: true });
     const events: string[] = [];
     server.on("connect", (id) => events.push(`+${id}`));

@@ -1,9 +1,10 @@
 // Application: routes + settings, and the HTTPServer delegate that dispatches requests to handlers.
 
 import {
+  BodyAccumulator,
+  formKind,
   type HTTP1Connection,
   type HTTPHeaders,
-  HTTPInputError,
   type HTTPMessageDelegate,
   HTTPServer,
   type HTTPServerConnectionDelegate,
@@ -325,8 +326,8 @@ class RequestDispatcher implements HTTPMessageDelegate, RouteTarget {
   initArgs: Record<string, unknown> = EMPTY_INIT_ARGS;
   pathArgs: (string | undefined)[] = EMPTY_PATH_ARGS;
   pathKwargs: Record<string, string | undefined> = EMPTY_PATH_KWARGS;
-  private chunks: Buffer[] | null = null;
-  private bodyLength = 0;
+  /** The body of a non-streaming request, gathered in one growable buffer (never a Buffer per chunk). */
+  private body: BodyAccumulator | null = null;
   private stream = false;
   private preparedDone = false;
 
@@ -349,7 +350,18 @@ class RequestDispatcher implements HTTPMessageDelegate, RouteTarget {
     this.app.routeInto(this, request);
     const cls = this.handlerClass as HandlerClass;
     this.stream = cls.streamRequestBody === true;
-    if (!this.stream) return;
+    if (!this.stream) {
+      // The body is buffered for the handler: forms are held to the server's smaller form limits
+      // and parsed (lazily, when the handler reads its arguments) under its form limits.
+      const params = conn.params;
+      request.formLimits = params.formLimits;
+      const kind = formKind(headers.get("Content-Type"));
+      if (kind === 1) conn.setMaxBodySize(Math.min(params.maxBodySize, params.maxFormBodySize));
+      else if (kind === 2) {
+        conn.setMaxBodySize(Math.min(params.maxBodySize, params.maxMultipartBodySize));
+      }
+      return;
+    }
     const handler = this.makeHandler();
     if (handler === null) return;
     handler.expectStreamedBody();
@@ -399,9 +411,13 @@ class RequestDispatcher implements HTTPMessageDelegate, RouteTarget {
       }
       return handler.dataReceived(chunk);
     }
-    if (this.chunks === null) this.chunks = [chunk];
-    else this.chunks.push(chunk);
-    this.bodyLength += chunk.length;
+    let body = this.body;
+    if (body === null) {
+      body = new BodyAccumulator();
+      body.reset(chunk.length);
+      this.body = body;
+    }
+    body.append(chunk, 0, chunk.length);
   }
 
   finish(): void {
@@ -410,33 +426,18 @@ class RequestDispatcher implements HTTPMessageDelegate, RouteTarget {
       return;
     }
     const request = this.request as HTTPServerRequest;
-    const chunks = this.chunks;
-    this.chunks = null;
-    if (chunks !== null) {
-      request.body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, this.bodyLength);
-    }
-    let bodyError: HTTPInputError | null = null;
-    try {
-      request.parseBody();
-    } catch (err) {
-      if (!(err instanceof HTTPInputError)) throw err;
-      bodyError = err;
-    }
+    const body = this.body;
+    this.body = null;
+    if (body !== null) request.body = body.take();
+    // No parsing here: the body becomes arguments and files when the handler (or the XSRF
+    // check) reads them, and a body that does not parse is answered 400/413 from there.
     const handler = this.makeHandler();
     if (handler === null) return;
-    if (bodyError !== null) {
-      this.app.logger.warn(
-        `Invalid body for ${request.method} ${request.uri}: ${bodyError.message}`,
-      );
-      handler.sendError(400);
-      handler.watchConnectionClose();
-      return;
-    }
     handler.execute(this.pathArgs, this.pathKwargs);
   }
 
   onConnectionClose(): void {
     if (this.stream) this.handler?.handleConnectionClose();
-    this.chunks = null;
+    this.body = null;
   }
 }

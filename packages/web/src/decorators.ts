@@ -2,6 +2,7 @@
 
 import { urlEscape } from "./escape.js";
 import { HTTPError } from "./http-error.js";
+import { leavesSite } from "./redirect-guard.js";
 import type { HandlerClass, RequestHandler } from "./request-handler.js";
 
 type Method<This extends RequestHandler, A extends unknown[], R> = (this: This, ...args: A) => R;
@@ -65,6 +66,7 @@ export function removeslash<This extends RequestHandler, A extends unknown[], R>
       if (m === "GET" || m === "HEAD") {
         let url = path.replace(/\/+$/, "");
         if (url.length > 0) {
+          if (leavesSite(url)) throw new HTTPError(404);
           if (this.request.query) url += `?${this.request.query}`;
           this.redirect(url, true);
           return undefined;
@@ -92,6 +94,7 @@ export function addslash<This extends RequestHandler, A extends unknown[], R>(
       const m = this.request.method;
       if (m === "GET" || m === "HEAD") {
         let url = `${path}/`;
+        if (leavesSite(url)) throw new HTTPError(404);
         if (this.request.query) url += `?${this.request.query}`;
         this.redirect(url, true);
         return undefined;

@@ -1,5 +1,7 @@
 // RedirectHandler: redirects every GET to a URL template filled from the route's groups.
 
+import { HTTPError } from "./http-error.js";
+import { leavesSite } from "./redirect-guard.js";
 import { RequestHandler } from "./request-handler.js";
 
 /**
@@ -35,6 +37,8 @@ export class RedirectHandler extends RequestHandler {
       const v = kwargs[key];
       return v === undefined ? whole : v;
     });
+    // A site path template filled with `/evil.com` must not become `//evil.com` (review finding 8).
+    if (this.target.startsWith("/") && leavesSite(url)) throw new HTTPError(404);
     const query = this.request.query;
     if (query.length > 0) url += (url.includes("?") ? "&" : "?") + query;
     this.redirect(url, this.permanent);

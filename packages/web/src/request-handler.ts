@@ -1,7 +1,7 @@
 // RequestHandler: the base class of every handler — input, output, errors, cookies, XSRF, lifecycle.
 
 import { STATUS_CODES } from "node:http";
-import { HTTPHeaders, type HTTPServerRequest } from "@t/httpserver";
+import { HTTPHeaders, HTTPInputError, type HTTPServerRequest } from "@t/httpserver";
 import type { Application } from "./application.js";
 import { constantTimeEqualBuffers } from "./constant-time.js";
 import { type CookieOptions, formatSetCookie } from "./cookies/set-cookie.js";
@@ -759,6 +759,13 @@ export class RequestHandler {
         this.sendError(500, { error: err });
         return;
       }
+      this.sendError(err.statusCode, { error: err });
+      return;
+    }
+    if (err instanceof HTTPInputError) {
+      // The peer's fault, met when the handler read its arguments: a body that does not parse
+      // as the form it claims (400) or passes the form limits (413).
+      logger.warn(`${err.statusCode} ${this.requestSummary()}: Invalid body: ${err.message}`);
       this.sendError(err.statusCode, { error: err });
       return;
     }

@@ -5,6 +5,7 @@ import {
   findHeadEnd,
   hasBadMethodPrefix,
   hasBareLineBreak,
+  METHOD_PREFIX_SCAN,
   ParsedHead,
   parseRequestHead,
 } from "../../../../packages/httpserver/dist/request-head-parser.js";
@@ -123,8 +124,11 @@ export function referenceHead(input) {
   if (endIdx === -1) {
     if (rest.length > MAX_HEADER) return { kind: "error", status: 431 };
     const bare = /\r[^\n]|(^|[^\r])\n/.test(rest);
-    const m = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]*/.exec(rest);
-    const badMethod = m[0].length < rest.length && (m[0].length === 0 || rest[m[0].length] !== " ");
+    // The early method check looks at a bounded prefix only (constant work per read).
+    const prefix = rest.slice(0, METHOD_PREFIX_SCAN);
+    const m = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]*/.exec(prefix);
+    const badMethod =
+      m[0].length < prefix.length && (m[0].length === 0 || prefix[m[0].length] !== " ");
     return bare || badMethod ? { kind: "error", status: 400 } : { kind: "incomplete" };
   }
   const end = start + endIdx + 4;
