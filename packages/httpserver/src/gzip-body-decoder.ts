@@ -108,7 +108,11 @@ export class GzipBodyDecoder {
       this.fail(err);
       return;
     }
-    if (ret !== undefined && ret !== null && typeof (ret as PromiseLike<void>).then === "function") {
+    if (
+      ret !== undefined &&
+      ret !== null &&
+      typeof (ret as PromiseLike<void>).then === "function"
+    ) {
       this.zlib.pause();
       (ret as PromiseLike<void>).then(this.onPieceSettled, this.onPieceFailed);
     }

@@ -4,8 +4,8 @@ import { STATUS_CODES } from "node:http";
 import { isIP } from "node:net";
 import type { Logger } from "@t/ioloop";
 import { type DataConsumer, type IOStream, SSLIOStream } from "@t/iostream";
-import { formKind } from "./body-arguments.js";
 import { BodyAccumulator } from "./body-accumulator.js";
+import { formKind } from "./body-arguments.js";
 import { ChunkedDecoder, type ChunkSink } from "./chunked-decoder.js";
 import { epochNowMs } from "./clock.js";
 import type { ConnectionSweeper, Sweepable } from "./connection-sweeper.js";
@@ -13,10 +13,7 @@ import type { HTTPMessageDelegate, HTTPServerConnectionDelegate } from "./delega
 import { HTTPInputError } from "./errors.js";
 import { type DecodedBodySink, GzipBodyDecoder } from "./gzip-body-decoder.js";
 import { HTTPHeaders } from "./http-headers.js";
-import {
-  type HTTP1ConnectionParameters,
-  PIPELINE_HIGH_WATER_MARK,
-} from "./http-server-options.js";
+import { type HTTP1ConnectionParameters, PIPELINE_HIGH_WATER_MARK } from "./http-server-options.js";
 import { HTTPServerRequest, presetRequestStartTime } from "./http-server-request.js";
 import { type ExchangeOwner, HTTP1Connection } from "./http1-connection.js";
 import { OutputBuffer } from "./output-buffer.js";
@@ -81,9 +78,7 @@ export interface ServerConnectionContext {
  * of received bytes is being handled is corked and leaves in one write, so pipelined requests
  * answered synchronously cost one system call per batch.
  */
-export class HTTP1ServerConnection
-  implements ExchangeOwner, ChunkSink, Sweepable, DecodedBodySink
-{
+export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepable, DecodedBodySink {
   /** The connection's stream. */
   readonly stream: IOStream | SSLIOStream;
   /** The peer's IP address ("" for Unix sockets). */
@@ -594,7 +589,11 @@ export class HTTP1ServerConnection
       if (this.gzip) {
         const parts = this.decodedParts;
         body =
-          parts === null ? EMPTY : parts.length === 1 ? parts[0] : Buffer.concat(parts, this.decodedLength);
+          parts === null
+            ? EMPTY
+            : parts.length === 1
+              ? parts[0]
+              : Buffer.concat(parts, this.decodedLength);
         this.decodedParts = null;
       } else {
         body = this.body.take();

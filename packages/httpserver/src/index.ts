@@ -1,5 +1,6 @@
 // @t/httpserver public API.
 
+export { BodyAccumulator } from "./body-accumulator.js";
 export {
   DEFAULT_FORM_LIMITS,
   emptyArguments,
@@ -13,7 +14,6 @@ export {
   parseMultipartFormData,
   parseQueryString,
 } from "./body-arguments.js";
-export { BodyAccumulator } from "./body-accumulator.js";
 export { MAX_CHUNK_EXTENSION_BYTES } from "./chunked-decoder.js";
 export { ConnectionSweeper, type Sweepable, sweepIntervalFor } from "./connection-sweeper.js";
 export { parseCookie, unquoteCookie } from "./cookies.js";

@@ -8,8 +8,8 @@ import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   BodyAccumulator,
-  type HTTPMessageDelegate,
   HTTPHeaders,
+  type HTTPMessageDelegate,
   type HTTPServerDelegate,
   type HTTPServerRequest,
 } from "../src/index.js";
@@ -220,7 +220,7 @@ describe("finding 3: pipelined requests wait for the previous responses to drain
     socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(n));
     await until(() => {
       const conn = [...server.httpConnections][0];
-      return conn !== undefined && conn.stream.writing();
+      return conn?.stream.writing() === true;
     }, "a blocked write");
     await turns(50);
     // Kernel buffers take a few MB (~100 responses); without backpressure all 2000 were
@@ -393,7 +393,11 @@ describe("finding 9: write-progress timeout", () => {
   it("keeps a connection whose client reads slowly but steadily", async () => {
     const { port } = await fx.serve(
       (req) => {
-        req.connection.writeHeaders({ code: 200 }, new HTTPHeaders(), Buffer.alloc(8 * 1024 * 1024));
+        req.connection.writeHeaders(
+          { code: 200 },
+          new HTTPHeaders(),
+          Buffer.alloc(8 * 1024 * 1024),
+        );
         req.connection.finish();
       },
       { writeTimeoutMs: 2000 },
