@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { addslash, HTTPError, RequestHandler, removeslash } from "../src/index.js";
+import { addslash, HTTPError, RedirectHandler, RequestHandler, removeslash } from "../src/index.js";
 import { rawRequest, WebFixture } from "./helpers.js";
 
 let fx: WebFixture;
@@ -280,5 +280,40 @@ describe("removeslash and addslash (Tornado's DecoratorTest)", () => {
     expect(b.headers.get("location")).toBe("/addslash/?foo=bar");
     expect(await (await fx.fetch("/addslash/")).text()).toBe("slashed");
     fx.logger.expect("warn", /^404 POST/);
+  });
+
+  // Security review finding 8: a path that starts with `//` or `/\` must not become a Location
+  // that a browser reads as another host.
+  it("answers 404 instead of redirecting to //host or /\\host (open redirect)", async () => {
+    await fx.serve([
+      ["/go/(.*)", RedirectHandler, { url: "/{0}" }],
+      ["(/.*)/", Slashless],
+      ["(/[^.]*)", Slashed],
+    ]);
+    const get = async (path: string) => {
+      const out = await rawRequest(
+        fx.port,
+        `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      );
+      return {
+        status: Number(out.slice(9, 12)),
+        location: /\r\nLocation: ([^\r]*)/.exec(out)?.[1],
+      };
+    };
+    for (const path of [
+      "//evil.com/",
+      "/\\evil.com/",
+      "//evil.com",
+      "/\\evil.com",
+      "/go//evil.com",
+    ]) {
+      const res = await get(path);
+      expect(res, path).toEqual({ status: 404, location: undefined });
+    }
+    // The guard leaves ordinary redirects alone.
+    expect(await get("/a/b/")).toEqual({ status: 301, location: "/a/b" });
+    expect(await get("/a/b")).toEqual({ status: 301, location: "/a/b/" });
+    expect(await get("/go/x")).toEqual({ status: 301, location: "/x" });
+    expect(fx.logger.expect("warn", /^404 GET/)).toBe(5);
   });
 });
