@@ -278,10 +278,10 @@ function parseDecimal(buf: Buffer, a: number, b: number): number {
   return v;
 }
 
-/** absolute-form (`scheme://…`) or authority-form (`host:port`, for CONNECT). */
 /** `http://authority[/path][?query]` (scheme case-insensitive): [authority, path-and-query]. */
 const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)(.*)$/i;
 
+/** absolute-form (`scheme://…`) or authority-form (`host:port`, for CONNECT). */
 function isAbsoluteOrAuthority(buf: Buffer, a: number, b: number): boolean {
   // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) followed by ":"
   let k = a;
