@@ -1,27 +1,22 @@
-// Test helpers: a running loop + an Application served on 127.0.0.1, a capturing logger, raw clients.
+// Test helpers: an Application served by @t/testing's startApp on a checked loop, raw clients.
 
 import { connect } from "node:net";
 import type { HTTPServer, HTTPServerOptions } from "@t/httpserver";
-import { IOLoop } from "@t/ioloop";
-import { CaptureLogger } from "@t-tools/testing";
+import { CaptureLogger, LoopFixture, startApp, type TestApp, waitFor } from "@t/testing";
 
-export { CaptureLogger, type LogEntry } from "@t-tools/testing";
+export { CaptureLogger, type LogEntry } from "@t/testing";
 
 import { Application, type ApplicationSettings, type RouteSpec } from "../src/index.js";
 
-/** A started loop, an app served on an ephemeral port, and cleanup. */
+/** A started loop, an app served on an ephemeral port, and cleanup that fails on leaks. */
 export class WebFixture {
-  readonly loop = new IOLoop();
+  private readonly fixture = new LoopFixture();
+  readonly loop = this.fixture.loop;
   readonly logger = new CaptureLogger();
-  private readonly done: Promise<void>;
   server: HTTPServer | null = null;
   app: Application | null = null;
   port = 0;
-
-  constructor() {
-    this.loop.makeCurrent();
-    this.done = this.loop.start();
-  }
+  private served: TestApp | null = null;
 
   async serve(
     routes: RouteSpec[],
@@ -30,8 +25,12 @@ export class WebFixture {
   ): Promise<Application> {
     const app = new Application(routes, { logger: this.logger, ...settings });
     this.app = app;
-    this.server = await app.listen(0, "127.0.0.1", { logger: this.logger, ...serverOptions });
-    this.port = this.server.addresses()[0].port;
+    this.served = await startApp(app, {
+      loop: this.loop,
+      serverOptions: { logger: this.logger, ...serverOptions },
+    });
+    this.server = this.served.server;
+    this.port = this.served.port;
     return app;
   }
 
@@ -41,31 +40,18 @@ export class WebFixture {
 
   /** fetch with a timeout and no redirect following. */
   fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(this.url(path), {
-      redirect: "manual",
-      signal: AbortSignal.timeout(10_000),
-      ...init,
-    });
+    if (this.served === null) throw new Error("serve() first");
+    return this.served.fetch(path, init);
   }
 
   /** Wait (bounded) until `pred` holds. */
-  async waitFor(pred: () => boolean, timeoutMs = 5000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (!pred()) {
-      if (Date.now() > end) throw new Error("waitFor timed out");
-      await new Promise((r) => setTimeout(r, 5));
-    }
+  async waitFor(pred: () => boolean, timeoutMs = 10_000): Promise<void> {
+    await waitFor(pred, { timeoutMs });
   }
 
   async dispose(): Promise<void> {
-    if (this.server !== null) {
-      this.server.stop();
-      await this.server.closeAllConnections?.();
-    }
-    this.loop.stop();
-    await this.done;
-    this.loop.close();
-    IOLoop.clearCurrent();
+    await this.served?.close();
+    await this.fixture.dispose();
   }
 }
 

@@ -1,11 +1,10 @@
-// Test helpers: a running loop with an Application on 127.0.0.1, a capturing logger, raw sockets.
+// Test helpers: an Application served by @t/testing's startApp on a checked loop, ws clients, raw sockets.
 
 import { connect, type Socket } from "node:net";
 import type { HTTPServer } from "@t/httpserver";
-import { IOLoop } from "@t/ioloop";
-import { CaptureLogger, sleep, within } from "@t-tools/testing";
+import { CaptureLogger, LoopFixture, startApp, type TestApp, waitFor, within } from "@t/testing";
 
-export { CaptureLogger, type LogEntry, sleep, within } from "@t-tools/testing";
+export { CaptureLogger, type LogEntry, sleep, within } from "@t/testing";
 
 import { Application, type ApplicationSettings } from "@t/web";
 import WebSocket from "ws";
@@ -19,21 +18,18 @@ type RouteSpec = ConstructorParameters<typeof Application>[0] extends
 /** A started loop, an app on an ephemeral port, ws clients and raw sockets, all closed by dispose. */
 export class WsFixture {
   readonly logger = new CaptureLogger();
-  readonly loop = new IOLoop({ logger: this.logger });
-  private readonly done: Promise<void>;
+  private readonly fixture = new LoopFixture({ logger: this.logger });
+  readonly loop = this.fixture.loop;
   server: HTTPServer | null = null;
   port = 0;
+  private served: TestApp | null = null;
   private readonly closers: (() => void)[] = [];
-
-  constructor() {
-    this.loop.makeCurrent();
-    this.done = this.loop.start();
-  }
 
   async serve(routes: RouteSpec[], settings: ApplicationSettings = {}): Promise<number> {
     const app = new Application(routes, { logger: this.logger, ...settings });
-    this.server = await app.listen(0, "127.0.0.1", { logger: this.logger });
-    this.port = this.server.addresses()[0].port;
+    this.served = await startApp(app, { loop: this.loop, serverOptions: { logger: this.logger } });
+    this.server = this.served.server;
+    this.port = this.served.port;
     return this.port;
   }
 
@@ -87,23 +83,14 @@ export class WsFixture {
         c();
       } catch {}
     }
-    this.server?.stop();
-    await this.server?.closeAllConnections?.();
-    await sleep(5);
-    this.loop.stop();
-    await this.done;
-    this.loop.close(true);
-    IOLoop.clearCurrent();
+    await this.served?.close();
+    await this.fixture.dispose();
   }
 }
 
 /** Wait until `cond()` holds, polling; rejects after `ms`. */
-export async function until(cond: () => boolean, ms = 5000, what = "condition"): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`${what} not reached within ${ms} ms`);
-    await sleep(5);
-  }
+export async function until(cond: () => boolean, ms = 10_000, what = "condition"): Promise<void> {
+  await waitFor(cond, { timeoutMs: ms, what });
 }
 
 /** Next message of a ws client, as [data, isBinary]. */

@@ -1,7 +1,7 @@
 // A logger for tests: records every line, so that a test can declare the warnings it expects and
 // fail on any it did not (Tornado's ExpectLog).
 
-/** The pino-compatible logger shape of @t/ioloop (declared here so tools/testing imports no package). */
+/** The pino-compatible logger shape of @t/ioloop (declared here, so this file imports nothing). */
 export interface LoggerShape {
   debug(objOrMsg: unknown, msg?: string): void;
   info(objOrMsg: unknown, msg?: string): void;
