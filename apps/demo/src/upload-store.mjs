@@ -15,10 +15,13 @@ import { join } from "node:path";
 /** @typedef {UploadEntry & { path: string }} StoredUpload */
 
 /**
- * Keeps the newest `maxFiles` uploads and at most `maxTotalBytes` on disk, counting the bytes of
- * uploads still in progress: an upload first {@link UploadStore#reserve}s room (which deletes
- * the oldest files when needed), then {@link UploadStore#add}s its file or
- * {@link UploadStore#release}s the room. Dropping an entry always deletes its file. Files are
+ * Keeps the newest `maxFiles` uploads and at most `maxTotalBytes` of them on disk. Uploads in
+ * progress are bounded separately by the same byte count: an upload first
+ * {@link UploadStore#reserve}s its room among the uploads in progress (refused when it does not
+ * fit; nothing is deleted for a mere promise of bytes, so a client that declares large uploads
+ * and sends nothing cannot wipe the kept files), then {@link UploadStore#add}s its finished
+ * file (the oldest kept files go to make room) or {@link UploadStore#release}s the room. The
+ * directory therefore holds at most twice `maxTotalBytes`. Dropping an entry always deletes its file. Files are
  * named `w<worker>-<ms>-<random>-<name>` (in progress: `.partial-w<worker>-<uuid>`), so that
  * {@link UploadStore#start} can delete what an earlier run of the same worker left behind,
  * and nothing else.
@@ -68,18 +71,13 @@ export class UploadStore {
   }
 
   /**
-   * Make room for `bytes` more: false, changing nothing, when they do not fit next to the uploads
-   * in progress; else true, once the oldest files that had to go are deleted.
+   * Reserve room for an upload of `bytes`: false, changing nothing, when they do not fit next to
+   * the uploads in progress; else true. Kept files are not touched.
    * @param {number} bytes
    */
   async reserve(bytes) {
     if (this.reservedBytes + bytes > this.maxTotalBytes) return false;
     this.reservedBytes += bytes;
-    const dropped = [];
-    while (this.storedBytes + this.reservedBytes > this.maxTotalBytes) {
-      dropped.push(this.dropOldest());
-    }
-    await this.deleteFiles(dropped);
     return true;
   }
 
@@ -92,8 +90,9 @@ export class UploadStore {
   }
 
   /**
-   * Keep a finished upload whose file is already at `entry.path`, turning the `reserved` bytes
-   * of its reservation into stored ones; the oldest entries beyond `maxFiles` are deleted.
+   * Keep a finished upload whose file is already at `entry.path`, giving back the `reserved`
+   * bytes of its reservation; the oldest entries beyond `maxFiles` or `maxTotalBytes` are
+   * deleted (never the newest).
    * @param {StoredUpload} entry
    * @param {number} reserved
    */
@@ -104,7 +103,7 @@ export class UploadStore {
     const dropped = [];
     while (
       this.entries.length > this.maxFiles ||
-      (this.storedBytes + this.reservedBytes > this.maxTotalBytes && this.entries.length > 1)
+      (this.storedBytes > this.maxTotalBytes && this.entries.length > 1)
     ) {
       dropped.push(this.dropOldest());
     }

@@ -113,7 +113,6 @@ describe("chat", () => {
   it("a long poll waits and two waiting clients both get the message another client posts", async () => {
     const jar = new CookieJar();
     const token = await xsrf(jar, "/chat");
-    const started = Date.now();
     const pollA = fetch(`${app.url}/chat/updates?cursor=`).then((r) => r.json());
     const pollB = fetch(`${app.url}/chat/updates`).then((r) => r.json());
     await waitFor("two waiters", () => app.demo.context.buffer.waiters.size === 2, 5000);
@@ -126,8 +125,7 @@ describe("chat", () => {
     expect(message).toMatchObject({ from: "guest", body: "hello <everyone>" });
     const [a, b] = await Promise.all([pollA, pollB]);
     expect(a.messages).toEqual([message]);
-    expect(b.messages).toEqual([message]);
-    expect(Date.now() - started).toBeLessThan(3000); // answered by the post, not the poll timeout
+    expect(b.messages).toEqual([message]); // answered by the post (a timeout answers [])
 
     // The cursor: nothing new after the message, everything after an unknown cursor.
     const since = fetch(`${app.url}/chat/updates?cursor=${message.id}`).then((r) => r.json());
@@ -450,12 +448,11 @@ describe("operations", () => {
     });
     const closed = new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)));
     await waitFor("the waiter", () => app.demo.context.buffer.waiters.size === 1, 5000);
-    const started = Date.now();
-    const done = app.demo.server.shutdown({ deadlineMs: 5000 });
+    // A deadline beyond the test's own timeout: finishing proves nothing waited for it.
+    const done = app.demo.server.shutdown({ deadlineMs: 600_000 });
     expect(await poll).toEqual({ messages: [] });
     expect(await closed).toBe(1001);
     await done;
-    expect(Date.now() - started).toBeLessThan(2000);
     await expect(fetch(`${app.url}/healthz`)).rejects.toThrow();
   });
 });

@@ -358,6 +358,48 @@ describe("uploads", () => {
   });
 });
 
+describe("upload reservations", () => {
+  it("an upload in progress never deletes kept files: only a finished one makes room", async () => {
+    const mib = 1024 * 1024;
+    const demo = await start({ maxUploadBytes: mib, maxUploadTotalBytes: 1.5 * mib });
+    const jar = new CookieJar();
+    const token = await xsrf(jar);
+    const kept = await jar.fetch(`${demo.url}/upload/kept.bin`, {
+      method: "PUT",
+      headers: { "X-XSRFToken": token },
+      body: Buffer.alloc(900 * 1024, 1),
+    });
+    expect(kept.status).toBe(201);
+    // A client declares 1 MiB (more than the room left next to kept.bin), sends a little, and
+    // gives up: kept.bin must survive both.
+    const greedy = openUpload(jar, token, "greedy.bin", mib);
+    greedy.response.catch(() => {});
+    greedy.req.write(Buffer.alloc(64 * 1024, 2));
+    await waitFor("the greedy upload's partial file", async () =>
+      (await readdir(uploadDir)).some((n) => n.startsWith(".partial-")),
+    );
+    const listed = async () =>
+      ((await (await fetch(`${demo.url}/upload/list`)).json()).uploads as { name: string }[]).map(
+        (u) => u.name,
+      );
+    expect(await listed()).toEqual(["kept.bin"]);
+    greedy.req.destroy();
+    await waitFor("the partial file removed", async () =>
+      (await readdir(uploadDir)).every((n) => !n.startsWith(".partial-")),
+    );
+    expect(await listed()).toEqual(["kept.bin"]);
+    expect((await filesOnDisk()).names).toHaveLength(1);
+    // A finished upload does make room: kept.bin goes for a 900 KiB newcomer.
+    const next = await jar.fetch(`${demo.url}/upload/next.bin`, {
+      method: "PUT",
+      headers: { "X-XSRFToken": token },
+      body: Buffer.alloc(900 * 1024, 3),
+    });
+    expect(next.status).toBe(201);
+    expect(await listed()).toEqual(["next.bin"]);
+  });
+});
+
 describe("options", () => {
   it("bad limits are refused when the demo is built", () => {
     const loop = new IOLoop();

@@ -41,11 +41,10 @@ describe("node src/main.mjs", () => {
 
     const poll = getFresh(`${demo.url}/chat/updates`);
     await new Promise((r) => setTimeout(r, 200)); // let the poll reach the server and wait
-    const started = Date.now();
     demo.child.kill("SIGTERM");
+    // The poll is answered empty by the shutdown (its own timeout is far longer), then exit 0.
     expect(await poll).toEqual({ status: 200, body: '{"messages":[]}' });
     expect(await demo.exited).toBe(0);
-    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it("runs from the repository root too (the root `pnpm start`)", async () => {

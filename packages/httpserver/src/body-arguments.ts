@@ -94,6 +94,9 @@ export function parseQueryString(
   const n = qs.length;
   let pairs = 0;
   let start = 0;
+  // The next "=" at or after `start` (n: none). Searched again only once `start` passed it, so
+  // every character is scanned a bounded number of times (`a&a&a…=` stays linear).
+  let eq = -1;
   while (start <= n && n > 0) {
     let amp = qs.indexOf("&", start);
     if (amp === -1) amp = n;
@@ -101,10 +104,13 @@ export function parseQueryString(
       if (++pairs > maxPairs) {
         throw new HTTPInputError(`More than ${maxPairs} arguments in the form body`, 413);
       }
-      const eq = qs.indexOf("=", start);
+      if (eq < start) {
+        eq = qs.indexOf("=", start);
+        if (eq === -1) eq = n;
+      }
       let key: string;
       let value: string;
-      if (eq === -1 || eq > amp) {
+      if (eq >= amp) {
         key = decodeComponent(qs.slice(start, amp));
         value = "";
       } else {

@@ -13,7 +13,8 @@ for (let c = 0; c < 256; c++) {
   const alnum = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
   TCHAR[c] = alnum || "!#$%&'*+-.^_`|~".includes(String.fromCharCode(c)) ? 1 : 0;
   FIELD_VALUE[c] = (c >= 0x21 && c <= 0x7e) || c >= 0x80 || c === 0x20 || c === 0x09 ? 1 : 0;
-  TARGET[c] = c >= 0x21 && c <= 0x7e ? 1 : 0;
+  // Visible ASCII but "#": a fragment is never part of a request-target (RFC 9112 §3.2).
+  TARGET[c] = c >= 0x21 && c <= 0x7e && c !== 0x23 ? 1 : 0;
   HEX[c] =
     c >= 0x30 && c <= 0x39
       ? c - 0x30 + 1

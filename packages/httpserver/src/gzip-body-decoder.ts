@@ -25,7 +25,7 @@ export interface DecodedBodySink {
 export class GzipBodyDecoder {
   private readonly zlib: Gunzip;
   private readonly sink: DecodedBodySink;
-  private readonly maxOutputBytes: number;
+  private maxOutputBytes: number;
   private output = 0;
   private failed: unknown = null;
   private readonly done: Promise<void>;
@@ -82,6 +82,14 @@ export class GzipBodyDecoder {
     return this.done;
   }
 
+  /**
+   * Lower (or raise) the output cap while decoding (`setMaxBodySize` after headersReceived);
+   * output already past the new cap fails the body at the next piece.
+   */
+  setMaxOutputBytes(bytes: number): void {
+    this.maxOutputBytes = bytes;
+  }
+
   /** Stop decompressing and drop what is buffered (the connection went away). */
   destroy(): void {
     if (this.failed === null) this.failed = new HTTPInputError("request body abandoned", 400);
@@ -95,7 +103,7 @@ export class GzipBodyDecoder {
     if (this.output > this.maxOutputBytes) {
       this.fail(
         new HTTPInputError(
-          `Decompressed request body larger than ${this.maxOutputBytes} bytes (maxBodySize)`,
+          `Decompressed request body larger than ${this.maxOutputBytes} bytes (maxDecompressedBodySize / maxBodySize)`,
           413,
         ),
       );

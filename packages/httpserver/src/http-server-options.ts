@@ -16,6 +16,12 @@ export interface HTTPServerOptions {
   ssl?: tls.SecureContextOptions | tls.SecureContext;
   /** Decompress `Content-Encoding: gzip` request bodies. Default false. */
   decompressRequest?: boolean;
+  /**
+   * With `decompressRequest`: most bytes a gzip request body may inflate to (also bounded by
+   * `maxBodySize`); more gets 413. A compression bomb of 100 KiB inflates to 100 MiB, so this is
+   * kept well below `maxBodySize`. Default 16 MiB.
+   */
+  maxDecompressedBodySize?: number;
   /** Most bytes per `dataReceived` call of a streaming delegate. Default 65536. */
   chunkSize?: number;
   /** Most bytes of a request head (request line + fields); more gets 431. Default 65536. */
@@ -78,6 +84,7 @@ export interface HTTP1ConnectionParameters {
   writeTimeoutMs: number;
   maxFormBodySize: number;
   maxMultipartBodySize: number;
+  maxDecompressedBodySize: number;
   formLimits: FormLimits;
   decompress: boolean;
   xheaders: boolean;
@@ -96,6 +103,7 @@ export const HTTP_SERVER_DEFAULTS = {
   writeTimeoutMs: 60_000,
   maxFormBodySize: 1024 * 1024,
   maxMultipartBodySize: 16 * 1024 * 1024,
+  maxDecompressedBodySize: 16 * 1024 * 1024,
   maxArguments: 1000,
   maxMultipartParts: 100,
   maxPartHeaderSize: 10 * 1024,
@@ -173,6 +181,11 @@ export function resolveHTTPServerOptions(
       "maxMultipartBodySize",
       o.maxMultipartBodySize,
       d.maxMultipartBodySize,
+    ),
+    maxDecompressedBodySize: bytes(
+      "maxDecompressedBodySize",
+      o.maxDecompressedBodySize,
+      d.maxDecompressedBodySize,
     ),
     formLimits: Object.freeze({
       maxArguments: count("maxArguments", o.maxArguments, d.maxArguments),

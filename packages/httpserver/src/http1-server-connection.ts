@@ -115,8 +115,8 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
   private decoder: GzipBodyDecoder | null = null;
   private decoderEnded = false;
   /** Decompressed pieces of a request-callback body. */
-  private decodedParts: Buffer[] | null = null;
-  private decodedLength = 0;
+  /** A request callback's decompressed body, gathered in one growable buffer. */
+  private readonly decoded = new BodyAccumulator();
   private maxBodySize: number;
   private bodyTimeoutMs: number;
   private chunked: ChunkedDecoder | null = null;
@@ -406,8 +406,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     this.body.reset();
     this.decoder = null;
     this.decoderEnded = false;
-    this.decodedParts = null;
-    this.decodedLength = 0;
+    this.decoded.reset();
     this.servedOne = true;
     const cb = this.ctx.callback;
     if (cb !== null) {
@@ -466,7 +465,11 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
       this.state = BODY_LENGTH;
     }
     if (this.gzip && (head.chunked || head.contentLength > 0)) {
-      this.decoder = new GzipBodyDecoder(this, this.maxBodySize, params.chunkSize);
+      this.decoder = new GzipBodyDecoder(
+        this,
+        Math.min(this.maxBodySize, params.maxDecompressedBodySize),
+        params.chunkSize,
+      );
     }
     this.phaseStart = this.ctx.sweeper.stamp;
     if (
@@ -519,9 +522,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
   /** DecodedBodySink: a decompressed piece of the body (outside the read handler). */
   onDecodedData(piece: Buffer): unknown {
     if (this.ctx.callback !== null) {
-      if (this.decodedParts === null) this.decodedParts = [piece];
-      else this.decodedParts.push(piece);
-      this.decodedLength += piece.length;
+      this.decoded.append(piece, 0, piece.length);
       return undefined;
     }
     const msg = this.msg;
@@ -587,14 +588,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     if (req !== null) {
       let body: Buffer;
       if (this.gzip) {
-        const parts = this.decodedParts;
-        body =
-          parts === null
-            ? EMPTY
-            : parts.length === 1
-              ? parts[0]
-              : Buffer.concat(parts, this.decodedLength);
-        this.decodedParts = null;
+        body = this.decoded.take();
       } else {
         body = this.body.take();
       }
@@ -852,6 +846,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
   setMaxBodySize(bytes: number): void {
     this.maxBodySize = bytes;
     if (this.chunked !== null) this.chunked.maxBodySize = bytes;
+    this.decoder?.setMaxOutputBytes(Math.min(bytes, this.params.maxDecompressedBodySize));
     // A Content-Length body is checked against the new limit when reading resumes (parse()).
   }
 
@@ -902,7 +897,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
   /** Forget the body being read (the message was abandoned or the connection closed). */
   private dropBody(): void {
     this.body.reset();
-    this.decodedParts = null;
+    this.decoded.reset();
     const dec = this.decoder;
     this.decoder = null;
     if (dec !== null) dec.destroy();

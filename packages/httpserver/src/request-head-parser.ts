@@ -118,7 +118,7 @@ export function parseRequestHead(buf: Buffer, start: number, end: number, head: 
     const m = ABSOLUTE_FORM.exec(target);
     if (m !== null) {
       authority = m[1];
-      if (authority.length === 0 || authority.indexOf("@") !== -1) {
+      if (!AUTHORITY.test(authority)) {
         throw new HTTPInputError("Invalid authority in absolute-form request-target");
       }
       const rest = m[2];
@@ -277,6 +277,12 @@ function parseDecimal(buf: Buffer, a: number, b: number): number {
   }
   return v;
 }
+
+/**
+ * The authority of an absolute-form target, which replaces Host: `host[:port]` with host an
+ * IP literal in brackets or a reg-name/IPv4 (RFC 3986 §3.2.2); no userinfo, nothing empty.
+ */
+const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::[0-9]*)?$/;
 
 /** `http://authority[/path][?query]` (scheme case-insensitive): [authority, path-and-query]. */
 const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)(.*)$/i;

@@ -1,6 +1,7 @@
 // Hostile peers against default limits: each test reproduces a finding of the 2026-12 security
 // review against a real server on 127.0.0.1 and asserts the bound (counts, bytes, closes).
 
+import { execFile } from "node:child_process";
 import * as net from "node:net";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -351,6 +352,37 @@ describe("finding 7: decompressRequest inflates incrementally with an output cap
     expect((await d.readResponse(false, 20_000)).status).toBe(413);
   });
 
+  it("holds a request callback's inflated body to maxDecompressedBodySize (16 MiB), in one buffer", async () => {
+    let size = -1;
+    const { port } = await fx.serve(
+      (req) => {
+        size = req.body.length;
+        ok(req);
+      },
+      { decompressRequest: true },
+    );
+    const post = async (body: Buffer) => {
+      const c = await fx.connect(port);
+      await c.write(
+        Buffer.concat([
+          Buffer.from(
+            `POST / HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Length: ${body.length}\r\n\r\n`,
+          ),
+          body,
+        ]),
+      );
+      return (await c.readResponse(false, 30_000)).status;
+    };
+    // 8 MiB inflated: accepted whole.
+    expect(await post(gzipSync(Buffer.alloc(8 * 1024 * 1024, 0x61)))).toBe(200);
+    expect(size).toBe(8 * 1024 * 1024);
+    // A 32 MiB bomb (32 KB on the wire) is far under maxBodySize (100 MiB) but over the
+    // decompressed limit: 413, and the callback never sees it.
+    size = -1;
+    expect(await post(gzipSync(Buffer.alloc(32 * 1024 * 1024)))).toBe(413);
+    expect(size).toBe(-1);
+  });
+
   it("answers 400 to a corrupt gzip body of a request callback", async () => {
     const { port } = await fx.serve(echoHandler, { decompressRequest: true });
     const c = await fx.connect(port);
@@ -472,11 +504,41 @@ describe("request-target forms and versions (RFC 9112 §3.2, RFC 9110 §2.5)", (
 
   it("refuses authority-form without CONNECT, asterisk-form without OPTIONS, userinfo", async () => {
     const { port } = await fx.serve(echoHandler);
-    for (const line of ["GET example.com:80", "GET *", "GET http://u@h/", "GET ftp://h/"]) {
+    for (const line of [
+      "GET example.com:80",
+      "GET *",
+      "GET http://u@h/",
+      "GET ftp://h/",
+      "GET /a#b", // a fragment is never part of a request-target
+      "GET http://h#x",
+      'GET http://"<>/', // the authority replaces Host: it must be host[:port]
+      "GET http://h:8x/",
+    ]) {
       const c = await fx.connect(port);
       await c.write(`${line} HTTP/1.1\r\nHost: h\r\n\r\n`);
       expect((await c.readResponse()).status, line).toBe(400);
     }
+  });
+
+  it("parses a query of a million pairs without an = in linear time", async () => {
+    // `a&a&…&b=1`: a search for "=" from every pair to the end would scan ~10^12 characters
+    // (hours); linear parsing takes well under a second, so the generous bound is not the
+    // machine's speed. In a child process, so that a regression fails instead of hanging.
+    const dist = new URL("../dist/index.js", import.meta.url).href;
+    const script = `
+      const { parseQueryString } = await import(${JSON.stringify(dist)});
+      const args = parseQueryString("a&".repeat(1_000_000) + "b=1");
+      console.log(args.a.length, args.b[0]);
+    `;
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ["--input-type=module", "-e", script],
+        { timeout: 60_000 },
+        (err, stdout) => (err ? reject(err) : resolve(stdout)),
+      );
+    });
+    expect(out.trim()).toBe("1000000 1");
   });
 
   it("handles HTTP/1.2 … 1.9 as HTTP/1.1", async () => {

@@ -198,11 +198,10 @@ describe("timeouts (one sweep per server)", () => {
     const c = await fx.connect(port);
     const t0 = Date.now();
     await c.write("GET / HTTP/1.1\r\nHost: x\r\n");
-    const r = await c.readResponse(false, 3000);
-    const elapsed = Date.now() - t0;
+    // Bounded at 10 s: the 408 comes from the 150 ms limit, not the 30 s default.
+    const r = await c.readResponse(false, 10_000);
     expect(r.status).toBe(408);
-    expect(elapsed).toBeGreaterThanOrEqual(140);
-    expect(elapsed).toBeLessThan(1500);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
     await c.readUntilClose();
   });
 
@@ -303,18 +302,18 @@ describe("closing", () => {
       })(),
       2000,
     );
-    const t0 = performance.now();
-    const done = server.shutdown({ deadlineMs: 5000 });
-    await within(idle.readUntilClose(), 1000, "idle connection closing");
+    // A deadline far beyond every wait below: finishing proves the connections closed by
+    // themselves, not at the deadline.
+    const done = server.shutdown({ deadlineMs: 120_000 });
+    await within(idle.readUntilClose(), 10_000, "idle connection closing");
     const req = pending as unknown as HTTPServerRequest;
     req.connection.writeHeaders({ code: 200 }, new HTTPHeaders(), "late");
     req.connection.finish();
     const res = await busy.readResponse();
     expect(res.status).toBe(200);
     expect(res.headers.get("connection")).toBe("close");
-    await within(busy.readUntilClose(), 1000, "busy connection closing");
-    await within(done, 2000, "shutdown");
-    expect(performance.now() - t0).toBeLessThan(2000);
+    await within(busy.readUntilClose(), 10_000, "busy connection closing");
+    await within(done, 20_000, "shutdown");
     expect(server.httpConnections.size).toBe(0);
   });
 

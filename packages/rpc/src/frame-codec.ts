@@ -99,6 +99,13 @@ export class FrameReader {
   private readonly onMessage: (message: unknown) => void;
   private stopped = false;
   private paused = false;
+  /**
+   * Complete frames copied out of an earlier window and not yet delivered because the reader
+   * was paused: `held[heldPos…]`. Delivered first by `deliverHeld()`, so every frame is copied
+   * and scanned once however often reading pauses (no rescan of the window on every resume).
+   */
+  private held: Buffer | null = null;
+  private heldPos = 0;
   /** Bound once: hand it to `stream.setDataConsumer`. */
   readonly consume: (buf: Buffer, start: number, end: number) => number;
 
@@ -114,16 +121,57 @@ export class FrameReader {
   }
 
   /**
-   * Deliver no further messages until `resume()`: `consume` returns the bytes of the frames it
-   * delivered, so the rest stays with the stream (detach the consumer to stop it reading).
+   * Deliver no further messages until `resume()` and `deliverHeld()`. The complete frames of the
+   * window being delivered are kept (one copy, at most one read window); `consume` takes no more
+   * bytes from the stream meanwhile (detach the consumer to stop the stream reading).
    */
   pause(): void {
     this.paused = true;
   }
 
-  /** Deliver messages again after `pause()`. */
+  /** Allow delivery again after `pause()`; call `deliverHeld()` to deliver the kept frames. */
   resume(): void {
     this.paused = false;
+  }
+
+  /** Bytes of complete frames kept while paused, not yet delivered. */
+  get heldBytes(): number {
+    return this.held === null ? 0 : this.held.length - this.heldPos;
+  }
+
+  /**
+   * Deliver the frames kept by a pause, in order, until they are done or the reader pauses
+   * again. Throws like `consume` for a payload that is not msgpack.
+   */
+  deliverHeld(): void {
+    const own = this.held;
+    if (own === null) return;
+    this.heldPos = this.deliver(own, this.heldPos);
+    if (this.heldPos >= own.length || this.stopped) {
+      this.held = null;
+      this.heldPos = 0;
+    }
+  }
+
+  /** Deliver the frames of `own` from `p` while not paused or stopped; returns where it stopped. */
+  private deliver(own: Buffer, from: number): number {
+    let p = from;
+    const used = own.length;
+    while (p < used && !this.stopped && !this.paused) {
+      const n = own.readUInt32BE(p);
+      p += LENGTH_PREFIX_BYTES;
+      let message: unknown;
+      try {
+        message = this.decoder.decode(own.subarray(p, p + n));
+      } catch (err) {
+        throw new RpcProtocolError(`malformed msgpack payload: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+      p += n;
+      this.onMessage(message);
+    }
+    return p;
   }
 
   /** True between `pause()` and `resume()`. */
@@ -134,6 +182,10 @@ export class FrameReader {
   private decodeWindow(buf: Buffer, start: number, end: number): number {
     if (this.stopped) return end - start;
     if (this.paused) return 0;
+    if (this.held !== null) {
+      this.deliverHeld();
+      if (this.held !== null) return 0;
+    }
     // First pass: find the complete frames and check every length we can see.
     let pos = start;
     const max = this.maxFrameBytes;
@@ -153,22 +205,12 @@ export class FrameReader {
     // views: copy the complete frames once (not once per frame) so decoded values stay valid.
     const own = Buffer.allocUnsafe(used);
     buf.copy(own, 0, start, pos);
-    let p = 0;
-    while (p < used && !this.stopped && !this.paused) {
-      const n = own.readUInt32BE(p);
-      p += LENGTH_PREFIX_BYTES;
-      let message: unknown;
-      try {
-        message = this.decoder.decode(own.subarray(p, p + n));
-      } catch (err) {
-        throw new RpcProtocolError(`malformed msgpack payload: ${(err as Error).message}`, {
-          cause: err,
-        });
-      }
-      p += n;
-      this.onMessage(message);
+    const p = this.deliver(own, 0);
+    if (p < used && !this.stopped) {
+      // Paused mid-window: keep the copied frames rather than leave them to be copied again.
+      this.held = own;
+      this.heldPos = p;
     }
-    // Paused: the undelivered frames stay with the stream and are offered again on resume.
-    return this.stopped ? used : p;
+    return used;
   }
 }

@@ -52,3 +52,16 @@ export function checkCount(value: unknown, name: string, fallback: number, min =
   }
   return value;
 }
+
+/**
+ * Server side: while more than this many bytes of our frames wait for the peer to read them,
+ * the connection stops reading the peer's calls (1 MiB). A peer that sends calls and never
+ * reads the replies gets TCP backpressure instead of a growing reply queue.
+ */
+export const WRITE_HIGH_WATER_MARK = 1024 * 1024;
+
+/**
+ * Default `maxWriteBufferSize` of RpcServer connections: 64 MiB (eight maximum frames). A write
+ * past it closes the connection (the peer stopped reading).
+ */
+export const DEFAULT_RPC_MAX_WRITE_BUFFER_SIZE = 64 * 1024 * 1024;

@@ -19,6 +19,7 @@ import {
 import { FrameReader, FrameWriter } from "./frame-codec.js";
 import { HandlerContext } from "./handler-context.js";
 import { challengeError, challengeNonce, helloMac } from "./hello-auth.js";
+import { WRITE_HIGH_WATER_MARK } from "./options.js";
 import {
   FATAL,
   HELLO,
@@ -190,6 +191,10 @@ export class RpcConnection {
    */
   private readonly writesCopied: boolean;
   private helloTimer: TimeoutHandle | null = null;
+  /** A settle handler is attached to `lastWrite` to re-check reading when writes drain. */
+  private drainWatched = false;
+  private readonly onDrainFn: () => void;
+  private readonly onWriteErrorFn: (err: unknown) => void;
   private draining = false;
   private closing = false;
   private isClosed = false;
@@ -221,6 +226,15 @@ export class RpcConnection {
     this.writer = new FrameWriter(options.maxFrameBytes);
     this.reader = new FrameReader(options.maxFrameBytes, (m) => this.onMessage(m));
     this.flushFn = () => this.flush();
+    this.onWriteErrorFn = (err: unknown) => {
+      // A full write queue (maxWriteBufferSize): the peer does not read; nothing more can be
+      // sent on this connection, so close it (a closed stream's rejection needs no action).
+      if (!this.stream.closed()) this.close(err as Error);
+    };
+    this.onDrainFn = () => {
+      this.drainWatched = false;
+      this.updateReading();
+    };
     this.callTimeoutFn = (id) => this.onCallTimeout(id);
     this.handlerTimeoutFn = (call) => this.onHandlerTimeout(call);
     if (this.awaitingHello && options.helloTimeoutMs > 0) {
@@ -410,10 +424,13 @@ export class RpcConnection {
     const p = stream.write(batch);
     const kept = stream.writeBufferSize > 0 || !this.writesCopied;
     if (kept || stream.closed()) {
-      p.then(undefined, noop);
+      p.then(undefined, this.onWriteErrorFn);
       this.lastWrite = p;
     }
     this.writer.release(kept);
+    if (this.onHello !== null && stream.writeBufferSize > WRITE_HIGH_WATER_MARK) {
+      this.updateReading();
+    }
   }
 
   // ---------------------------------------------------------------- incoming
@@ -718,24 +735,45 @@ export class RpcConnection {
   // ---------------------------------------------------------------- backpressure
 
   /**
-   * Pause while `maxInflight` handlers run and we wait for no reply of our own on this
-   * connection (so pausing cannot starve a handler that waits on a call back to the peer): the
-   * data consumer is detached, the stream keeps at most about `readChunkSize` bytes and stops
-   * reading from the kernel, so TCP pushes back on the peer. While a hello awaits its verdict,
-   * messages are held back instead: the stream keeps buffering (up to `maxBufferSize`, for at
-   * most `helloTimeoutMs`). Resume (and offer what was kept) otherwise.
+   * Pause reading from the peer when
+   * - `maxInflight` handlers run and we wait for no reply of our own on this connection (so
+   *   pausing cannot starve a handler that waits on a call back to the peer);
+   * - a hello awaits its verdict (nothing else may be read before it);
+   * - server side, more than {@link WRITE_HIGH_WATER_MARK} bytes of our frames wait for the
+   *   peer to read them: a peer that sends calls and never reads the replies stops being read.
+   *   (Only the server pauses for this: were both sides to, two peers writing to each other
+   *   faster than they read could each wait for the other.)
+   * The frames already copied stay with the reader (one window at most); the data consumer is
+   * detached, so the stream keeps at most about `readChunkSize` bytes and stops reading from the
+   * kernel, and TCP pushes back on the peer. (A TLS stream cannot be detached yet: it keeps
+   * buffering, up to `maxBufferSize`.) Resume, delivering what was kept, otherwise.
    */
   private updateReading(): void {
     if (this.isClosed || this.closing) return;
     const full = this.canDetach && this.inbound.size >= this.maxInflight && this.pending.size === 0;
-    const pause = full || this.helloPending;
+    const writeBlocked =
+      this.onHello !== null && this.stream.writeBufferSize > WRITE_HIGH_WATER_MARK;
+    const pause = full || this.helloPending || writeBlocked;
+    if (writeBlocked && this.lastWrite !== null && !this.drainWatched) {
+      this.drainWatched = true;
+      this.lastWrite.then(this.onDrainFn, this.onDrainFn);
+    }
     if (pause === this.readPaused) return;
     this.readPaused = pause;
     if (pause) {
       this.reader.pause();
-      if (full) this.stream.setDataConsumer(null);
-    } else {
-      this.reader.resume();
+      if (this.canDetach) this.stream.setDataConsumer(null);
+      return;
+    }
+    this.reader.resume();
+    try {
+      this.reader.deliverHeld();
+    } catch (err) {
+      this.fail(err as Error);
+      return;
+    }
+    // Delivering may have paused again (or closed); attach only if still reading.
+    if (!this.readPaused && !this.isClosed && !this.closing) {
       this.stream.setDataConsumer(this.consumeFn);
     }
   }

@@ -21,6 +21,7 @@ import {
   DEFAULT_HANDLER_TIMEOUT_MS,
   DEFAULT_HELLO_TIMEOUT_MS,
   DEFAULT_MAX_INFLIGHT_PER_CONNECTION,
+  DEFAULT_RPC_MAX_WRITE_BUFFER_SIZE,
 } from "./options.js";
 import { DEFAULT_MAX_FRAME_BYTES } from "./protocol.js";
 import {
@@ -151,7 +152,11 @@ export class RpcServer extends TCPServer {
       onDuplicateClientId,
       ...tcpOptions
     } = options;
-    super(tcpOptions);
+    // Connections get a bounded write queue unless the caller chose one.
+    super({
+      ...tcpOptions,
+      maxWriteBufferSize: tcpOptions.maxWriteBufferSize ?? DEFAULT_RPC_MAX_WRITE_BUFFER_SIZE,
+    });
     this.maxFrameBytes = checkMaxFrameBytes(maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, "RpcServer");
     this.handlerTimeoutMs = checkMs(
       handlerTimeoutMs,
@@ -215,6 +220,14 @@ export class RpcServer extends TCPServer {
   /** Whether a client with this id is connected. */
   hasClient(clientId: string): boolean {
     return this.byId.has(clientId);
+  }
+
+  /**
+   * The connection of a connected client (for its state: `activeHandlers`, `pendingCalls`,
+   * `readingPaused`, `stream`), or undefined.
+   */
+  connection(clientId: string): RpcConnection | undefined {
+    return this.byId.get(clientId);
   }
 
   /** Call `name(...args)` on client `clientId` with the default timeout. */

@@ -1,8 +1,6 @@
 // Hello authentication over real TCP: the HMAC challenge, per-client keys, the authenticate hook.
 
 import { createHmac } from "node:crypto";
-import { decode, encode } from "@msgpack/msgpack";
-import type { IOStream } from "@t/iostream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type CallContext,
@@ -10,7 +8,7 @@ import {
   RpcAuthenticationError,
   RpcServer,
 } from "../src/index.js";
-import { RpcFixture, rejection, within } from "./helpers.js";
+import { frame, RpcFixture, readMessage, rejection, within } from "./helpers.js";
 
 let fx: RpcFixture;
 beforeEach(() => {
@@ -21,19 +19,6 @@ afterEach(async () => {
 });
 
 const SECRET = "s3cret-shared-by-the-fleet-0123456789";
-
-function frame(message: unknown): Buffer {
-  const payload = encode(message);
-  const out = Buffer.alloc(4 + payload.length);
-  out.writeUInt32BE(payload.length);
-  out.set(payload, 4);
-  return out;
-}
-
-async function readMessage(raw: IOStream): Promise<unknown> {
-  const len = await within(raw.readBytes(4));
-  return decode(await within(raw.readBytes(len.readUInt32BE(0))));
-}
 
 /** The documented answer, computed independently of the package. */
 function mac(secret: string, nonce: Uint8Array, clientId: string): Buffer {

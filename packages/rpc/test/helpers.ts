@@ -1,8 +1,10 @@
 // Test fixture: a running loop with a capturing logger, plus servers and clients closed afterwards.
 
+import { decode, encode } from "@msgpack/msgpack";
 import { IOLoop, type Logger } from "@t/ioloop";
 import type { IOStream } from "@t/iostream";
 import { TCPClient } from "@t/tcpserver";
+import { within } from "@t-tools/testing";
 import { expect } from "vitest";
 import {
   RpcClient,
@@ -12,6 +14,21 @@ import {
 } from "../src/index.js";
 
 export { rejection, sleep, until, within } from "@t-tools/testing";
+
+/** One message as a frame: a 4-byte big-endian length, then its msgpack bytes (for raw peers). */
+export function frame(message: unknown): Buffer {
+  const payload = encode(message);
+  const out = Buffer.alloc(4 + payload.length);
+  out.writeUInt32BE(payload.length);
+  out.set(payload, 4);
+  return out;
+}
+
+/** Read one frame from a raw stream and decode it (bounded). */
+export async function readMessage(raw: IOStream): Promise<unknown> {
+  const len = await within(raw.readBytes(4));
+  return decode(await within(raw.readBytes(len.readUInt32BE(0))));
+}
 
 /** One logged line. */
 export interface LogEntry {

@@ -76,7 +76,6 @@ describe("TCPClient.connect", () => {
     expect(err).toBeInstanceOf(ConnectTimeoutError);
     expect(err).toMatchObject({ code: "T_ERR_CONNECT_TIMEOUT", port: hole.port });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
-    expect(Date.now() - t0).toBeLessThan(2000);
     // The abandoned attempt's socket was closed: no handler is left on the loop.
     await waitFor(() => fx.loop.handlerSize === 0, 2000, "attempt closed");
   });
@@ -100,7 +99,6 @@ describe("TCPClient.connect", () => {
     expect(asked).toEqual(["dual.test"]);
     expect(stream.peerAddress()).toMatchObject({ family: "IPv4", address: "127.0.0.1" });
     expect(took).toBeGreaterThanOrEqual(290);
-    expect(took).toBeLessThan(3000);
     await stream.write("fallback\n");
     expect((await within(stream.readUntil("\n"))).toString()).toBe("fallback\n");
     // The losing IPv6 attempt was closed: only the winner is registered.
@@ -115,9 +113,15 @@ describe("TCPClient.connect", () => {
       { address: "::1", family: 6 },
       { address: "127.0.0.1", family: 4 },
     ];
-    const t0 = Date.now();
-    const stream = fx.track(await new TCPClient({ resolver }).connect("x.test", port));
-    expect(Date.now() - t0).toBeLessThan(250);
+    // A head start of a minute: connecting at all within the 10 s bound proves the refusal
+    // started the secondary family without waiting for it.
+    const stream = fx.track(
+      await within(
+        new TCPClient({ resolver }).connect("x.test", port, { connectTimeoutSecondaryMs: 60_000 }),
+        10_000,
+        "connect",
+      ),
+    );
     expect(stream.peerAddress().family).toBe("IPv4");
   });
 

@@ -143,7 +143,7 @@ export function referenceHead(input) {
 
 function referenceFields(block) {
   const lines = block.split("\r\n");
-  const m = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) ([\s\S]*)$/.exec(lines[0]);
+  const m = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21\x22\x24-\x7e]+) ([\s\S]*)$/.exec(lines[0]);
   if (m === null) throw new Reject(400);
   const [, method, target, version] = m;
   if (!(target[0] === "/" || target === "*" || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(target))) {
@@ -161,7 +161,9 @@ function referenceFields(block) {
     const abs = /^https?:\/\/([^/?#]*)(.*)$/i.exec(target);
     if (abs !== null) {
       authority = abs[1];
-      if (authority === "" || authority.includes("@")) throw new Reject(400);
+      if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(:[0-9]*)?$/.test(authority)) {
+        throw new Reject(400);
+      }
       uri = abs[2] === "" ? "/" : abs[2][0] === "?" ? `/${abs[2]}` : abs[2];
     } else if (method !== "CONNECT") {
       throw new Reject(400);
@@ -299,7 +301,11 @@ function targetText(rng, method) {
   }
   let s = "/";
   const n = rng.below(30);
-  for (let i = 0; i < n; i++) s += String.fromCharCode(0x21 + rng.below(94));
+  for (let i = 0; i < n; i++) {
+    // Visible ASCII but "#" (a fragment is never part of a request-target).
+    const c = 0x21 + rng.below(93);
+    s += String.fromCharCode(c >= 0x23 ? c + 1 : c);
+  }
   return [s, s, null];
 }
 

@@ -54,7 +54,11 @@ export function readFrames(stream, cuts, pause) {
         check(n >= 0 && n <= end - pos, () => `consume returned ${n} for ${end - pos} bytes`);
         pos += n;
         if (canPause && reader.isPaused) {
-          reader.resume();
+          // The frames a pause kept are delivered (one per resume here) before more is read.
+          while (reader.isPaused || reader.heldBytes > 0) {
+            reader.resume();
+            reader.deliverHeld();
+          }
           if (pos < end) continue;
         }
         break;

@@ -1,0 +1,92 @@
+// Backpressure against peers that do not read: replies never pile up without bound, and bytes
+// sent behind a hello that awaits its verdict stay in the kernel, not in the server's memory.
+
+import type { BaseIOStream, IOStream } from "@t/iostream";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { WRITE_HIGH_WATER_MARK } from "../src/index.js";
+import { frame, RpcFixture, readMessage, until, within } from "./helpers.js";
+
+let fx: RpcFixture;
+beforeEach(() => {
+  fx = new RpcFixture();
+});
+afterEach(async () => {
+  await fx.dispose();
+});
+
+/** Read `n` frames from a raw stream; resolves with the decoded messages. */
+async function readFrames(raw: IOStream, n: number): Promise<unknown[]> {
+  const out: unknown[] = [];
+  while (out.length < n) out.push(await readMessage(raw));
+  return out;
+}
+
+describe("a peer that sends calls and never reads the replies", () => {
+  it("stops being read once 1 MiB of replies wait, and gets every reply once it reads", async () => {
+    const { server, port } = await fx.server();
+    let handled = 0;
+    const reply = "r".repeat(1024);
+    server.register("kilo", () => {
+      handled++;
+      return reply;
+    });
+    const raw = await fx.raw(port);
+    await raw.write(frame([3, 1, "flooder"]));
+    expect(await readFrames(raw, 1)).toEqual([[1, 1, null, "flooder"]]);
+    const conn = server.connection("flooder");
+    if (conn === undefined) throw new Error("no connection for the flooder");
+
+    // 30,000 calls (about 0.5 MB) whose replies would be 30 MB.
+    const n = 30_000;
+    const calls = Buffer.concat(Array.from({ length: n }, (_, i) => frame([0, i + 2, "kilo", []])));
+    const sent = raw.write(calls);
+    sent.catch(() => {});
+    await until(
+      () => conn.readingPaused && conn.stream.writeBufferSize > WRITE_HIGH_WATER_MARK,
+      20_000,
+      "the server to pause reading behind its replies",
+    );
+    expect(handled).toBeLessThan(n);
+    // One read window's replies past the mark at most, not the 30 MB the calls ask for.
+    expect(conn.stream.writeBufferSize).toBeLessThan(8 * 1024 * 1024);
+
+    const replies = await within(readFrames(raw, n), 60_000, "every reply");
+    expect(handled).toBe(n);
+    expect(replies.every((m) => (m as unknown[])[3] === reply)).toBe(true);
+    expect(conn.readingPaused).toBe(false);
+  });
+});
+
+describe("bytes behind a hello that awaits an async authenticate", () => {
+  it("stay in the kernel (the stream's 256 KiB read limit holds), then are all served", async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let captured: BaseIOStream | null = null;
+    const { server, port } = await fx.server({
+      // Far below what follows the hello: the stream would close with StreamBufferFullError if
+      // the server kept reading while the verdict is pending.
+      maxBufferSize: 256 * 1024,
+      authenticate: async (_hello, stream) => {
+        captured = stream;
+        await gate;
+        return true;
+      },
+    });
+    server.register("add", (a: number, b: number) => a + b);
+    const raw = await fx.raw(port);
+    const n = 200_000; // about 3.4 MB of calls
+    const calls = Buffer.concat(
+      Array.from({ length: n }, (_, i) => frame([0, i + 2, "add", [i, 1]])),
+    );
+    const sent = raw.write(Buffer.concat([frame([3, 1, "patient"]), calls]));
+    sent.catch(() => {});
+    await until(() => captured !== null, 10_000, "the authenticate hook");
+    expect((captured as unknown as BaseIOStream).readBufferSize).toBeLessThanOrEqual(256 * 1024);
+    release();
+    const replies = await within(readFrames(raw, n + 1), 60_000, "the hello and every reply");
+    expect(replies[0]).toEqual([1, 1, null, "patient"]);
+    for (let i = 0; i < n; i++) expect((replies[i + 1] as unknown[])[3]).toBe(i + 1);
+  });
+});
