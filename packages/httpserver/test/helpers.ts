@@ -1,8 +1,7 @@
 // Test helpers: a running loop with HTTP servers per test, and a raw-socket HTTP client.
 
 import * as net from "node:net";
-import { IOLoop } from "@t/ioloop";
-import { within } from "@t-tools/testing";
+import { LoopFixture, within } from "@t-tools/testing";
 import {
   HTTPHeaders,
   HTTPServer,
@@ -21,24 +20,18 @@ export interface LogLine {
   obj: unknown;
 }
 
-/** A started loop, the servers and sockets of one test, all closed by `dispose`. */
-export class ServerFixture {
-  readonly loop = new IOLoop();
+/**
+ * @t/testing's loop fixture (dispose closes the servers and clients of one test, then fails on
+ * leaked handlers, timers and sockets) with a capturing logger and raw clients.
+ */
+export class ServerFixture extends LoopFixture {
   readonly logs: LogLine[] = [];
-  private readonly done: Promise<void>;
-  private readonly servers: HTTPServer[] = [];
-  private readonly clients: RawClient[] = [];
   readonly logger = {
     debug: (obj: unknown, msg?: string) => this.log("debug", obj, msg),
     info: (obj: unknown, msg?: string) => this.log("info", obj, msg),
     warn: (obj: unknown, msg?: string) => this.log("warn", obj, msg),
     error: (obj: unknown, msg?: string) => this.log("error", obj, msg),
   };
-
-  constructor() {
-    this.loop.makeCurrent();
-    this.done = this.loop.start();
-  }
 
   private log(level: string, obj: unknown, msg?: string): void {
     this.logs.push({ level, obj, msg: msg ?? String(obj) });
@@ -56,7 +49,12 @@ export class ServerFixture {
     host = "127.0.0.1",
   ): Promise<{ server: HTTPServer; port: number }> {
     const server = new HTTPServer(handler, { logger: this.logger, loop: this.loop, ...options });
-    this.servers.push(server);
+    this.track({
+      close: async () => {
+        server.stop();
+        await server.closeAllConnections();
+      },
+    });
     await server.listen(0, host);
     return { server, port: server.addresses()[0].port };
   }
@@ -64,20 +62,8 @@ export class ServerFixture {
   /** A raw client connected to `port`. */
   async connect(port: number, host = "127.0.0.1"): Promise<RawClient> {
     const c = await RawClient.connect(port, host);
-    this.clients.push(c);
+    this.track({ close: () => c.destroy() });
     return c;
-  }
-
-  async dispose(): Promise<void> {
-    for (const c of this.clients) c.destroy();
-    for (const s of this.servers) {
-      s.stop();
-      await s.closeAllConnections();
-    }
-    this.loop.stop();
-    await this.done;
-    this.loop.close();
-    IOLoop.clearCurrent();
   }
 }
 

@@ -1,54 +1,17 @@
 // Test helpers: a running loop per test and connected stream pairs over real sockets.
 
-import { IOLoop, READ } from "@t/ioloop";
+import { READ } from "@t/ioloop";
 import * as pn from "@t/poller-native";
-import { tlsFixtures } from "@t-tools/testing";
+import { LoopFixture as CheckedLoopFixture, tlsFixtures } from "@t-tools/testing";
 import { IOStream, type IOStreamOptions, type SSLIOStream } from "../src/index.js";
 
 export { sleep, tlsFixtures, within } from "@t-tools/testing";
 
-/** A started loop plus everything a test opened, closed again by `dispose`. */
-export class LoopFixture {
-  readonly loop = new IOLoop();
-  private readonly done: Promise<void>;
-  private readonly fds: number[] = [];
-  private readonly streams: { close(): void }[] = [];
-
-  constructor() {
-    this.loop.makeCurrent();
-    this.done = this.loop.start();
-  }
-
-  track<T extends { close(): void }>(stream: T): T {
-    this.streams.push(stream);
-    return stream;
-  }
-
-  trackFd(fd: number): number {
-    this.fds.push(fd);
-    return fd;
-  }
-
-  /** Close a tracked fd now (and forget it, so that dispose never closes a reused number). */
-  closeFd(fd: number): void {
-    const i = this.fds.indexOf(fd);
-    if (i !== -1) this.fds.splice(i, 1);
-    pn.close(fd);
-  }
-
-  async dispose(): Promise<void> {
-    for (const s of this.streams) s.close();
-    for (const fd of this.fds) {
-      try {
-        pn.close(fd);
-      } catch {}
-    }
-    this.loop.stop();
-    await this.done;
-    this.loop.close();
-    IOLoop.clearCurrent();
-  }
-
+/**
+ * @t/testing's loop fixture (what a test `track`s is closed by `dispose`, which then fails on
+ * leaked handlers, timers and sockets) plus listening and connected sockets on raw fds.
+ */
+export class LoopFixture extends CheckedLoopFixture {
   /** A listening TCP socket on port 0 of `host`. */
   listen(host = "127.0.0.1"): { fd: number; port: number } {
     const fd = this.trackFd(pn.socket(host.includes(":") ? 6 : 4));
@@ -103,7 +66,16 @@ export class LoopFixture {
   /** A connected Unix socketpair [a, b]. */
   unixPair(options?: IOStreamOptions): [IOStream, IOStream] {
     const [a, b] = pn.socketpair();
-    return [this.track(new IOStream(a, options)), this.track(new IOStream(b, options))];
+    let first: IOStream | null = null;
+    try {
+      first = this.track(new IOStream(a, options));
+      return [first, this.track(new IOStream(b, options))];
+    } catch (err) {
+      // Bad options: the constructor took no ownership of the descriptors.
+      if (first === null) pn.close(a);
+      pn.close(b);
+      throw err;
+    }
   }
 
   /** A TLS pair over TCP [server side, client side], handshake done. */

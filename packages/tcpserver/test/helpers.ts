@@ -1,9 +1,9 @@
 // Test helpers: a running loop per test, a capturing logger, node:net clients and bounded waits.
 
 import net from "node:net";
-import { IOLoop, type Logger } from "@t/ioloop";
+import type { Logger } from "@t/ioloop";
 import * as pn from "@t/poller-native";
-import { within } from "@t-tools/testing";
+import { LoopFixture as CheckedLoopFixture, within } from "@t-tools/testing";
 
 export { sleep, tlsFixtures, waitFor, within } from "@t-tools/testing";
 
@@ -39,51 +39,22 @@ export class CapturingLogger implements Logger {
   }
 }
 
-/** A started loop with a capturing logger, plus fds and closables to release in `dispose`. */
-export class LoopFixture {
-  readonly logger = new CapturingLogger();
-  readonly loop = new IOLoop({ logger: this.logger });
-  private readonly done: Promise<void>;
-  private readonly fds: number[] = [];
-  private readonly closables: { close(): void }[] = [];
-  private readonly sockets: net.Socket[] = [];
+/**
+ * @t/testing's loop fixture with a capturing logger (what a test `track`s is closed by
+ * `dispose`, which then fails on leaked handlers, timers and sockets), plus node:net sockets.
+ */
+export class LoopFixture extends CheckedLoopFixture {
+  readonly logger: CapturingLogger;
 
   constructor() {
-    this.loop.makeCurrent();
-    this.done = this.loop.start();
-  }
-
-  track<T extends { close(): void }>(x: T): T {
-    this.closables.push(x);
-    return x;
-  }
-
-  trackFd(fd: number): number {
-    this.fds.push(fd);
-    return fd;
+    const logger = new CapturingLogger();
+    super({ logger });
+    this.logger = logger;
   }
 
   trackSocket(s: net.Socket): net.Socket {
-    this.sockets.push(s);
+    this.track({ close: () => s.destroy() });
     return s;
-  }
-
-  async dispose(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    for (const c of this.closables) {
-      try {
-        c.close();
-      } catch {}
-    }
-    for (const fd of this.fds) {
-      try {
-        pn.close(fd);
-      } catch {}
-    }
-    this.loop.stop();
-    await this.done;
-    this.loop.close();
-    IOLoop.clearCurrent();
   }
 
   /** A node:net connection to `host:port` (or a Unix path), connected. */

@@ -273,7 +273,8 @@ describe("TCPServer handlers and limits", () => {
         stream.close();
       }
     }
-    const s = fx.track({ s: new Greeter({ logger: fx.logger }), close: () => s.s.stop() }).s;
+    const s = new Greeter({ logger: fx.logger });
+    fx.track({ close: () => s.stop() });
     await s.listen(0, "127.0.0.1");
     const c = await fx.connect("127.0.0.1", s.addresses()[0].port);
     const got: Buffer[] = [];

@@ -1,6 +1,7 @@
 // LoopFixture and withLoop: a fresh IOLoop made current and started, then checked for leaks.
 
 import { IOLoop, type IOLoopOptions } from "@t/ioloop";
+import { close as closeDescriptor } from "@t/poller-native";
 import { LeakError } from "./errors.js";
 import { openSocketFds } from "./socket-fds.js";
 import { DEFAULT_WAIT_TIMEOUT_MS, sleep, within } from "./waits.js";
@@ -26,8 +27,9 @@ export interface WithLoopOptions extends LoopFixtureOptions {
 }
 
 /**
- * A new IOLoop, made current and started; `dispose()` stops and closes it and fails on what the
- * test left behind. Runner-agnostic: create it in `beforeEach`, dispose it in `afterEach`.
+ * A new IOLoop, made current and started; `dispose()` closes what the test handed to `track` /
+ * `trackFd`, stops and closes the loop, and fails on what the test left behind otherwise.
+ * Runner-agnostic: create it in `beforeEach`, dispose it in `afterEach`.
  *
  * ```ts
  * let fx: LoopFixture;
@@ -42,6 +44,8 @@ export class LoopFixture {
   private readonly socketsBefore: Set<number> | null;
   private readonly checkLeaks: boolean;
   private readonly leakGraceMs: number;
+  private readonly closables: { close(): unknown }[] = [];
+  private readonly fds: number[] = [];
   private disposed = false;
 
   constructor(options: LoopFixtureOptions = {}) {
@@ -62,13 +66,49 @@ export class LoopFixture {
   }
 
   /**
-   * Stop and close the loop (closing any descriptor still registered with it), make no loop
-   * current, and throw LeakError listing what was left: fd handlers, pending timers/callbacks,
-   * sockets. Idempotent.
+   * Close `x` (a stream, a server, a client…) at `dispose()`, before the leak check, in the
+   * order tracked; a promise `close()` returns is awaited.
+   */
+  track<T extends { close(): unknown }>(x: T): T {
+    this.closables.push(x);
+    return x;
+  }
+
+  /** Close descriptor `fd` at `dispose()` (unless `closeFd` closed it first). */
+  trackFd(fd: number): number {
+    this.fds.push(fd);
+    return fd;
+  }
+
+  /** Close a tracked descriptor now, and forget it (so `dispose` never closes a reused number). */
+  closeFd(fd: number): void {
+    const i = this.fds.indexOf(fd);
+    if (i !== -1) this.fds.splice(i, 1);
+    closeDescriptor(fd);
+  }
+
+  /**
+   * Close what was tracked, stop and close the loop (closing any descriptor still registered
+   * with it), make no loop current, and throw LeakError listing what was left: fd handlers,
+   * pending timers/callbacks, sockets. Idempotent.
    */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    for (const c of this.closables.splice(0)) {
+      try {
+        await c.close();
+      } catch {
+        // Already closed, or failing to close: the leak check below reports what stays open.
+      }
+    }
+    for (const fd of this.fds.splice(0)) {
+      try {
+        closeDescriptor(fd);
+      } catch {
+        // Closed by the test already (EBADF).
+      }
+    }
     const loop = this.loop;
     const leaks: string[] = [];
     if (this.checkLeaks) {

@@ -1,6 +1,7 @@
 // Test-only helpers for the suites below @t/testing in the direction rule (iostream, tcpserver,
-// httpserver cannot depend on @t/testing, which depends on them). The logger and the waits are
-// @t/testing's own files, used here by path; only the TLS fixtures and `until` live here.
+// httpserver cannot depend on @t/testing, which depends on them). The logger, the loop fixture
+// and the waits are @t/testing's own files, used here by path; only the TLS fixtures and
+// `until` live here.
 
 import { waitFor as poll } from "../../../packages/testing/src/waits.js";
 
@@ -9,6 +10,10 @@ export {
   type LogEntry,
   type LoggerShape,
 } from "../../../packages/testing/src/capture-logger.js";
+export {
+  LoopFixture,
+  type LoopFixtureOptions,
+} from "../../../packages/testing/src/loop-fixture.js";
 export { rejection, sleep, within } from "../../../packages/testing/src/waits.js";
 export { tlsFixtures } from "./tls-fixtures.js";
 
