@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { IOLoop, type Logger } from "@t/ioloop";
+import { waitFor as pollUntil } from "@t/testing";
 import { createDemo, type DemoOptions } from "../src/app.mjs";
 
 /** apps/demo */
@@ -65,27 +66,17 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Wait until `check()` returns a truthy value (polling every `intervalMs`), or throw after `timeoutMs`. */
-export async function waitFor<T>(
+/**
+ * Wait until `check()` returns a truthy value (polling every `intervalMs`; a throw counts as
+ * "not yet"), or throw after `timeoutMs`: @t/testing's `waitFor` with the demo's argument order.
+ */
+export function waitFor<T>(
   what: string,
   check: () => T | Promise<T>,
   timeoutMs = 10_000,
   intervalMs = 25,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let lastError: unknown = null;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > until) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+): Promise<NonNullable<T>> {
+  return pollUntil(check, { what, timeoutMs, intervalMs, ignoreErrors: true });
 }
 
 /** A spawned process with its collected output. */

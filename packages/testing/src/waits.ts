@@ -13,6 +13,12 @@ export interface WaitForOptions {
   intervalMs?: number;
   /** What is awaited, for the error message. Default "condition". */
   what?: string;
+  /**
+   * Treat a throw or rejection of the predicate as "not yet" (e.g. a fetch to a server that is
+   * still starting); the last one becomes the timeout error's `cause`. Default false: it
+   * rejects at once.
+   */
+  ignoreErrors?: boolean;
 }
 
 /** Resolve after `ms` milliseconds (for pacing a poll, never as synchronisation). */
@@ -27,7 +33,8 @@ function checkMs(name: string, value: number): number {
 
 /**
  * Poll `predicate` (sync or async) until it returns a truthy value, and resolve with that value;
- * reject with TestTimeoutError after `timeoutMs`. An error thrown by the predicate rejects at once.
+ * reject with TestTimeoutError after `timeoutMs`. An error thrown by the predicate rejects at once
+ * (unless `ignoreErrors`).
  */
 export async function waitFor<T>(
   predicate: () => T | PromiseLike<T>,
@@ -39,12 +46,19 @@ export async function waitFor<T>(
   const timeoutMs = checkMs("timeoutMs", options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS);
   const intervalMs = checkMs("intervalMs", options.intervalMs ?? 5);
   const end = Date.now() + timeoutMs;
+  let lastError: unknown;
   for (;;) {
-    const value = await predicate();
-    if (value) return value as NonNullable<T>;
+    try {
+      const value = await predicate();
+      if (value) return value as NonNullable<T>;
+    } catch (err) {
+      if (options.ignoreErrors !== true) throw err;
+      lastError = err;
+    }
     if (Date.now() >= end) {
       throw new TestTimeoutError(
         `${options.what ?? "condition"} not reached within ${timeoutMs} ms`,
+        lastError === undefined ? undefined : { cause: lastError },
       );
     }
     await sleep(intervalMs);

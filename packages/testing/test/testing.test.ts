@@ -223,6 +223,24 @@ describe("waitFor and within", () => {
     expect(await waitFor(() => (n >= 3 ? n : 0))).toBeGreaterThanOrEqual(3);
   });
 
+  it("retries a throwing predicate with ignoreErrors, and keeps the last error as the cause", async () => {
+    let n = 0;
+    const value = await waitFor(
+      () => {
+        if (++n < 3) throw new Error(`not yet ${n}`);
+        return n;
+      },
+      { ignoreErrors: true },
+    );
+    expect(value).toBe(3);
+    await expect(waitFor(() => Promise.reject(new Error("down")))).rejects.toThrow("down");
+    const err = await rejection(
+      waitFor(() => Promise.reject(new Error("still down")), { ignoreErrors: true, timeoutMs: 20 }),
+    );
+    expect(err).toBeInstanceOf(TestTimeoutError);
+    expect((err.cause as Error).message).toBe("still down");
+  });
+
   it("rejects with TestTimeoutError naming what it waited for", async () => {
     const err = await rejection(waitFor(() => false, { timeoutMs: 20, what: "the moon" }));
     expect(err).toBeInstanceOf(TestTimeoutError);
