@@ -416,11 +416,17 @@ describe("operations", () => {
     await fetch(`${app.url}/hello`);
     await fetch(`${app.url}/hello`);
     await fetch(`${app.url}/nowhere`);
-    await new Promise((r) => setTimeout(r, 600)); // one loop-lag sample (every 500 ms)
-    const res = await fetch(`${app.url}/metrics`);
-    expect(res.status).toBe(200);
-    expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
-    const text = await res.text();
+    // Scrape until the first loop-lag sample (taken every 500 ms) is in.
+    let res: Response | null = null;
+    const text = await waitFor("a loop-lag sample in /metrics", async () => {
+      res = await fetch(`${app.url}/metrics`);
+      const body = await res.text();
+      return /^t_ioloop_lag_seconds_histogram_count\{worker="0"\} [1-9]/m.test(body) ? body : "";
+    });
+    expect((res as Response | null)?.status).toBe(200);
+    expect((res as Response | null)?.headers.get("content-type")).toMatch(
+      /^text\/plain; version=0\.0\.4/,
+    );
     expect(text).toMatch(
       /^http_requests_total\{method="GET",route="hello",status="200",worker="0"\} 2$/m,
     );

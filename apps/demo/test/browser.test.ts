@@ -48,7 +48,7 @@ beforeEach(async () => {
     timeout: 30_000,
     viewport: { width: 1000, height: 700 },
   });
-  context.setDefaultTimeout(10_000);
+  context.setDefaultTimeout(30_000);
 });
 
 afterEach(async () => {
@@ -77,18 +77,24 @@ async function chatRoundTrip(transport: "longpoll" | "websocket", shot: string):
   const b = await ctx.newPage();
   const path = transport === "websocket" ? "/chat?transport=websocket" : "/chat";
   await a.goto(`${demo.url}${path}`);
+  // B's first long poll is sent before A posts (the cursor makes the message reach B either
+  // way; this exercises the waiting poll). An event, not a sleep.
+  const polling =
+    transport === "longpoll"
+      ? b.waitForRequest((r) => r.url().includes("/chat/updates"), { timeout: 30_000 })
+      : null;
   await b.goto(`${demo.url}${path}`);
   if (transport === "websocket") {
-    await expect.poll(() => a.textContent("#status")).toBe("live");
-    await expect.poll(() => b.textContent("#status")).toBe("live");
+    await expect.poll(() => a.textContent("#status"), { timeout: 30_000 }).toBe("live");
+    await expect.poll(() => b.textContent("#status"), { timeout: 30_000 }).toBe("live");
   } else {
-    await b.waitForTimeout(300); // let B's long poll reach the server
+    await polling;
   }
   const text = `hi from A over ${transport} ${Date.now()}`;
   await a.fill("#message", text);
   await a.press("#message", "Enter");
   const seen = b.locator(".message .body", { hasText: text });
-  await seen.waitFor({ timeout: 10_000 });
+  await seen.waitFor({ timeout: 30_000 });
   expect(await b.locator(".message", { hasText: text }).textContent()).toContain("alice:");
   await b.screenshot({ path: join(ARTIFACTS_DIR, shot), fullPage: true });
 }

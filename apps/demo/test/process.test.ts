@@ -40,7 +40,10 @@ describe("node src/main.mjs", () => {
     expect(health).toMatchObject({ status: "ok", instance: "solo", pid: demo.child.pid });
 
     const poll = getFresh(`${demo.url}/chat/updates`);
-    await new Promise((r) => setTimeout(r, 200)); // let the poll reach the server and wait
+    await waitFor(
+      "the long poll waiting on the server",
+      async () => JSON.parse((await getFresh(`${demo.url}/healthz`)).body).chatWaiters === 1,
+    );
     demo.child.kill("SIGTERM");
     // The poll is answered empty by the shutdown (its own timeout is far longer), then exit 0.
     expect(await poll).toEqual({ status: 200, body: '{"messages":[]}' });

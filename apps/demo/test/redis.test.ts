@@ -51,6 +51,12 @@ async function startRedis(): Promise<string> {
   return `redis://127.0.0.1:${port}`;
 }
 
+/** Long polls waiting on the instance at `url` (from its /healthz). */
+async function chatWaiters(url: string): Promise<number> {
+  const res = await fetch(`${url}/healthz`, { headers: { Connection: "close" } });
+  return (JSON.parse(await res.text()) as { chatWaiters: number }).chatWaiters;
+}
+
 async function post(url: string, body: string): Promise<{ id: string; via: string }> {
   const jar = new CookieJar();
   const html = await (await jar.fetch(`${url}/chat`)).text();
@@ -78,7 +84,7 @@ describe.skipIf(!HAS_REDIS)("chat shared through Redis pub/sub", () => {
     const frames: Frame[] = [];
     ws.on("message", (raw) => frames.push(JSON.parse(String(raw))));
     await waitFor("the socket on B", () => frames.length > 0, 5000);
-    await new Promise((r) => setTimeout(r, 100)); // the long poll is waiting on B by now
+    await waitFor("the long poll waiting on B", () => chatWaiters(b.url).then((n) => n === 1));
 
     const sent = await post(a.url, "from A");
     expect(sent.via).toBe("A");
@@ -94,7 +100,7 @@ describe.skipIf(!HAS_REDIS)("chat shared through Redis pub/sub", () => {
 
     // The other way round, over the socket of B: A's long poll (from A's cursor) gets it.
     const pollA = fetch(`${a.url}/chat/updates?cursor=${sent.id}`).then((r) => r.json());
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor("the long poll waiting on A", () => chatWaiters(a.url).then((n) => n === 1));
     ws.send(JSON.stringify({ body: "from B" }));
     const gotA = await pollA;
     expect(gotA.messages.map((m: { body: string; via: string }) => [m.body, m.via])).toEqual([

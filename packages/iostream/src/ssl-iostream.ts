@@ -3,7 +3,7 @@
 import { Duplex } from "node:stream";
 import * as tls from "node:tls";
 import { READ, WRITE } from "@t/ioloop";
-import { BaseIOStream } from "./base-iostream.js";
+import { BaseIOStream, type DataConsumer } from "./base-iostream.js";
 import { StreamClosedError } from "./errors.js";
 import type { IOStreamOptions } from "./options.js";
 
@@ -170,6 +170,20 @@ export class SSLIOStream extends BaseIOStream {
 
   protected override watchesFd(): boolean {
     return false;
+  }
+
+  /**
+   * As the base class; and since a TLS stream learns of plaintext only from the TLS socket's
+   * events, which stop while it is paused (its queue full because nobody consumed), attaching
+   * a consumer again also reads what is queued. So detaching the consumer pauses a TLS stream's
+   * reading (bounded by `readChunkSize` of plaintext plus the socket's own buffers) and
+   * attaching it resumes, as for plain streams.
+   */
+  override setDataConsumer(consumer: DataConsumer | null): void {
+    super.setDataConsumer(consumer);
+    if (consumer !== null && !this.closed() && (this.plainBytes > 0 || this.ended)) {
+      this.handleEvents(READ);
+    }
   }
 
   protected closeFd(): void {

@@ -179,12 +179,6 @@ export class RpcConnection {
   /** No message is delivered (reader paused); see updateReading. */
   private readPaused = false;
   /**
-   * Whether detaching the data consumer pauses this stream's reading and attaching it again
-   * resumes it. Not so for SSLIOStream yet: its plaintext queue is only read on the transport's
-   * next event, which a paused TLS socket never sends.
-   */
-  private readonly canDetach: boolean;
-  /**
    * Whether a written batch is copied by the time the stream's write queue is empty (fd
    * streams: the kernel copied it). Not so for SSLIOStream: the TLS socket may still hold a
    * reference to it, so every batch gets a new buffer.
@@ -221,7 +215,6 @@ export class RpcConnection {
     this.onClose = options.onClose;
     this.awaitingHello = options.onHello !== null;
     const tls = stream instanceof SSLIOStream;
-    this.canDetach = !tls;
     this.writesCopied = !tls;
     this.writer = new FrameWriter(options.maxFrameBytes);
     this.reader = new FrameReader(options.maxFrameBytes, (m) => this.onMessage(m));
@@ -428,9 +421,33 @@ export class RpcConnection {
       this.lastWrite = p;
     }
     this.writer.release(kept);
-    if (this.onHello !== null && stream.writeBufferSize > WRITE_HIGH_WATER_MARK) {
+    if (
+      this.onHello !== null &&
+      (this.readPaused || stream.writeBufferSize > WRITE_HIGH_WATER_MARK)
+    ) {
       this.updateReading();
     }
+  }
+
+  /**
+   * Server side: more than WRITE_HIGH_WATER_MARK bytes of our frames wait, batched or queued in
+   * the stream, for the peer to read them.
+   */
+  private repliesOverMark(): boolean {
+    return (
+      this.onHello !== null &&
+      this.writer.pendingBytes + this.stream.writeBufferSize > WRITE_HIGH_WATER_MARK
+    );
+  }
+
+  /**
+   * After a reply was batched: pause at once, mid-window, when the replies pass the mark, so
+   * that one read window of calls (each maybe answered with a large result) cannot batch more
+   * than about the mark plus one reply.
+   */
+  private replied(): void {
+    this.scheduleFlush();
+    if (!this.readPaused && this.repliesOverMark()) this.updateReading();
   }
 
   // ---------------------------------------------------------------- incoming
@@ -612,8 +629,7 @@ export class RpcConnection {
       return;
     }
     if (this.inbound.size >= this.maxInflight) {
-      // Only reached while reading cannot pause: we await replies on this connection (or the
-      // stream is TLS, see canDetach).
+      // Only reached while reading cannot pause: we await replies on this connection.
       this.replyError(
         id,
         wire(
@@ -744,17 +760,23 @@ export class RpcConnection {
    *   (Only the server pauses for this: were both sides to, two peers writing to each other
    *   faster than they read could each wait for the other.)
    * The frames already copied stay with the reader (one window at most); the data consumer is
-   * detached, so the stream keeps at most about `readChunkSize` bytes and stops reading from the
-   * kernel, and TCP pushes back on the peer. (A TLS stream cannot be detached yet: it keeps
-   * buffering, up to `maxBufferSize`.) Resume, delivering what was kept, otherwise.
+   * detached, so the stream keeps at most about `readChunkSize` bytes (a TLS stream: that much
+   * plaintext plus the TLS socket's buffers) and stops reading from the kernel, and TCP pushes
+   * back on the peer. Resume, delivering what was kept, otherwise.
    */
   private updateReading(): void {
     if (this.isClosed || this.closing) return;
-    const full = this.canDetach && this.inbound.size >= this.maxInflight && this.pending.size === 0;
-    const writeBlocked =
-      this.onHello !== null && this.stream.writeBufferSize > WRITE_HIGH_WATER_MARK;
+    const full = this.inbound.size >= this.maxInflight && this.pending.size === 0;
+    const writeBlocked = this.repliesOverMark();
     const pause = full || this.helloPending || writeBlocked;
-    if (writeBlocked && this.lastWrite !== null && !this.drainWatched) {
+    // Re-check once the queued writes drained (the frames still being batched are written by
+    // the flush already scheduled, which comes back here).
+    if (
+      writeBlocked &&
+      this.writer.pendingBytes === 0 &&
+      this.lastWrite !== null &&
+      !this.drainWatched
+    ) {
       this.drainWatched = true;
       this.lastWrite.then(this.onDrainFn, this.onDrainFn);
     }
@@ -762,7 +784,7 @@ export class RpcConnection {
     this.readPaused = pause;
     if (pause) {
       this.reader.pause();
-      if (this.canDetach) this.stream.setDataConsumer(null);
+      this.stream.setDataConsumer(null);
       return;
     }
     this.reader.resume();
@@ -794,7 +816,7 @@ export class RpcConnection {
     } finally {
       res[3] = null;
     }
-    this.scheduleFlush();
+    this.replied();
   }
 
   private replyError(id: number, error: WireError): void {
@@ -823,7 +845,7 @@ export class RpcConnection {
     } finally {
       res[2] = null;
     }
-    this.scheduleFlush();
+    this.replied();
   }
 
   // ---------------------------------------------------------------- closing

@@ -131,7 +131,8 @@ export class RpcServer extends TCPServer {
   private readonly replaceDuplicates: boolean;
   private readonly byId = new Map<string, RpcConnection>();
   private readonly all = new Set<RpcConnection>();
-  private readonly addressOf = new WeakMap<RpcConnection, PeerAddress>();
+  /** Keyed by stream: known before the connection's constructor may deliver a hello. */
+  private readonly addressOf = new WeakMap<object, PeerAddress>();
   private readonly events = new Listeners<RpcServerEvents>("RpcServer", () => this.logger);
   private draining = false;
   private readonly onHelloFn = (conn: RpcConnection, hello: HelloRequest) =>
@@ -319,6 +320,7 @@ export class RpcServer extends TCPServer {
         // not a TCP socket (Unix socket): nothing to do
       }
     }
+    this.addressOf.set(stream, address);
     const conn = new RpcConnection(stream, {
       loop: this.loop,
       logger: this.logger,
@@ -332,7 +334,6 @@ export class RpcServer extends TCPServer {
       onClose: this.onCloseFn,
     });
     this.all.add(conn);
-    this.addressOf.set(conn, address);
   }
 
   /** The verdict on a hello: at once without secret and hook, else after checking them. */
@@ -347,7 +348,7 @@ export class RpcServer extends TCPServer {
   }
 
   private async authenticateHello(conn: RpcConnection, hello: HelloRequest): Promise<HelloVerdict> {
-    const address = this.addressOf.get(conn) as PeerAddress;
+    const address = this.addressOf.get(conn.stream) as PeerAddress;
     const from = `${address.address}:${address.port}`;
     const refused = (why: string): RpcError => {
       this.logger.warn(`RPC hello from ${from} as "${hello.clientId}" refused: ${why}`);
@@ -413,7 +414,7 @@ export class RpcServer extends TCPServer {
       );
     }
     this.byId.set(clientId, conn);
-    this.emit("connect", clientId, this.addressOf.get(conn) as PeerAddress);
+    this.emit("connect", clientId, this.addressOf.get(conn.stream) as PeerAddress);
     return null;
   }
 

@@ -1,9 +1,12 @@
 // Backpressure against peers that do not read: replies never pile up without bound, and bytes
 // sent behind a hello that awaits its verdict stay in the kernel, not in the server's memory.
 
+import { type TLSSocket, connect as tlsConnect } from "node:tls";
+import { decode } from "@msgpack/msgpack";
 import type { BaseIOStream, IOStream } from "@t/iostream";
+import { tlsFixtures } from "@t-tools/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { WRITE_HIGH_WATER_MARK } from "../src/index.js";
+import { type RpcServer, WRITE_HIGH_WATER_MARK } from "../src/index.js";
 import { frame, RpcFixture, readMessage, until, within } from "./helpers.js";
 
 let fx: RpcFixture;
@@ -54,6 +57,130 @@ describe("a peer that sends calls and never reads the replies", () => {
     expect(handled).toBe(n);
     expect(replies.every((m) => (m as unknown[])[3] === reply)).toBe(true);
     expect(conn.readingPaused).toBe(false);
+  });
+});
+
+describe("a window of calls whose replies are large", () => {
+  it("pauses mid-window once the replies pass the mark, not after the whole window", async () => {
+    const { server, port } = await fx.server();
+    const big = "b".repeat(64 * 1024);
+    let handled = 0;
+    server.register("big", () => {
+      handled++;
+      return big;
+    });
+    const raw = await fx.raw(port);
+    await raw.write(frame([3, 1, "window"]));
+    await readMessage(raw);
+    const conn = server.connection("window");
+    if (conn === undefined) throw new Error("no connection");
+    // 1000 calls in one read window (about 15 KB) ask for 64 MB of replies.
+    const n = 1000;
+    const calls = Buffer.concat(Array.from({ length: n }, (_, i) => frame([0, i + 2, "big", []])));
+    raw.write(calls).catch(() => {});
+    await until(() => conn.readingPaused && handled > 0, 20_000, "the server to pause");
+    // About the mark plus one reply, plus what the kernel took: never the window's 64 MB.
+    expect(conn.stream.writeBufferSize).toBeLessThan(4 * 1024 * 1024);
+    expect(handled).toBeLessThan(n);
+    const replies = [];
+    while (replies.length < n) replies.push(await readMessage(raw));
+    expect(handled).toBe(n);
+    expect(replies.every((m) => (m as unknown[])[3] === big)).toBe(true);
+  });
+});
+
+/** A raw TLS client (Node's): hello sent; its incoming frames are counted, not read until asked. */
+async function tlsPeer(port: number, clientId: string) {
+  const socket: TLSSocket = tlsConnect({ host: "localhost", port, ca: tlsFixtures.ca });
+  await within(
+    new Promise<void>((resolve, reject) => {
+      socket.once("secureConnect", resolve);
+      socket.once("error", reject);
+    }),
+    10_000,
+    "TLS connect",
+  );
+  fx.track(socket);
+  let pending = Buffer.alloc(0);
+  const messages: unknown[] = [];
+  socket.on("data", (d: Buffer) => {
+    pending = Buffer.concat([pending, d]);
+    while (pending.length >= 4 && pending.length >= 4 + pending.readUInt32BE(0)) {
+      const len = pending.readUInt32BE(0);
+      messages.push(decode(pending.subarray(4, 4 + len)));
+      pending = pending.subarray(4 + len);
+    }
+  });
+  socket.write(frame([3, 1, clientId]));
+  return { socket, messages };
+}
+
+async function tlsServer(options: Parameters<RpcFixture["server"]>[0] = {}): Promise<{
+  server: RpcServer;
+  port: number;
+}> {
+  return fx.server(
+    { ssl: { key: tlsFixtures.key, cert: tlsFixtures.cert }, ...options },
+    "127.0.0.1",
+  );
+}
+
+describe("over TLS", () => {
+  it("a peer that never reads the replies stops being read, then gets every reply", async () => {
+    const { server, port } = await tlsServer();
+    const reply = "r".repeat(1024);
+    let handled = 0;
+    server.register("kilo", () => {
+      handled++;
+      return reply;
+    });
+    const peer = await tlsPeer(port, "tls-flooder");
+    await until(() => peer.messages.length === 1, 10_000, "the hello reply");
+    const conn = server.connection("tls-flooder");
+    if (conn === undefined) throw new Error("no connection");
+    peer.socket.pause();
+    const n = 30_000;
+    peer.socket.write(
+      Buffer.concat(Array.from({ length: n }, (_, i) => frame([0, i + 2, "kilo", []]))),
+    );
+    await until(
+      () => conn.readingPaused && conn.stream.writeBufferSize > WRITE_HIGH_WATER_MARK,
+      20_000,
+      "the server to pause reading behind its replies",
+    );
+    expect(handled).toBeLessThan(n);
+    // The TLS stream stopped reading too: the calls wait in the kernel, not in the server.
+    expect(conn.stream.readBufferSize).toBeLessThan(1024 * 1024);
+    peer.socket.resume();
+    await until(() => peer.messages.length === n + 1, 60_000, "every reply");
+    expect(handled).toBe(n);
+  });
+
+  it("bytes behind a hello awaiting authenticate stay in the kernel (256 KiB read limit)", async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let captured: BaseIOStream | null = null;
+    const { server, port } = await tlsServer({
+      maxBufferSize: 256 * 1024,
+      authenticate: async (_hello, stream) => {
+        captured = stream;
+        await gate;
+        return true;
+      },
+    });
+    server.register("add", (a: number, b: number) => a + b);
+    const peer = await tlsPeer(port, "tls-patient");
+    const n = 100_000;
+    peer.socket.write(
+      Buffer.concat(Array.from({ length: n }, (_, i) => frame([0, i + 2, "add", [i, 1]]))),
+    );
+    await until(() => captured !== null, 10_000, "the authenticate hook");
+    release();
+    await until(() => peer.messages.length === n + 1, 60_000, "the hello and every reply");
+    expect(peer.messages[0]).toEqual([1, 1, null, "tls-patient"]);
+    expect((peer.messages[n] as unknown[])[3]).toBe(n);
   });
 });
 

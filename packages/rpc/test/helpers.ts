@@ -49,6 +49,7 @@ export class RpcFixture {
   private readonly servers: RpcServer[] = [];
   private readonly clients: RpcClient[] = [];
   private readonly streams: IOStream[] = [];
+  private readonly sockets: { destroy(): void }[] = [];
   private readonly expected: RegExp[] = [];
 
   constructor() {
@@ -107,7 +108,14 @@ export class RpcFixture {
     return stream;
   }
 
+  /** Destroy a node:net/tls socket at dispose. */
+  track<T extends { destroy(): void }>(socket: T): T {
+    this.sockets.push(socket);
+    return socket;
+  }
+
   async dispose(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
     for (const c of this.clients) c.close();
     for (const s of this.streams) s.close();
     for (const s of this.servers) await s.shutdown({ deadlineMs: 0 });

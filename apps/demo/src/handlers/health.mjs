@@ -21,6 +21,7 @@ export class HealthHandler extends BaseHandler {
       pid: process.pid,
       worker: demo.worker,
       chatBackend: demo.backend.kind,
+      chatWaiters: demo.buffer.waiters.size,
       remoteIp: this.request.remoteIp,
       protocol: this.request.protocol,
       uptimeSeconds: Math.round((Date.now() - demo.startedAt) / 1000),

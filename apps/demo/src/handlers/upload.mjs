@@ -59,8 +59,8 @@ export class UploadListHandler extends BaseHandler {
  * each write: backpressure), hashed on the way, and the file is moved into the upload directory
  * when the body is complete. Answers 201 `{ name, size, sha256, time }`; 413 above the size
  * limit; 507 when the upload does not fit in the disk quota next to the uploads in progress
- * (room is reserved up front for a Content-Length, chunk by chunk for a chunked body; the
- * oldest kept files are deleted to make room).
+ * (room is reserved up front for a Content-Length, chunk by chunk for a chunked body; once the
+ * upload is complete, the oldest kept files are deleted to make room for it).
  */
 export class UploadHandler extends BaseHandler {
   static streamRequestBody = true;
