@@ -1,5 +1,6 @@
 // HTTP1ServerConnection: reads the requests of one connection in order and writes their responses.
 
+import { AsyncResource } from "node:async_hooks";
 import { STATUS_CODES } from "node:http";
 import { isIP } from "node:net";
 import type { Logger } from "@t/ioloop";
@@ -43,6 +44,11 @@ const DETACHED = 8;
 const CR = 0x0d;
 const LF = 0x0a;
 const EMPTY = Buffer.alloc(0);
+
+/** A fresh async context for one request (created inside the connection's context). */
+function newRequestScope(): AsyncResource {
+  return new AsyncResource("THTTPRequest");
+}
 const CONTINUE_100 = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n", "latin1");
 /** Pieces smaller than this are copied into the output buffer; larger ones go by reference. */
 const COPY_LIMIT = 16 * 1024;
@@ -152,6 +158,15 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
   private readonly unpauseCb: () => void;
   private readonly deferredFinishCb: () => void;
   private readonly pauseFailCb: (err: unknown) => void;
+
+  /**
+   * The async context the connection was accepted in (the server's); each request gets a fresh
+   * child of it, so an `AsyncLocalStorage.enterWith` in one request's delegate or callback never
+   * reaches the next request, on keep-alive and pipelined connections alike.
+   */
+  private readonly connScope = new AsyncResource("THTTPConnection");
+  /** The async context of the request being served. */
+  private scope: AsyncResource = this.connScope;
 
   constructor(
     stream: IOStream | SSLIOStream,
@@ -399,6 +414,8 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     }
     const ex = new HTTP1Connection(this, head.method, head.http11, keepAlive, remoteIp, protocol);
     this.exchange = ex;
+    const scope = this.connScope.runInAsyncScope(newRequestScope);
+    this.scope = scope;
     this.readDone = false;
     this.maxBodySize = params.maxBodySize;
     this.bodyTimeoutMs = params.bodyTimeoutMs;
@@ -433,10 +450,12 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
         HTTP1ServerConnection,
         HTTP1Connection
       >;
-      const msg = delegate.startRequest(this, ex);
+      const msg = scope.runInAsyncScope(delegate.startRequest, delegate, this, ex);
       this.msg = msg;
       this.msgDone = false;
-      const ret = msg.headersReceived(
+      const ret = scope.runInAsyncScope(
+        msg.headersReceived,
+        msg,
         { method: head.method, path: head.uri, version: head.version },
         headers ?? HTTPHeaders.fromRaw(raw),
       );
@@ -515,7 +534,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     const msg = this.msg;
     const chunk = this.body.take();
     if (msg === null || this.msgDone || chunk.length === 0) return;
-    const ret = msg.dataReceived(chunk);
+    const ret = this.scope.runInAsyncScope(msg.dataReceived, msg, chunk);
     if (ret !== undefined && ret !== null && typeof ret.then === "function") this.pause(ret);
   }
 
@@ -527,7 +546,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     }
     const msg = this.msg;
     if (msg === null || this.msgDone) return undefined;
-    return msg.dataReceived(piece);
+    return this.scope.runInAsyncScope(msg.dataReceived, msg, piece);
   }
 
   /** DecodedBodySink: the gzip body was corrupt, too large, or the delegate failed on it. */
@@ -596,7 +615,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
       const cb = this.ctx.callback as RequestCallback;
       let ret: unknown;
       try {
-        ret = cb(req);
+        ret = this.scope.runInAsyncScope(cb, undefined, req);
       } catch (err) {
         this.callbackError(err);
         return;
@@ -616,7 +635,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
       try {
         if (this.msgDone) return;
         this.msgDone = true;
-        msg.finish();
+        this.scope.runInAsyncScope(msg.finish, msg);
       } catch (err) {
         this.appError(err);
         return;
@@ -694,7 +713,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     if (msg !== null && !this.msgDone) {
       this.msgDone = true;
       try {
-        msg.onConnectionClose();
+        this.scope.runInAsyncScope(msg.onConnectionClose, msg);
       } catch (e) {
         this.ctx.logger.error({ err: e }, "Exception in onConnectionClose");
       }
@@ -912,7 +931,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     if (msg !== null && !this.msgDone) {
       this.msgDone = true;
       try {
-        msg.onConnectionClose();
+        this.scope.runInAsyncScope(msg.onConnectionClose, msg);
       } catch (err) {
         this.ctx.logger.error({ err }, "Exception in onConnectionClose");
       }

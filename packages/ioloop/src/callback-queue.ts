@@ -1,10 +1,11 @@
 // The loop's callback queue: two swapping flat arrays so that callbacks added during a drain wait.
 
+import type { AsyncResource } from "node:async_hooks";
 import type { AnyCallback } from "./timeout-heap.js";
 
 /**
- * FIFO of `(callback, args)` pairs stored flat (`[fn, args, fn, args, ...]`) so that queuing
- * allocates nothing beyond the caller's rest-argument array. A drain works on one array while
+ * FIFO of `(callback, args, scope)` triples stored flat (`[fn, args, scope, fn, …]`) so that
+ * queuing allocates nothing beyond the caller's rest-argument array and the async scope. A drain works on one array while
  * new callbacks go to the other, so callbacks added during a drain run in the next iteration
  * (Tornado's `ncallbacks = len(self._callbacks)` rule): a callback that re-adds itself cannot
  * starve I/O. A drain may stop half way (the loop was stopped); the rest runs first next time.
@@ -15,16 +16,18 @@ export class CallbackQueue {
   private pos = 0;
   /** Arguments of the callback last returned by {@link next}. */
   args: unknown[] = [];
+  /** Async context (the scheduler's) of the callback last returned by {@link next}. */
+  scope: AsyncResource | null = null;
 
   /** Callbacks waiting, both in the array being drained and in the incoming one. */
   get size(): number {
-    return (this.incoming.length + this.draining.length - this.pos) >> 1;
+    return (this.incoming.length + this.draining.length - this.pos) / 3;
   }
 
-  /** Queues `callback(...args)`; returns true when the queue was empty before. */
-  push(callback: AnyCallback, args: unknown[]): boolean {
+  /** Queues `callback(...args)` to run in `scope`; returns true when the queue was empty before. */
+  push(callback: AnyCallback, args: unknown[], scope: AsyncResource): boolean {
     const wasEmpty = this.incoming.length === 0 && this.pos >= this.draining.length;
-    this.incoming.push(callback, args);
+    this.incoming.push(callback, args, scope);
     return wasEmpty;
   }
 
@@ -40,7 +43,7 @@ export class CallbackQueue {
       this.draining = this.incoming;
       this.incoming = done;
     }
-    return (this.draining.length - this.pos) >> 1;
+    return (this.draining.length - this.pos) / 3;
   }
 
   /**
@@ -53,9 +56,11 @@ export class CallbackQueue {
     if (pos >= draining.length) return undefined;
     const callback = draining[pos] as AnyCallback;
     this.args = draining[pos + 1] as unknown[];
+    this.scope = draining[pos + 2] as AsyncResource;
     draining[pos] = undefined;
     draining[pos + 1] = undefined;
-    this.pos = pos + 2;
+    draining[pos + 2] = undefined;
+    this.pos = pos + 3;
     return callback;
   }
 
@@ -65,5 +70,6 @@ export class CallbackQueue {
     this.draining.length = 0;
     this.pos = 0;
     this.args = [];
+    this.scope = null;
   }
 }

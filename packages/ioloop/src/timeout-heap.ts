@@ -1,5 +1,7 @@
 // A binary min-heap of timeouts keyed by (deadline, insertion sequence), with lazy deletion.
 
+import type { AsyncResource } from "node:async_hooks";
+
 /** A function a timeout or callback runs; its return value is inspected for a rejected promise. */
 // biome-ignore lint/suspicious/noExplicitAny: callbacks take any argument list
 export type AnyCallback = (...args: any[]) => unknown;
@@ -26,6 +28,8 @@ export class TimeoutEntry {
   callback: AnyCallback | null;
   /** Arguments for `callback` (the rest array the caller created, stored as is). */
   args: unknown[] | null;
+  /** The async context `callback` runs in (the scheduler's); `null` once run or cancelled. */
+  scope: AsyncResource | null;
   /** One of TIMEOUT_PENDING, TIMEOUT_DUE, TIMEOUT_CANCELLED, TIMEOUT_DONE. */
   state: number;
   /** The heap this entry was pushed into (a handle of another loop is ignored on removal). */
@@ -37,11 +41,13 @@ export class TimeoutEntry {
     seq: number,
     callback: AnyCallback,
     args: unknown[],
+    scope: AsyncResource | null,
   ) {
     this.deadline = deadline;
     this.seq = seq;
     this.callback = callback;
     this.args = args;
+    this.scope = scope;
     this.state = TIMEOUT_PENDING;
     this.owner = owner;
   }
@@ -101,8 +107,13 @@ export class TimeoutHeap {
   }
 
   /** Creates an entry for `callback(...args)` at `deadline` and inserts it. */
-  add(deadline: number, callback: AnyCallback, args: unknown[]): TimeoutEntry {
-    const entry = new TimeoutEntry(this, deadline, this.nextSeq++, callback, args);
+  add(
+    deadline: number,
+    callback: AnyCallback,
+    args: unknown[],
+    scope: AsyncResource | null = null,
+  ): TimeoutEntry {
+    const entry = new TimeoutEntry(this, deadline, this.nextSeq++, callback, args, scope);
     this.insert(entry);
     return entry;
   }
@@ -125,6 +136,7 @@ export class TimeoutHeap {
       entry.state = TIMEOUT_CANCELLED;
       entry.callback = null;
       entry.args = null;
+      entry.scope = null;
       this.cancelled++;
       if (this.cancelled > this.compactThreshold && this.cancelled > this.items.length >> 1) {
         this.compact();
@@ -136,6 +148,7 @@ export class TimeoutHeap {
       entry.state = TIMEOUT_CANCELLED;
       entry.callback = null;
       entry.args = null;
+      entry.scope = null;
       return true;
     }
     return false;
@@ -183,6 +196,7 @@ export class TimeoutHeap {
       entry.state = TIMEOUT_CANCELLED;
       entry.callback = null;
       entry.args = null;
+      entry.scope = null;
     }
     this.items.length = 0;
     this.cancelled = 0;
