@@ -107,6 +107,11 @@ export class HTTP1Connection implements HTTPConnection {
   switched = false;
   private closeCallback: (() => void) | null = null;
 
+  /** The status code of the response (0 until `writeHeaders`). */
+  get statusCode(): number {
+    return this.code;
+  }
+
   constructor(
     owner: ExchangeOwner,
     method: string,

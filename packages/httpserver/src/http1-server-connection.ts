@@ -11,6 +11,7 @@ import { ChunkedDecoder, type ChunkSink } from "./chunked-decoder.js";
 import { epochNowMs } from "./clock.js";
 import type { ConnectionSweeper, Sweepable } from "./connection-sweeper.js";
 import type { HTTPMessageDelegate, HTTPServerConnectionDelegate } from "./delegates.js";
+import { requestErrorChannel, requestStartChannel, responseFinishChannel } from "./diagnostics.js";
 import { HTTPInputError } from "./errors.js";
 import { type DecodedBodySink, GzipBodyDecoder } from "./gzip-body-decoder.js";
 import { HTTPHeaders } from "./http-headers.js";
@@ -416,6 +417,18 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     this.exchange = ex;
     const scope = this.connScope.runInAsyncScope(newRequestScope);
     this.scope = scope;
+    if (requestStartChannel.hasSubscribers) {
+      scope.runInAsyncScope(() =>
+        requestStartChannel.publish({
+          connection: ex,
+          method: head.method,
+          uri: head.uri,
+          version: head.version,
+          rawHeaders: raw,
+          remoteIp,
+        }),
+      );
+    }
     this.readDone = false;
     this.maxBodySize = params.maxBodySize;
     this.bodyTimeoutMs = params.bodyTimeoutMs;
@@ -696,12 +709,24 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
       { err },
       `Malformed HTTP message from ${this.remoteIp || "unix socket"}: ${err.message}`,
     );
+    if (requestErrorChannel.hasSubscribers) {
+      requestErrorChannel.publish({
+        error: err,
+        statusCode: err.statusCode,
+        remoteIp: this.remoteIp,
+      });
+    }
     this.abandonMessage(err.statusCode);
   }
 
   /** An exception from the application: log it, answer 500 if nothing was sent, close. */
   private appError(err: unknown): void {
     this.ctx.logger.error({ err }, "Uncaught exception in HTTP request handler");
+    if (requestErrorChannel.hasSubscribers) {
+      this.scope.runInAsyncScope(() =>
+        requestErrorChannel.publish({ error: err, statusCode: 500, remoteIp: this.remoteIp }),
+      );
+    }
     if (this.state >= CLOSING) return;
     this.msgDone = true;
     this.abandonMessage(500);
@@ -824,6 +849,17 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
 
   onResponseFinished(exchange: HTTP1Connection): void {
     if (exchange !== this.exchange) return;
+    if (responseFinishChannel.hasSubscribers) {
+      this.scope.runInAsyncScope(() =>
+        responseFinishChannel.publish({
+          connection: exchange,
+          method: exchange.method,
+          uri: this.head.uri,
+          statusCode: exchange.statusCode,
+          remoteIp: exchange.remoteIp,
+        }),
+      );
+    }
     const req = this.request;
     if (req !== null) req.finishTime = epochNowMs();
     if (this.state >= CLOSING) {

@@ -23,6 +23,14 @@ export type {
   HTTPMessageDelegate,
   HTTPServerConnectionDelegate,
 } from "./delegates.js";
+export {
+  type RequestErrorMessage,
+  type RequestStartMessage,
+  type ResponseFinishMessage,
+  requestErrorChannel,
+  requestStartChannel,
+  responseFinishChannel,
+} from "./diagnostics.js";
 export { HTTPConnectionClosedError, HTTPInputError, HTTPOutputError } from "./errors.js";
 export { HTTPHeaders, type HTTPHeadersInit } from "./http-headers.js";
 export { HTTPServer, type HTTPServerDelegate } from "./http-server.js";
