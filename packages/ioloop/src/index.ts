@@ -17,6 +17,7 @@ export {
   type IOLoopOptions,
   type TimeoutHandle,
 } from "./ioloop.js";
+export { BoundedLineWriter, DEFAULT_MAX_QUEUED_LOG_BYTES } from "./line-writer.js";
 export {
   createDefaultLogger,
   type DefaultLoggerOptions,

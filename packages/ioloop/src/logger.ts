@@ -1,5 +1,7 @@
 // The Logger interface (pino-compatible) and a default that writes Tornado-style lines.
 
+import { BoundedLineWriter } from "./line-writer.js";
+
 /**
  * The logging interface every @t package writes to. pino's logger satisfies it, and so does
  * {@link createDefaultLogger}. Calls look like `warn("msg")`, `warn({ err, fd }, "msg")` or
@@ -24,7 +26,10 @@ export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 export interface DefaultLoggerOptions {
   /** Lowest level written. Default: env `T_LOG_LEVEL`, else `"info"`. */
   level?: LogLevel;
-  /** Receives each complete line (without the trailing newline). Default: append to stderr. */
+  /**
+   * Receives each complete line (without the trailing newline). Default: append to stderr,
+   * with at most 1 MiB waiting for a slow reader (a {@link BoundedLineWriter}).
+   */
   write?: (line: string) => void;
 }
 
@@ -41,6 +46,14 @@ function parseLevel(value: unknown, origin: string): LogLevel {
   throw new RangeError(
     `${origin} must be one of debug, info, warn, error, silent; got ${JSON.stringify(value)}`,
   );
+}
+
+let stderrWriter: BoundedLineWriter | null = null;
+
+/** The default sink: stderr through one shared BoundedLineWriter. */
+function writeToStderr(line: string): void {
+  if (stderrWriter === null) stderrWriter = new BoundedLineWriter(process.stderr);
+  stderrWriter.write(line);
 }
 
 function two(n: number): string {
@@ -115,11 +128,7 @@ export function createDefaultLogger(name = "ioloop", options: DefaultLoggerOptio
   if (options.write !== undefined && typeof options.write !== "function") {
     throw new TypeError("options.write must be a function (line: string) => void");
   }
-  const write =
-    options.write ??
-    ((line: string) => {
-      process.stderr.write(`${line}\n`);
-    });
+  const write = options.write ?? writeToStderr;
   const threshold = LEVEL_RANK[level];
   const emit = (letter: string, rank: number, objOrMsg: unknown, msg: string | undefined) => {
     if (rank < threshold) return;
