@@ -24,6 +24,36 @@ async function readFrames(raw: IOStream, n: number): Promise<unknown[]> {
   return out;
 }
 
+/** `n` request frames for `method`, ids 2…n+1, with `args(i)` (none by default), in one buffer. */
+function callFrames(n: number, method: string, args: (i: number) => unknown[] = () => []): Buffer {
+  return Buffer.concat(Array.from({ length: n }, (_, i) => frame([0, i + 2, method, args(i)])));
+}
+
+/**
+ * Options of a server whose `authenticate` waits for `release()`, and the stream it was given
+ * (the read buffer is 256 KiB: far below what follows the hello, so the stream would close with
+ * StreamBufferFullError if the server kept reading while the verdict is pending).
+ */
+function gatedAuth() {
+  let release: () => void = () => {};
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  const state: { captured: BaseIOStream | null; release: () => void } = {
+    captured: null,
+    release: () => release(),
+  };
+  const options = {
+    maxBufferSize: 256 * 1024,
+    authenticate: async (_hello: unknown, stream: BaseIOStream) => {
+      state.captured = stream;
+      await gate;
+      return true;
+    },
+  };
+  return { state, options };
+}
+
 describe("a peer that sends calls and never reads the replies", () => {
   it("stops being read once 1 MiB of replies wait, and gets every reply once it reads", async () => {
     const { server, port } = await fx.server();
@@ -41,7 +71,7 @@ describe("a peer that sends calls and never reads the replies", () => {
 
     // 30,000 calls (about 0.5 MB) whose replies would be 30 MB.
     const n = 30_000;
-    const calls = Buffer.concat(Array.from({ length: n }, (_, i) => frame([0, i + 2, "kilo", []])));
+    const calls = callFrames(n, "kilo");
     const sent = raw.write(calls);
     sent.catch(() => {});
     await until(
@@ -76,7 +106,7 @@ describe("a window of calls whose replies are large", () => {
     if (conn === undefined) throw new Error("no connection");
     // 1000 calls in one read window (about 15 KB) ask for 64 MB of replies.
     const n = 1000;
-    const calls = Buffer.concat(Array.from({ length: n }, (_, i) => frame([0, i + 2, "big", []])));
+    const calls = callFrames(n, "big");
     raw.write(calls).catch(() => {});
     await until(() => conn.readingPaused && handled > 0, 20_000, "the server to pause");
     // About the mark plus one reply, plus what the kernel took: never the window's 64 MB.
@@ -140,9 +170,7 @@ describe("over TLS", () => {
     if (conn === undefined) throw new Error("no connection");
     peer.socket.pause();
     const n = 30_000;
-    peer.socket.write(
-      Buffer.concat(Array.from({ length: n }, (_, i) => frame([0, i + 2, "kilo", []]))),
-    );
+    peer.socket.write(callFrames(n, "kilo"));
     await until(
       () => conn.readingPaused && conn.stream.writeBufferSize > WRITE_HIGH_WATER_MARK,
       20_000,
@@ -157,27 +185,14 @@ describe("over TLS", () => {
   });
 
   it("bytes behind a hello awaiting authenticate stay in the kernel (256 KiB read limit)", async () => {
-    let release: () => void = () => {};
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    let captured: BaseIOStream | null = null;
-    const { server, port } = await tlsServer({
-      maxBufferSize: 256 * 1024,
-      authenticate: async (_hello, stream) => {
-        captured = stream;
-        await gate;
-        return true;
-      },
-    });
+    const { state, options } = gatedAuth();
+    const { server, port } = await tlsServer(options);
     server.register("add", (a: number, b: number) => a + b);
     const peer = await tlsPeer(port, "tls-patient");
     const n = 100_000;
-    peer.socket.write(
-      Buffer.concat(Array.from({ length: n }, (_, i) => frame([0, i + 2, "add", [i, 1]]))),
-    );
-    await until(() => captured !== null, 10_000, "the authenticate hook");
-    release();
+    peer.socket.write(callFrames(n, "add", (i) => [i, 1]));
+    await until(() => state.captured !== null, 10_000, "the authenticate hook");
+    state.release();
     await until(() => peer.messages.length === n + 1, 60_000, "the hello and every reply");
     expect(peer.messages[0]).toEqual([1, 1, null, "tls-patient"]);
     expect((peer.messages[n] as unknown[])[3]).toBe(n);
@@ -186,32 +201,17 @@ describe("over TLS", () => {
 
 describe("bytes behind a hello that awaits an async authenticate", () => {
   it("stay in the kernel (the stream's 256 KiB read limit holds), then are all served", async () => {
-    let release: () => void = () => {};
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    let captured: BaseIOStream | null = null;
-    const { server, port } = await fx.server({
-      // Far below what follows the hello: the stream would close with StreamBufferFullError if
-      // the server kept reading while the verdict is pending.
-      maxBufferSize: 256 * 1024,
-      authenticate: async (_hello, stream) => {
-        captured = stream;
-        await gate;
-        return true;
-      },
-    });
+    const { state, options } = gatedAuth();
+    const { server, port } = await fx.server(options);
     server.register("add", (a: number, b: number) => a + b);
     const raw = await fx.raw(port);
     const n = 200_000; // about 3.4 MB of calls
-    const calls = Buffer.concat(
-      Array.from({ length: n }, (_, i) => frame([0, i + 2, "add", [i, 1]])),
-    );
+    const calls = callFrames(n, "add", (i) => [i, 1]);
     const sent = raw.write(Buffer.concat([frame([3, 1, "patient"]), calls]));
     sent.catch(() => {});
-    await until(() => captured !== null, 10_000, "the authenticate hook");
-    expect((captured as unknown as BaseIOStream).readBufferSize).toBeLessThanOrEqual(256 * 1024);
-    release();
+    await until(() => state.captured !== null, 10_000, "the authenticate hook");
+    expect((state.captured as BaseIOStream | null)?.readBufferSize).toBeLessThanOrEqual(256 * 1024);
+    state.release();
     const replies = await within(readFrames(raw, n + 1), 60_000, "the hello and every reply");
     expect(replies[0]).toEqual([1, 1, null, "patient"]);
     for (let i = 0; i < n; i++) expect((replies[i + 1] as unknown[])[3]).toBe(i + 1);
