@@ -55,10 +55,16 @@ export function checkCount(value: unknown, name: string, fallback: number, min =
 
 /**
  * Server side: while more than this many bytes of our frames wait for the peer to read them,
- * the connection stops reading the peer's calls (1 MiB). A peer that sends calls and never
- * reads the replies gets TCP backpressure instead of a growing reply queue.
+ * the connection stops reading the peer's calls (64 KiB, as HTTP pipelining). A peer that sends
+ * calls and never reads the replies gets TCP backpressure instead of a growing reply queue.
  */
-export const WRITE_HIGH_WATER_MARK = 1024 * 1024;
+export const WRITE_HIGH_WATER_MARK = 64 * 1024;
+
+/**
+ * Default `writeTimeoutMs` of RpcServer: 60 s. A connection whose queued replies made no
+ * progress into the kernel for this long (the peer stopped reading) is closed, like HTTP's.
+ */
+export const DEFAULT_WRITE_TIMEOUT_MS = 60_000;
 
 /**
  * Default `maxWriteBufferSize` of RpcServer connections: 64 MiB (eight maximum frames). A write

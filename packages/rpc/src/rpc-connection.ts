@@ -92,6 +92,11 @@ export interface RpcConnectionOptions {
   onAccept: ((conn: RpcConnection) => RpcError | null) | null;
   /** Server side: ms to wait for an accepted hello before closing. */
   helloTimeoutMs: number;
+  /**
+   * Server side: close the connection when its queued replies made no progress into the kernel
+   * for this many ms while reading is paused behind them (the peer stopped reading); 0 = never.
+   */
+  writeTimeoutMs?: number;
   /** Called once when the connection has closed; `error` says why (undefined: closed cleanly). */
   onClose: (conn: RpcConnection, error: Error | undefined) => void;
 }
@@ -185,6 +190,11 @@ export class RpcConnection {
    */
   private readonly writesCopied: boolean;
   private helloTimer: TimeoutHandle | null = null;
+  private readonly writeTimeoutMs: number;
+  /** While paused behind our replies: the check for write progress, and the mark it compares. */
+  private stallTimer: TimeoutHandle | null = null;
+  private stallMark = 0;
+  private readonly stallCheckFn: () => void;
   /** A settle handler is attached to `lastWrite` to re-check reading when writes drain. */
   private drainWatched = false;
   private readonly onDrainFn: () => void;
@@ -219,6 +229,8 @@ export class RpcConnection {
     this.writer = new FrameWriter(options.maxFrameBytes);
     this.reader = new FrameReader(options.maxFrameBytes, (m) => this.onMessage(m));
     this.flushFn = () => this.flush();
+    this.writeTimeoutMs = options.writeTimeoutMs ?? 0;
+    this.stallCheckFn = () => this.checkStall();
     this.onWriteErrorFn = (err: unknown) => {
       // A full write queue (maxWriteBufferSize): the peer does not read; nothing more can be
       // sent on this connection, so close it (a closed stream's rejection needs no action).
@@ -780,6 +792,7 @@ export class RpcConnection {
       this.drainWatched = true;
       this.lastWrite.then(this.onDrainFn, this.onDrainFn);
     }
+    this.watchStall(writeBlocked);
     if (pause === this.readPaused) return;
     this.readPaused = pause;
     if (pause) {
@@ -891,10 +904,46 @@ export class RpcConnection {
     (this.lastWrite ?? Promise.resolve()).then(close, close);
   }
 
+  /** Arm (or disarm) the write-progress check while reading waits behind our replies. */
+  private watchStall(blocked: boolean): void {
+    if (!blocked || this.writeTimeoutMs <= 0) {
+      if (this.stallTimer !== null) {
+        this.loop.removeTimeout(this.stallTimer);
+        this.stallTimer = null;
+      }
+      return;
+    }
+    if (this.stallTimer !== null) return;
+    this.stallMark = this.stream.bytesWritten;
+    this.stallTimer = this.loop.callLater(this.writeTimeoutMs, this.stallCheckFn);
+  }
+
+  private checkStall(): void {
+    this.stallTimer = null;
+    if (this.isClosed || this.closing || !this.repliesOverMark()) return;
+    if (this.stream.bytesWritten === this.stallMark) {
+      this.logger.warn(
+        { clientId: this.clientId || undefined },
+        `closing RPC connection: no reply bytes reached the peer for ${this.writeTimeoutMs} ms`,
+      );
+      this.close(
+        new RpcDisconnectedError(
+          `the peer read none of our replies for ${this.writeTimeoutMs} ms (writeTimeoutMs)`,
+        ),
+      );
+      return;
+    }
+    this.watchStall(true);
+  }
+
   private finish(error: Error | undefined): void {
     if (this.isClosed) return;
     this.isClosed = true;
     this.reader.stop();
+    if (this.stallTimer !== null) {
+      this.loop.removeTimeout(this.stallTimer);
+      this.stallTimer = null;
+    }
     if (this.helloTimer !== null) {
       this.loop.removeTimeout(this.helloTimer);
       this.helloTimer = null;

@@ -22,6 +22,7 @@ import {
   DEFAULT_HELLO_TIMEOUT_MS,
   DEFAULT_MAX_INFLIGHT_PER_CONNECTION,
   DEFAULT_RPC_MAX_WRITE_BUFFER_SIZE,
+  DEFAULT_WRITE_TIMEOUT_MS,
 } from "./options.js";
 import { DEFAULT_MAX_FRAME_BYTES } from "./protocol.js";
 import {
@@ -82,6 +83,11 @@ export interface RpcServerOptions extends TCPServerOptions {
   maxInflightPerConnection?: number;
   /** Default timeout of `server.call`/`apply`, ms (0 = none). Default 30000. */
   timeoutMs?: number;
+  /**
+   * Close a connection whose queued replies made no progress into the kernel for this many ms
+   * (the peer stopped reading them); 0 = never. Default 60000.
+   */
+  writeTimeoutMs?: number;
   /** Close connections whose hello is not accepted within this many ms (0 = wait forever). Default 10000. */
   helloTimeoutMs?: number;
   /**
@@ -125,6 +131,7 @@ export class RpcServer extends TCPServer {
   private readonly maxInflight: number;
   private readonly timeoutMs: number;
   private readonly helloTimeoutMs: number;
+  private readonly writeTimeoutMs: number;
   /** A shared key, a per-client lookup, or null (no challenge). */
   private readonly secret: Buffer | ((clientId: string) => unknown) | null;
   private readonly authenticate: AuthenticateHook | null;
@@ -147,6 +154,7 @@ export class RpcServer extends TCPServer {
       handlerTimeoutMs,
       maxInflightPerConnection,
       timeoutMs,
+      writeTimeoutMs,
       helloTimeoutMs,
       secret,
       authenticate,
@@ -171,6 +179,7 @@ export class RpcServer extends TCPServer {
     );
     this.timeoutMs = checkMs(timeoutMs, "timeoutMs", DEFAULT_CALL_TIMEOUT_MS);
     this.helloTimeoutMs = checkMs(helloTimeoutMs, "helloTimeoutMs", DEFAULT_HELLO_TIMEOUT_MS);
+    this.writeTimeoutMs = checkMs(writeTimeoutMs, "writeTimeoutMs", DEFAULT_WRITE_TIMEOUT_MS);
     this.secret =
       secret === undefined
         ? null
@@ -329,6 +338,7 @@ export class RpcServer extends TCPServer {
       handlerTimeoutMs: this.handlerTimeoutMs,
       maxInflight: this.maxInflight,
       helloTimeoutMs: this.helloTimeoutMs,
+      writeTimeoutMs: this.writeTimeoutMs,
       onHello: this.onHelloFn,
       onAccept: this.onAcceptFn,
       onClose: this.onCloseFn,

@@ -55,7 +55,7 @@ function gatedAuth() {
 }
 
 describe("a peer that sends calls and never reads the replies", () => {
-  it("stops being read once 1 MiB of replies wait, and gets every reply once it reads", async () => {
+  it("stops being read once 64 KiB of replies wait, and gets every reply once it reads", async () => {
     const { server, port } = await fx.server();
     let handled = 0;
     const reply = "r".repeat(1024);
@@ -87,6 +87,24 @@ describe("a peer that sends calls and never reads the replies", () => {
     expect(handled).toBe(n);
     expect(replies.every((m) => (m as unknown[])[3] === reply)).toBe(true);
     expect(conn.readingPaused).toBe(false);
+  });
+});
+
+describe("writeTimeoutMs", () => {
+  it("closes a connection whose peer reads none of the queued replies", async () => {
+    fx.expectLog(/no reply bytes reached the peer for 300 ms/);
+    const { server, port } = await fx.server({ writeTimeoutMs: 300 });
+    const reply = "r".repeat(1024);
+    server.register("kilo", () => reply);
+    const gone: string[] = [];
+    server.on("disconnect", (clientId) => gone.push(clientId));
+    const raw = await fx.raw(port);
+    await raw.write(frame([3, 1, "sleeper"]));
+    await readMessage(raw);
+    raw.write(callFrames(30_000, "kilo")).catch(() => {});
+    // Without a write timeout the connection (and its queued replies) stays forever.
+    await until(() => gone.includes("sleeper"), 20_000, "the write timeout");
+    expect(server.clients()).toEqual([]);
   });
 });
 
