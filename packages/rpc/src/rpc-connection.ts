@@ -779,7 +779,9 @@ export class RpcConnection {
   private updateReading(): void {
     if (this.isClosed || this.closing) return;
     const full = this.inbound.size >= this.maxInflight && this.pending.size === 0;
-    const writeBlocked = this.repliesOverMark();
+    // Paused behind our replies stays so until the write it waits on settles, even if the
+    // stream handed some of them on (a TLS socket takes up to its own high-water mark).
+    const writeBlocked = this.repliesOverMark() || (this.readPaused && this.drainWatched);
     const pause = full || this.helloPending || writeBlocked;
     // Re-check once the queued writes drained (the frames still being batched are written by
     // the flush already scheduled, which comes back here).
@@ -920,7 +922,8 @@ export class RpcConnection {
 
   private checkStall(): void {
     this.stallTimer = null;
-    if (this.isClosed || this.closing || !this.repliesOverMark()) return;
+    if (this.isClosed || this.closing) return;
+    if (!this.repliesOverMark() && !(this.readPaused && this.drainWatched)) return;
     if (this.stream.bytesWritten === this.stallMark) {
       this.logger.warn(
         { clientId: this.clientId || undefined },

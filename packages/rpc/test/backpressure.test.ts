@@ -108,6 +108,23 @@ describe("writeTimeoutMs", () => {
   });
 });
 
+describe("writeTimeoutMs over TLS", () => {
+  it("closes a TLS connection whose peer reads none of the queued replies", async () => {
+    fx.expectLog(/no reply bytes reached the peer for 300 ms/);
+    const { server, port } = await tlsServer({ writeTimeoutMs: 300 });
+    const big = "b".repeat(16 * 1024);
+    server.register("big", () => big);
+    const gone: string[] = [];
+    server.on("disconnect", (clientId) => gone.push(clientId));
+    const peer = await tlsPeer(port, "tls-sleeper");
+    await until(() => peer.messages.length === 1, 10_000, "the hello reply");
+    peer.socket.pause();
+    peer.socket.write(callFrames(20_000, "big"));
+    // The TLS socket takes some replies off the stream's queue: the stall must still be seen.
+    await until(() => gone.includes("tls-sleeper"), 20_000, "the write timeout");
+  });
+});
+
 describe("a window of calls whose replies are large", () => {
   it("pauses mid-window once the replies pass the mark, not after the whole window", async () => {
     const { server, port } = await fx.server();
