@@ -121,7 +121,6 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
   /** The request's gzip decoder while one runs (decompressRequest). */
   private decoder: GzipBodyDecoder | null = null;
   private decoderEnded = false;
-  /** Decompressed pieces of a request-callback body. */
   /** A request callback's decompressed body, gathered in one growable buffer. */
   private readonly decoded = new BodyAccumulator();
   private maxBodySize: number;
@@ -463,13 +462,12 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
         HTTP1ServerConnection,
         HTTP1Connection
       >;
-      const msg = scope.runInAsyncScope(delegate.startRequest, delegate, this, ex);
-      this.msg = msg;
-      this.msgDone = false;
+      // One entry into the request's context for both calls.
       const ret = scope.runInAsyncScope(
-        msg.headersReceived,
-        msg,
-        { method: head.method, path: head.uri, version: head.version },
+        this.beginDelegate,
+        this,
+        delegate,
+        ex,
         headers ?? HTTPHeaders.fromRaw(raw),
       );
       if (ret !== undefined && ret !== null && typeof ret.then === "function") this.pause(ret);
@@ -512,6 +510,22 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     ) {
       this.emit(CONTINUE_100);
     }
+  }
+
+  /** Start the delegate's message for `ex` and hand it the head (inside the request's context). */
+  private beginDelegate(
+    delegate: HTTPServerConnectionDelegate<HTTP1ServerConnection, HTTP1Connection>,
+    ex: HTTP1Connection,
+    headers: HTTPHeaders,
+  ): ReturnType<HTTPMessageDelegate["headersReceived"]> {
+    const msg = delegate.startRequest(this, ex);
+    this.msg = msg;
+    this.msgDone = false;
+    const head = this.head;
+    return msg.headersReceived(
+      { method: head.method, path: head.uri, version: head.version },
+      headers,
+    );
   }
 
   /** Body bytes `buf[s, e)` (valid only now): copied into the accumulator. */

@@ -1,22 +1,16 @@
 // Hello authentication over real TCP: the HMAC challenge, per-client keys, the authenticate hook.
 
 import { createHmac } from "node:crypto";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type CallContext,
   type HelloInfo,
   RpcAuthenticationError,
   RpcServer,
 } from "../src/index.js";
-import { frame, RpcFixture, readMessage, rejection, within } from "./helpers.js";
+import { frame, readMessage, rejection, useRpcFixture, within } from "./helpers.js";
 
-let fx: RpcFixture;
-beforeEach(() => {
-  fx = new RpcFixture();
-});
-afterEach(async () => {
-  await fx.dispose();
-});
+const fx = useRpcFixture();
 
 const SECRET = "s3cret-shared-by-the-fleet-0123456789";
 

@@ -5,17 +5,11 @@ import { type TLSSocket, connect as tlsConnect } from "node:tls";
 import { decode } from "@msgpack/msgpack";
 import type { BaseIOStream, IOStream } from "@t/iostream";
 import { tlsFixtures } from "@t-tools/testing";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type RpcServer, WRITE_HIGH_WATER_MARK } from "../src/index.js";
-import { frame, RpcFixture, readMessage, until, within } from "./helpers.js";
+import { frame, type RpcFixture, readMessage, until, useRpcFixture, within } from "./helpers.js";
 
-let fx: RpcFixture;
-beforeEach(() => {
-  fx = new RpcFixture();
-});
-afterEach(async () => {
-  await fx.dispose();
-});
+const fx = useRpcFixture();
 
 /** Read `n` frames from a raw stream; resolves with the decoded messages. */
 async function readFrames(raw: IOStream, n: number): Promise<unknown[]> {

@@ -5,7 +5,7 @@ import { IOLoop, type Logger } from "@t/ioloop";
 import type { IOStream } from "@t/iostream";
 import { TCPClient } from "@t/tcpserver";
 import { within } from "@t-tools/testing";
-import { expect } from "vitest";
+import { afterEach, beforeEach, expect } from "vitest";
 import {
   RpcClient,
   type RpcClientOptions,
@@ -133,4 +133,27 @@ export class RpcFixture {
     const undeclared = loud.filter((l) => !this.expected.some((p) => p.test(l.msg)));
     expect(undeclared.map((l) => `${l.level}: ${l.msg}`)).toEqual([]);
   }
+}
+
+/**
+ * The calling file's fixture: a fresh RpcFixture before each test, disposed (and its logs
+ * checked) after it. The returned handle always stands for the current test's fixture.
+ */
+export function useRpcFixture(): RpcFixture {
+  let current: RpcFixture | null = null;
+  beforeEach(() => {
+    current = new RpcFixture();
+  });
+  afterEach(async () => {
+    const fx = current;
+    current = null;
+    await fx?.dispose();
+  });
+  return new Proxy({} as RpcFixture, {
+    get(_target, key) {
+      if (current === null) throw new Error("the RPC fixture is only available inside a test");
+      const value: unknown = Reflect.get(current, key);
+      return typeof value === "function" ? value.bind(current) : value;
+    },
+  });
 }

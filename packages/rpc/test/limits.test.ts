@@ -1,7 +1,7 @@
 // Per-connection limits over real TCP: in-flight handler cap with backpressure, handler timeout, cleanup on close.
 
 import { tlsFixtures } from "@t-tools/testing";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type CallContext,
   DEFAULT_HANDLER_TIMEOUT_MS,
@@ -11,15 +11,9 @@ import {
   RpcOverloadedError,
   RpcServer,
 } from "../src/index.js";
-import { RpcFixture, rejection, until, within } from "./helpers.js";
+import { rejection, until, useRpcFixture, within } from "./helpers.js";
 
-let fx: RpcFixture;
-beforeEach(() => {
-  fx = new RpcFixture();
-});
-afterEach(async () => {
-  await fx.dispose();
-});
+const fx = useRpcFixture();
 
 /** A handler that counts how many of its calls run at once and finishes each on a loop timer. */
 function countingHandler(delayMs: number) {

@@ -1,7 +1,7 @@
 // RpcServer and RpcClient over real TCP sockets on loopback.
 
 import { tlsFixtures } from "@t-tools/testing";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type CallContext,
   RpcDisconnectedError,
@@ -16,15 +16,9 @@ import {
   RpcTimeoutError,
   RpcUnknownClientError,
 } from "../src/index.js";
-import { RpcFixture, rejection, sleep, until, within } from "./helpers.js";
+import { rejection, sleep, until, useRpcFixture, within } from "./helpers.js";
 
-let fx: RpcFixture;
-beforeEach(() => {
-  fx = new RpcFixture();
-});
-afterEach(async () => {
-  await fx.dispose();
-});
+const fx = useRpcFixture();
 
 describe("round trips", () => {
   it("calls a registered function and gets its result (the seed's sum)", async () => {
