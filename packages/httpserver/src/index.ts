@@ -14,7 +14,8 @@ export {
   parseMultipartFormData,
   parseQueryString,
 } from "./body-arguments.js";
-export { MAX_CHUNK_EXTENSION_BYTES } from "./chunked-decoder.js";
+export { isSafeFieldValue, isToken } from "./char-classes.js";
+export { ChunkedDecoder, type ChunkSink, MAX_CHUNK_EXTENSION_BYTES } from "./chunked-decoder.js";
 export { ConnectionSweeper, type Sweepable, sweepIntervalFor } from "./connection-sweeper.js";
 export { parseCookie, unquoteCookie } from "./cookies.js";
 export { currentHttpDate, formatHttpDate } from "./date-header.js";
@@ -43,6 +44,8 @@ export {
 export { HTTPServerRequest, type HTTPServerRequestInit } from "./http-server-request.js";
 export { HTTP1Connection } from "./http1-connection.js";
 export { HTTP1ServerConnection, type RequestCallback } from "./http1-server-connection.js";
+export { latin1 } from "./latin1.js";
+export { findHeadEnd } from "./request-head-parser.js";
 export {
   parseRequestStartLine,
   parseResponseStartLine,
