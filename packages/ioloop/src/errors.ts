@@ -11,7 +11,10 @@ export class IOLoopError extends Error {
   }
 }
 
-/** `runSync` (or another bounded wait) did not finish within its `timeoutMs`. */
+/**
+ * A bounded wait did not finish within its `timeoutMs`: `runSync`, or a lock, semaphore, event,
+ * condition or queue call given `timeoutMs` (Tornado's `gen.TimeoutError`).
+ */
 export class TimeoutError extends IOLoopError {
   declare readonly code: "T_ERR_TIMEOUT";
   constructor(message: string, options?: { cause?: unknown }) {
@@ -71,5 +74,57 @@ export class LoopStoppedError extends IOLoopError {
   constructor(operation: string) {
     super("T_ERR_LOOP_STOPPED", `${operation}: the IOLoop was stopped before the function settled`);
     this.name = "LoopStoppedError";
+  }
+}
+
+/**
+ * A waiting call (`acquire`, `wait`, `get`, `put`, `join`, `runOnExecutor`'s wait…) gave up
+ * because its `AbortSignal` fired. `cause` is the signal's `reason`. Its `name` is
+ * `"AbortError"`, as for Node's own abortable calls.
+ */
+export class AbortError extends IOLoopError {
+  declare readonly code: "T_ERR_ABORTED";
+  constructor(operation = "operation", options?: { cause?: unknown }) {
+    super("T_ERR_ABORTED", `${operation} was aborted`, options);
+    this.name = "AbortError";
+  }
+}
+
+/** `Queue.getNowait()` found the queue empty (Tornado's `QueueEmpty`). */
+export class QueueEmptyError extends IOLoopError {
+  declare readonly code: "T_ERR_QUEUE_EMPTY";
+  constructor(message = "the queue is empty") {
+    super("T_ERR_QUEUE_EMPTY", message);
+    this.name = "QueueEmptyError";
+  }
+}
+
+/** `Queue.putNowait()` found the queue at its `maxsize` (Tornado's `QueueFull`). */
+export class QueueFullError extends IOLoopError {
+  declare readonly code: "T_ERR_QUEUE_FULL";
+  constructor(message = "the queue is full") {
+    super("T_ERR_QUEUE_FULL", message);
+    this.name = "QueueFullError";
+  }
+}
+
+/**
+ * A `BoundedSemaphore` was released above its initial value, or a `Lock` that is not held was
+ * released: a release without a matching acquire (a programmer error).
+ */
+export class TooManyReleasesError extends IOLoopError {
+  declare readonly code: "T_ERR_TOO_MANY_RELEASES";
+  constructor(message = "released more times than acquired") {
+    super("T_ERR_TOO_MANY_RELEASES", message);
+    this.name = "TooManyReleasesError";
+  }
+}
+
+/** `Queue.taskDone()` was called more times than items were put (a programmer error). */
+export class TaskDoneError extends IOLoopError {
+  declare readonly code: "T_ERR_TOO_MANY_TASK_DONE";
+  constructor(message = "taskDone() called more times than items were put") {
+    super("T_ERR_TOO_MANY_TASK_DONE", message);
+    this.name = "TaskDoneError";
   }
 }

@@ -82,8 +82,27 @@ function toMessage(task: ExecutorTask, args: unknown[]): TaskMessage {
   return { module: moduleHref(task.module), name, args };
 }
 
-/** A worker-thread pool created on first use and destroyed by {@link Executor.destroy}. */
-export class Executor {
+/** Checks a task description now (TypeError naming what was expected), without running it. */
+export function checkExecutorTask(task: ExecutorTask): void {
+  toMessage(task, []);
+}
+
+/**
+ * What runs {@link ExecutorTask}s off the loop: the loop's own pool ({@link Executor}) or any
+ * object with the same `run` (a shared pool, a pool of processes, an in-process fake for a
+ * test) given to `IOLoop.setDefaultExecutor` or `runOnExecutor`.
+ */
+export interface TaskExecutor {
+  /** Runs `task` with `args`; resolves with its result or rejects with its error. */
+  run<T>(task: ExecutorTask, args: unknown[]): Promise<T>;
+}
+
+/**
+ * A worker-thread pool (tinypool) created on first use and destroyed by
+ * {@link Executor.destroy}: what `runInExecutor` uses unless the loop was given another
+ * executor. Create one yourself to share a pool between loops (`setDefaultExecutor`).
+ */
+export class Executor implements TaskExecutor {
   private pool: Tinypool | null = null;
   private destroyed = false;
   private readonly maxThreads: number | undefined;
@@ -108,7 +127,7 @@ export class Executor {
 
   /** Runs `task` with `args` on a worker thread; resolves with its result or rejects with its error. */
   run<T>(task: ExecutorTask, args: unknown[]): Promise<T> {
-    if (this.destroyed) throw new Error("executor destroyed");
+    if (this.destroyed) throw new Error("Executor.run(): the executor was destroyed");
     const message = toMessage(task, args);
     if (this.pool === null) {
       this.pool = new Tinypool({

@@ -1,16 +1,28 @@
 // Public API of @t/ioloop.
 
 export { ERROR, type PollerBackend, READ, WRITE } from "@t/poller-native";
+export { Condition } from "./condition.js";
 export {
+  AbortError,
   FdRegisteredError,
   FdUnknownError,
   IOLoopError,
   LoopClosedError,
   LoopRunningError,
   LoopStoppedError,
+  QueueEmptyError,
+  QueueFullError,
+  TaskDoneError,
   TimeoutError,
+  TooManyReleasesError,
 } from "./errors.js";
-export type { ExecutorOptions, ExecutorTask } from "./executor.js";
+export { Event, type SyncPrimitiveOptions } from "./event.js";
+export {
+  Executor,
+  type ExecutorOptions,
+  type ExecutorTask,
+  type TaskExecutor,
+} from "./executor.js";
 export {
   type FdHandler,
   IOLoop,
@@ -18,6 +30,7 @@ export {
   type TimeoutHandle,
 } from "./ioloop.js";
 export { BoundedLineWriter, DEFAULT_MAX_QUEUED_LOG_BYTES } from "./line-writer.js";
+export { Lock } from "./lock.js";
 export {
   createDefaultLogger,
   type DefaultLoggerOptions,
@@ -25,3 +38,14 @@ export {
   type LogLevel,
 } from "./logger.js";
 export { PeriodicCallback } from "./periodic-callback.js";
+export {
+  compareNatural,
+  LifoQueue,
+  PriorityQueue,
+  type PriorityQueueOptions,
+  Queue,
+  type QueueOptions,
+} from "./queue.js";
+export { type RunOnExecutorOptions, runOnExecutor } from "./run-on-executor.js";
+export { BoundedSemaphore, type Release, Semaphore } from "./semaphore.js";
+export type { WaitOptions } from "./waiters.js";

@@ -19,7 +19,12 @@ import {
   LoopStoppedError,
   TimeoutError,
 } from "./errors.js";
-import { Executor, type ExecutorOptions, type ExecutorTask } from "./executor.js";
+import {
+  Executor,
+  type ExecutorOptions,
+  type ExecutorTask,
+  type TaskExecutor,
+} from "./executor.js";
 import { createDefaultLogger, type Logger } from "./logger.js";
 import {
   type AnyCallback,
@@ -155,7 +160,10 @@ export class IOLoop {
   private immediate: NodeJS.Immediate | null = null;
   private resolveStart: (() => void) | null = null;
   private blockingThresholdMs = 0;
+  /** The pool this loop created for `runInExecutor` (destroyed by `close()`). */
   private executor: Executor | null = null;
+  /** The executor given to `setDefaultExecutor`, which the caller owns. */
+  private defaultExecutor: TaskExecutor | null = null;
   private readonly executorOptions: ExecutorOptions | undefined;
   private readonly onBatch: (count: number) => void;
   private readonly onImmediate: () => void;
@@ -501,8 +509,8 @@ export class IOLoop {
 
   /**
    * Closes the poller (stopping the loop first if it runs), drops pending callbacks and
-   * timeouts and destroys the executor pool. With `allFds`, also closes every descriptor that
-   * still has a handler. Idempotent.
+   * timeouts and destroys the executor pool it created (not one given to `setDefaultExecutor`).
+   * With `allFds`, also closes every descriptor that still has a handler. Idempotent.
    */
   close(allFds = false): void {
     if (this.isClosed) return;
@@ -526,6 +534,7 @@ export class IOLoop {
     }
     this.heap.clear();
     this.callbacks.clear();
+    this.defaultExecutor = null;
     if (this.executor !== null) {
       const executor = this.executor;
       this.executor = null;
@@ -545,8 +554,28 @@ export class IOLoop {
    */
   runInExecutor<T>(task: ExecutorTask, ...args: unknown[]): Promise<T> {
     if (this.isClosed) throw new LoopClosedError("runInExecutor()");
+    if (this.defaultExecutor !== null) return this.defaultExecutor.run<T>(task, args);
     if (this.executor === null) this.executor = new Executor(this.executorOptions);
     return this.executor.run<T>(task, args);
+  }
+
+  /**
+   * Makes `executor` run this loop's `runInExecutor` tasks (Tornado's
+   * `set_default_executor`), e.g. one `Executor` shared by several loops. The caller owns it:
+   * `close()` does not destroy it. `null` goes back to the loop's own pool. A pool the loop had
+   * already created stays alive (tasks running there finish) until `close()`.
+   */
+  setDefaultExecutor(executor: TaskExecutor | null): void {
+    if (
+      executor !== null &&
+      (typeof executor !== "object" || typeof (executor as TaskExecutor).run !== "function")
+    ) {
+      throw new TypeError(
+        "setDefaultExecutor() expects an executor with run(task, args) (e.g. new Executor()) or null",
+      );
+    }
+    if (this.isClosed) throw new LoopClosedError("setDefaultExecutor()");
+    this.defaultExecutor = executor;
   }
 
   /**

@@ -1,6 +1,10 @@
+import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import * as errors from "../src/errors.js";
+import { ensureBuilt, PACKAGE_DIR } from "./build.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 
@@ -29,7 +33,7 @@ describe("README", () => {
       expect(code, `code of ${name}`).toBeDefined();
       exported.push(`${code} ${name}`);
     }
-    expect(exported.length).toBeGreaterThanOrEqual(6);
+    expect(exported.length).toBeGreaterThanOrEqual(11);
     expect([...documented].sort()).toEqual(exported.sort());
   });
 
@@ -40,6 +44,12 @@ describe("README", () => {
     expect(new errors.LoopClosedError("x").code).toBe("T_ERR_LOOP_CLOSED");
     expect(new errors.LoopRunningError("x").code).toBe("T_ERR_LOOP_RUNNING");
     expect(new errors.LoopStoppedError("x").code).toBe("T_ERR_LOOP_STOPPED");
+    expect(new errors.AbortError("x").code).toBe("T_ERR_ABORTED");
+    expect(new errors.AbortError("x").name).toBe("AbortError");
+    expect(new errors.QueueEmptyError().code).toBe("T_ERR_QUEUE_EMPTY");
+    expect(new errors.QueueFullError().code).toBe("T_ERR_QUEUE_FULL");
+    expect(new errors.TooManyReleasesError().code).toBe("T_ERR_TOO_MANY_RELEASES");
+    expect(new errors.TaskDoneError().code).toBe("T_ERR_TOO_MANY_TASK_DONE");
     const err = new errors.TimeoutError("t");
     expect(err.name).toBe("TimeoutError");
     expect(err).toBeInstanceOf(errors.IOLoopError);
@@ -54,6 +64,19 @@ describe("README", () => {
     const usage = section("Usage");
     const block = /```js\n([\s\S]*?)```/.exec(usage)?.[1];
     expect(block).toBe(example);
+  });
+
+  it("the Locks and queues example is examples/queues-example.mjs, verbatim, and prints the README's output", async () => {
+    const file = join(PACKAGE_DIR, "examples", "queues-example.mjs");
+    const start = readme.indexOf("\n### Locks and queues\n");
+    expect(start).toBeGreaterThan(0);
+    const part = readme.slice(start);
+    const block = /```js\n([\s\S]*?)```/.exec(part)?.[1];
+    expect(block).toBe(readFileSync(file, "utf8"));
+    const output = /Output:\n\n```\n([\s\S]*?)```/.exec(part)?.[1];
+    ensureBuilt();
+    const { stdout } = await promisify(execFile)("node", [file], { timeout: 20_000 });
+    expect(stdout).toBe(output);
   });
 
   it("has the sections every package README needs", () => {
