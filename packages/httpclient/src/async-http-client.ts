@@ -1,0 +1,243 @@
+// AsyncHTTPClient: Tornado's client API — fetch and stream with redirects, retries and raiseError.
+
+import { IOLoop } from "@t/ioloop";
+import { type Resolver, TCPClient } from "@t/tcpserver";
+import { ConnectionPool, type PoolStats } from "./connection-pool.js";
+import { DeadlineSweeper } from "./deadline-sweeper.js";
+import { HTTPClientClosedError, HTTPConnectionError, HTTPTooManyRedirectsError } from "./errors.js";
+import { Exchange, type FetchContext } from "./exchange.js";
+import { HTTPRequest, type PemInput, type RequestOptions } from "./http-request.js";
+import { type HTTPResponse, type HTTPResponseStream, statusError } from "./http-response.js";
+import {
+  checkCount,
+  checkTimeout,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_CLIENTS,
+  DEFAULT_MAX_CONNECTIONS_PER_HOST,
+  DEFAULT_MAX_HEADER_SIZE,
+} from "./limits.js";
+import { redirectedRequest } from "./redirects.js";
+
+/** Options of `new AsyncHTTPClient(options)`. Sizes in bytes, times in ms. */
+export interface AsyncHTTPClientOptions {
+  /** The loop the client runs on. Default `IOLoop.current()`. */
+  loop?: IOLoop;
+  /** Request options applied to every request that does not set them (Tornado's `defaults`). */
+  defaults?: RequestOptions;
+  /** Most requests holding a connection at once; more wait in a FIFO queue. Default 10. */
+  maxClients?: number;
+  /** Most open connections (busy and idle) per origin. Default 10. */
+  maxConnectionsPerHost?: number;
+  /** How long an idle keep-alive connection is kept; 0 closes it at once. Default 4000. */
+  keepAliveTimeoutMs?: number;
+  /** Most bytes of a response head (and of a proxy's answer to CONNECT). Default 65536. */
+  maxHeaderSize?: number;
+  /** Bytes per read(2) on a connection. Default 65536. */
+  readChunkSize?: number;
+  /** Name resolution (TCPClient's resolver). Default `dns.lookup`, every address. */
+  resolver?: Resolver;
+}
+
+/** A key part for TLS material given as objects: equal buffers by identity, strings by value. */
+const pemIds = new WeakMap<object, number>();
+let nextPemId = 1;
+function pemKey(p: PemInput | undefined): string {
+  if (p === undefined) return "";
+  if (typeof p === "string") return p.length < 64 ? p : `s${p.length}:${p.slice(-48)}`;
+  let id = pemIds.get(p as object);
+  if (id === undefined) {
+    id = nextPemId++;
+    pemIds.set(p as object, id);
+  }
+  return `o${id}`;
+}
+
+/** The pool key of a request: requests with equal keys may share a connection. */
+function connectionKey(r: HTTPRequest): string {
+  const t = r.target;
+  const proxy = r.proxy;
+  let key = proxy !== null && !t.secure ? `proxy ${proxy.origin} ${proxy.username}` : t.origin;
+  if (proxy !== null && t.secure) key += ` via ${proxy.origin} ${proxy.username}`;
+  if (r.unixSocketPath !== undefined) key += ` unix ${r.unixSocketPath}`;
+  if (t.secure) {
+    key += ` tls ${r.validateCert ? 1 : 0}`;
+    if (r.ca !== undefined || r.clientCert !== undefined) {
+      key += ` ${pemKey(r.ca)} ${pemKey(r.clientCert)} ${pemKey(r.clientKey)}`;
+    }
+  }
+  if (!r.allowIpv6) key += " v4";
+  return key;
+}
+
+/**
+ * A non-blocking HTTP/1.1 client with keep-alive pooling (Tornado's `AsyncHTTPClient`).
+ *
+ * ```ts
+ * const client = new AsyncHTTPClient();
+ * const res = await client.fetch("http://127.0.0.1:8888/", { requestTimeoutMs: 5000 });
+ * console.log(res.code, res.text());
+ * client.close();
+ * ```
+ *
+ * Unlike Tornado there is no per-loop singleton: each `new AsyncHTTPClient()` has its own pool.
+ * Close it when done (idle connections otherwise close after `keepAliveTimeoutMs`).
+ */
+export class AsyncHTTPClient {
+  /** The loop the client runs on. */
+  readonly loop: IOLoop;
+  /** Request options applied to every request. */
+  readonly defaults: Readonly<RequestOptions>;
+  private readonly pool: ConnectionPool;
+  private readonly sweeper: DeadlineSweeper;
+  private closed = false;
+  private readonly noDefaults: boolean;
+
+  constructor(options: AsyncHTTPClientOptions = {}) {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError("AsyncHTTPClient options must be an object");
+    }
+    this.loop = options.loop ?? IOLoop.current();
+    const defaults = options.defaults ?? {};
+    if (defaults === null || typeof defaults !== "object") {
+      throw new TypeError("defaults must be an object of request options");
+    }
+    // Validate the defaults now rather than at the first request.
+    new HTTPRequest("http://localhost/", {}, defaults);
+    this.defaults = defaults;
+    this.noDefaults = Object.keys(defaults).length === 0;
+    const maxClients = checkCount("maxClients", options.maxClients, DEFAULT_MAX_CLIENTS);
+    const maxConnectionsPerHost = checkCount(
+      "maxConnectionsPerHost",
+      options.maxConnectionsPerHost,
+      DEFAULT_MAX_CONNECTIONS_PER_HOST,
+    );
+    const keepAliveTimeoutMs =
+      options.keepAliveTimeoutMs === 0
+        ? 0
+        : checkTimeout(
+            "keepAliveTimeoutMs",
+            options.keepAliveTimeoutMs,
+            DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+          );
+    const maxHeaderSize = checkCount(
+      "maxHeaderSize",
+      options.maxHeaderSize,
+      DEFAULT_MAX_HEADER_SIZE,
+    );
+    const readChunkSize = checkCount("readChunkSize", options.readChunkSize, 64 * 1024);
+    if (options.resolver !== undefined && typeof options.resolver !== "function") {
+      throw new TypeError("resolver must be a function (host, family) => Promise<addresses>");
+    }
+    // Unconsumed bytes are bounded by the head limit or by one paused read.
+    const streamOptions = {
+      loop: this.loop,
+      readChunkSize,
+      maxBufferSize: maxHeaderSize + 2 * readChunkSize,
+    };
+    const tcp = new TCPClient({ ...streamOptions, resolver: options.resolver });
+    this.sweeper = new DeadlineSweeper(this.loop);
+    this.pool = new ConnectionPool(this.loop, this.sweeper, tcp, streamOptions, {
+      maxClients,
+      maxConnectionsPerHost,
+      keepAliveTimeoutMs,
+      maxHeaderSize,
+    });
+  }
+
+  /**
+   * Fetch `input` (a URL or an {@link HTTPRequest}; `options` override the request's) and
+   * resolve with the whole response. Rejects with HTTPClientError for a non-2xx status (unless
+   * `raiseError: false`), HTTPTimeoutError, HTTPConnectionError, HTTPMalformedResponseError,
+   * HTTPResponseTooLargeError, HTTPAbortError, HTTPTooManyRedirectsError, HTTPProxyError or
+   * HTTPClientClosedError; invalid options reject with TypeError/RangeError.
+   */
+  fetch(input: string | URL | HTTPRequest, options?: RequestOptions): Promise<HTTPResponse> {
+    return this.run(input, options, false);
+  }
+
+  /**
+   * Like `fetch`, but resolves as soon as the final head arrived, with a response whose body is
+   * read by iterating it (`for await (const chunk of res)`), with backpressure.
+   */
+  stream(input: string | URL | HTTPRequest, options?: RequestOptions): Promise<HTTPResponseStream> {
+    return this.run(input, options, true) as Promise<HTTPResponseStream>;
+  }
+
+  /** Requests in flight and queued, connections open and idle. */
+  stats(): PoolStats {
+    return this.pool.stats();
+  }
+
+  /**
+   * Close every connection; queued and in-flight requests reject with HTTPClientClosedError,
+   * later `fetch` calls too. Idempotent.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pool.close();
+    this.sweeper.clear();
+  }
+
+  private async run(
+    input: string | URL | HTTPRequest,
+    options: RequestOptions | undefined,
+    streamBody: boolean,
+  ): Promise<HTTPResponse> {
+    if (this.closed) throw new HTTPClientClosedError("the client is closed");
+    let request: HTTPRequest;
+    if (input instanceof HTTPRequest) {
+      // The client's defaults fill what the request's own options leave unset (Tornado's
+      // _RequestProxy); options given to fetch override both.
+      request =
+        options === undefined && this.noDefaults
+          ? input
+          : new HTTPRequest(input.url, { ...input.options, ...options }, this.defaults);
+    } else {
+      request = new HTTPRequest(input, options, this.defaults);
+    }
+    const startMs = this.loop.time();
+    const startTime = Date.now();
+    let redirects = 0;
+    let fresh = false;
+    for (;;) {
+      const context: FetchContext = { startMs, startTime, redirects, streamBody, fresh };
+      const ex = new Exchange(this.pool, request, connectionKey(request), context);
+      this.pool.submit(ex);
+      let response: HTTPResponse;
+      try {
+        response = await ex.promise;
+      } catch (err) {
+        if (!fresh && ex.stale && err instanceof HTTPConnectionError && request.retryable) {
+          // The pooled connection had been closed by the server: once more on a new one.
+          fresh = true;
+          continue;
+        }
+        throw err;
+      }
+      fresh = false;
+      const location = ex.redirectTo;
+      if (location !== null) {
+        if (redirects >= request.maxRedirects) {
+          throw new HTTPTooManyRedirectsError(
+            `more than maxRedirects (${request.maxRedirects}) redirects, last to ${location}`,
+            response.code,
+            response,
+          );
+        }
+        const next = redirectedRequest(request, response.code, location);
+        if (next !== null) {
+          request = next;
+          redirects++;
+          continue;
+        }
+      }
+      if (!response.ok) {
+        const error = statusError(response);
+        if (request.raiseError) throw error;
+        response.error = error;
+      }
+      return response;
+    }
+  }
+}

@@ -1,0 +1,425 @@
+// Exchange: one attempt at a request — queued, connecting, then sending and receiving on a connection.
+
+import type { IOLoop, TimeoutHandle } from "@t/ioloop";
+import type { ClientConnection } from "./client-connection.js";
+import type { ConnectAttempt } from "./connector.js";
+import { ContentDecoder, type DecodedSink, decodableCoding } from "./content-decoder.js";
+import type { DeadlineSweeper, SweepTarget } from "./deadline-sweeper.js";
+import { HTTPAbortError, HTTPConnectionError, HTTPTimeoutError } from "./errors.js";
+import { type HTTPRequest, isStreamBody } from "./http-request.js";
+import {
+  BodyChannel,
+  HTTPResponse,
+  HTTPResponseStream,
+  type ResponseInit,
+} from "./http-response.js";
+import { BodyFraming, type ResponseHead } from "./response-head.js";
+
+/** Waiting for a free connection (maxClients / maxConnectionsPerHost). */
+export const QUEUED = 0;
+/** Opening a connection. */
+export const CONNECTING = 1;
+/** On a connection: sending the request, reading the response. */
+export const ACTIVE = 2;
+/** Finished, failed or aborted. */
+export const DONE = 3;
+
+/** Statuses that redirect (RFC 9110 §15.4). */
+const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
+
+const BUFFER = 0;
+const CALLBACK = 1;
+const CHANNEL = 2;
+
+const EMPTY = Buffer.alloc(0);
+
+/** What an exchange reports to the pool that runs it. */
+export interface ExchangeOwner {
+  readonly loop: IOLoop;
+  readonly sweeper: DeadlineSweeper;
+  /** The exchange finished or failed: free its slot or drop it from the queue. */
+  exchangeDone(ex: Exchange): void;
+}
+
+/** What the client knows of the fetch an exchange belongs to. */
+export interface FetchContext {
+  /** `loop.time()` when fetch was called. */
+  readonly startMs: number;
+  /** Epoch ms when fetch was called. */
+  readonly startTime: number;
+  /** Redirects followed so far. */
+  readonly redirects: number;
+  /** `client.stream`: resolve at the head and hand the body to an async iterator. */
+  readonly streamBody: boolean;
+  /** Use a new connection (the retry after a stale pooled one). */
+  readonly fresh: boolean;
+}
+
+/**
+ * One attempt at a request. The pool queues it, opens or lends it a connection; the connection
+ * feeds it the response (head, body pieces, end) or its loss. It owns the deadlines (checked
+ * by the client's sweep), the AbortSignal listener, decompression, and how the body is kept:
+ * buffered, handed to `streamingCallback`, or to the iterator of an HTTPResponseStream.
+ * `promise` settles once: with the response (at its end, or at its head for a stream) or an
+ * error.
+ */
+export class Exchange implements SweepTarget, DecodedSink {
+  state = QUEUED;
+  readonly request: HTTPRequest;
+  /** The pool key: origin plus whatever makes connections differ (proxy, TLS options, socket). */
+  readonly key: string;
+  readonly context: FetchContext;
+  readonly promise: Promise<HTTPResponse>;
+  /** The connection it runs on, while ACTIVE. */
+  conn: ClientConnection | null = null;
+  /** The connect in progress, while CONNECTING. */
+  attempt: ConnectAttempt | null = null;
+  /** @internal Pool bookkeeping: this exchange counts against maxClients. */
+  holdsSlot = false;
+  /** The connection had served earlier requests (a failure before any byte may mean it was stale). */
+  reused = false;
+  /** Loop time of the last bytes from the server (or of the start of the phase). */
+  lastActivity = 0;
+  /** The final response head. */
+  head: ResponseHead | null = null;
+  response: HTTPResponse | null = null;
+  /** Where a followed redirect points, decided at the head. */
+  redirectTo: string | null = null;
+
+  private readonly owner: ExchangeOwner;
+  private readonly connectDeadline: number;
+  private readonly requestDeadline: number;
+  private resolveFn!: (r: HTTPResponse) => void;
+  private rejectFn!: (err: unknown) => void;
+  private resolvedEarly = false;
+  private mode = BUFFER;
+  private chunks: Buffer[] = [];
+  private bodySize = 0;
+  private decoder: ContentDecoder | null = null;
+  private channel: BodyChannel | null = null;
+  private pending: PromiseLike<void> | null = null;
+  private continueCallback: (() => void) | null = null;
+  private continueTimer: TimeoutHandle | null = null;
+  private onAbort: (() => void) | null = null;
+  private readonly resume: () => void;
+  private readonly failWith: (err: unknown) => void;
+
+  constructor(owner: ExchangeOwner, request: HTTPRequest, key: string, context: FetchContext) {
+    this.owner = owner;
+    this.request = request;
+    this.key = key;
+    this.context = context;
+    const now = owner.loop.time();
+    this.lastActivity = now;
+    this.connectDeadline = now + request.connectTimeoutMs;
+    this.requestDeadline = context.startMs + request.requestTimeoutMs;
+    this.promise = new Promise<HTTPResponse>((resolve, reject) => {
+      this.resolveFn = resolve;
+      this.rejectFn = reject;
+    });
+    this.resume = () => this.conn?.resume();
+    this.failWith = (err) => this.fail(err);
+    const shortest = Math.min(
+      request.connectTimeoutMs,
+      request.requestTimeoutMs,
+      request.idleTimeoutMs,
+    );
+    if (Number.isFinite(shortest)) owner.sweeper.add(this, shortest);
+    const signal = request.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        this.fail(abortError(signal));
+      } else {
+        this.onAbort = () => this.fail(abortError(signal));
+        signal.addEventListener("abort", this.onAbort, { once: true });
+      }
+    }
+  }
+
+  /** Check the deadlines (called by the client's sweep). */
+  sweep(now: number): void {
+    const state = this.state;
+    if (state === DONE) return;
+    const r = this.request;
+    if (now >= this.requestDeadline) {
+      this.fail(
+        new HTTPTimeoutError(
+          `request to ${r.url} timed out after ${r.requestTimeoutMs} ms`,
+          "request",
+        ),
+      );
+    } else if (state !== ACTIVE && now >= this.connectDeadline) {
+      this.fail(
+        state === QUEUED
+          ? new HTTPTimeoutError(
+              `request to ${r.url} waited in the queue for longer than connectTimeoutMs (${r.connectTimeoutMs} ms)`,
+              "queue",
+            )
+          : new HTTPTimeoutError(
+              `connecting to ${r.target.origin} timed out after ${r.connectTimeoutMs} ms`,
+              "connect",
+            ),
+      );
+    } else if (state === ACTIVE && now - this.lastActivity >= r.idleTimeoutMs) {
+      this.fail(
+        new HTTPTimeoutError(
+          `no data from ${r.target.origin} for ${r.idleTimeoutMs} ms (idleTimeoutMs)`,
+          "idle",
+        ),
+      );
+    }
+  }
+
+  /** @internal The connection started sending this request. */
+  attached(conn: ClientConnection, reused: boolean): void {
+    this.state = ACTIVE;
+    this.conn = conn;
+    this.reused = reused;
+    this.lastActivity = this.owner.loop.time();
+  }
+
+  /**
+   * @internal Call `send` once the server answered `100 Continue`, or after
+   * `expectContinueTimeoutMs` without an answer (RFC 9110 §10.1.1); never if the final response
+   * comes first.
+   */
+  waitForContinue(send: () => void): void {
+    this.continueCallback = send;
+    const ms = this.request.expectContinueTimeoutMs;
+    if (Number.isFinite(ms)) {
+      this.continueTimer = this.owner.loop.callLater(ms, () => {
+        this.continueTimer = null;
+        this.sendContinued();
+      });
+    }
+  }
+
+  /** @internal A 1xx response arrived. */
+  onInterim(code: number): void {
+    if (code === 100) this.sendContinued();
+  }
+
+  /** @internal The final response head arrived. */
+  onResponseHead(head: ResponseHead): void {
+    if (this.state === DONE) return;
+    this.head = head;
+    this.dropContinue();
+    const req = this.request;
+    const headers = head.headers;
+    const ctx = this.context;
+    const replayable = !(head.code === 307 || head.code === 308) || !isStreamBody(req.body);
+    if (req.followRedirects && REDIRECT_CODES.has(head.code) && replayable) {
+      const location = headers.get("location");
+      if (location !== undefined) {
+        try {
+          const next = new URL(location, req.url);
+          if (next.protocol === "http:" || next.protocol === "https:") this.redirectTo = next.href;
+        } catch {
+          // An unparsable Location is not followed: the 3xx is the response.
+        }
+      }
+    }
+    if (req.decompressResponse && head.framing !== BodyFraming.None) {
+      const coding = decodableCoding(headers.get("content-encoding"));
+      if (coding !== null) {
+        this.decoder = new ContentDecoder(coding, this, req.maxBodySize);
+        // Tornado's convention: the body is decoded, so the header says what was consumed.
+        const value = headers.get("content-encoding") as string;
+        headers.delete("content-encoding");
+        headers.add("X-Consumed-Content-Encoding", value);
+      }
+    }
+    const init: ResponseInit = {
+      request: req,
+      code: head.code,
+      reason: head.reason,
+      version: head.version,
+      headers,
+      effectiveUrl: req.url,
+      redirects: ctx.redirects,
+      startTime: ctx.startTime,
+    };
+    if (this.redirectTo !== null) {
+      this.response = new HTTPResponse(init);
+      return;
+    }
+    const cb = req.headerCallback;
+    if (cb !== undefined) {
+      try {
+        cb(`${head.version} ${head.code} ${head.reason}\r\n`);
+        for (const [name, value] of headers) cb(`${name}: ${value}\r\n`);
+        cb("\r\n");
+      } catch (err) {
+        this.fail(err);
+        return;
+      }
+    }
+    const ok = head.code >= 200 && head.code < 300;
+    if (req.streamingCallback !== undefined) {
+      this.mode = CALLBACK;
+      this.response = new HTTPResponse(init);
+    } else if (ctx.streamBody && (ok || !req.raiseError)) {
+      const channel = new BodyChannel();
+      channel.onCancel = () => this.fail(new HTTPAbortError("the response stream was cancelled"));
+      this.channel = channel;
+      this.mode = CHANNEL;
+      this.response = new HTTPResponseStream(init, channel);
+      this.resolvedEarly = true;
+      this.resolveFn(this.response);
+    } else {
+      this.response = new HTTPResponse(init);
+    }
+  }
+
+  /** @internal Body bytes (still content-encoded) from the connection; transient. */
+  onBodyData(buf: Buffer, start: number, end: number): void {
+    if (this.state === DONE) return;
+    const piece = Buffer.allocUnsafe(end - start);
+    buf.copy(piece, 0, start, end);
+    const wait = this.decoder !== null ? this.decoder.write(piece) : this.deliver(piece);
+    if (wait !== undefined) {
+      this.conn?.pause();
+      wait.then(this.resume, this.failWith);
+    }
+  }
+
+  /** @internal The response is complete on the wire (the connection is already released). */
+  onResponseEnd(): void {
+    if (this.state === DONE) return;
+    this.conn = null;
+    if (this.decoder !== null) this.decoder.end();
+    else this.finishBody();
+  }
+
+  /** @internal The connection failed or closed before the response was complete. */
+  onConnectionLost(error: Error | undefined, bytesSeen: number): void {
+    if (this.state === DONE) return;
+    this.conn = null;
+    const cause = error === undefined ? undefined : { cause: error };
+    const why = error === undefined ? "" : `: ${error.message}`;
+    const err =
+      bytesSeen === 0
+        ? new HTTPConnectionError(
+            `connection to ${this.request.target.origin} closed before a response arrived${why}`,
+            cause,
+          )
+        : new HTTPConnectionError(
+            `connection to ${this.request.target.origin} closed before the response was complete${why}`,
+            cause,
+          );
+    this.stale = this.reused && bytesSeen === 0;
+    this.fail(err);
+  }
+
+  /** True when the failure was a pooled connection that the server had closed (retry once). */
+  stale = false;
+
+  // ---------------------------------------------------------------- DecodedSink
+
+  /** @internal */
+  onDecoded(piece: Buffer): void | PromiseLike<void> {
+    if (this.state === DONE) return;
+    return this.deliver(piece);
+  }
+
+  /** @internal */
+  onDecodedEnd(): void {
+    this.finishBody();
+  }
+
+  /** @internal */
+  onDecodeError(err: unknown): void {
+    this.fail(err);
+  }
+
+  // ---------------------------------------------------------------- settling
+
+  /** Fail the exchange (timeout, abort, protocol error, a throwing callback…); idempotent. */
+  fail(err: unknown): void {
+    if (this.state === DONE) return;
+    this.state = DONE;
+    this.cleanup();
+    this.decoder?.destroy();
+    this.attempt?.cancel();
+    this.attempt = null;
+    const conn = this.conn;
+    this.conn = null;
+    conn?.abandon(this);
+    if (this.resolvedEarly) (this.channel as BodyChannel).fail(err);
+    else this.rejectFn(err);
+    this.owner.exchangeDone(this);
+  }
+
+  private deliver(piece: Buffer): PromiseLike<void> | undefined {
+    this.bodySize += piece.length;
+    switch (this.mode) {
+      case CALLBACK: {
+        let r: void | PromiseLike<void>;
+        try {
+          r = (this.request.streamingCallback as (c: Buffer) => void | PromiseLike<void>)(piece);
+        } catch (err) {
+          this.fail(err);
+          return undefined;
+        }
+        if (r !== undefined && r !== null && typeof r.then === "function") {
+          this.pending = r;
+          return r;
+        }
+        return undefined;
+      }
+      case CHANNEL:
+        return (this.channel as BodyChannel).push(piece);
+      default:
+        this.chunks.push(piece);
+        return undefined;
+    }
+  }
+
+  private finishBody(): void {
+    const p = this.pending;
+    if (p !== null) {
+      this.pending = null;
+      p.then(() => this.finishBody(), this.failWith);
+      return;
+    }
+    if (this.state === DONE) return;
+    this.state = DONE;
+    this.cleanup();
+    const response = this.response as HTTPResponse;
+    const chunks = this.chunks;
+    response.body =
+      chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    this.chunks = [];
+    response.requestTimeMs = this.owner.loop.time() - this.context.startMs;
+    if (this.resolvedEarly) (this.channel as BodyChannel).end();
+    else this.resolveFn(response);
+    this.owner.exchangeDone(this);
+  }
+
+  private sendContinued(): void {
+    const send = this.continueCallback;
+    this.dropContinue();
+    if (send !== null && this.state === ACTIVE) send();
+  }
+
+  private dropContinue(): void {
+    this.continueCallback = null;
+    if (this.continueTimer !== null) {
+      this.owner.loop.removeTimeout(this.continueTimer);
+      this.continueTimer = null;
+    }
+  }
+
+  private cleanup(): void {
+    this.owner.sweeper.delete(this);
+    this.dropContinue();
+    if (this.onAbort !== null) {
+      (this.request.signal as AbortSignal).removeEventListener("abort", this.onAbort);
+      this.onAbort = null;
+    }
+  }
+}
+
+function abortError(signal: AbortSignal): HTTPAbortError {
+  return new HTTPAbortError("The request was aborted", { cause: signal.reason });
+}
