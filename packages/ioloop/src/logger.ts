@@ -3,14 +3,18 @@
 import { BoundedLineWriter } from "./line-writer.js";
 
 /**
- * The logging interface every @t package writes to. pino's logger satisfies it, and so does
+ * The logging interface every `@t` package writes to. pino's logger satisfies it, and so does
  * {@link createDefaultLogger}. Calls look like `warn("msg")`, `warn({ err, fd }, "msg")` or
  * `error(err, "msg")`.
  */
 export interface Logger {
+  /** Detail for debugging: `objOrMsg` is the message, or an object (or Error) logged with `msg`. */
   debug(objOrMsg: unknown, msg?: string): void;
+  /** Normal operation worth a line (e.g. an access log entry); arguments as for `debug`. */
   info(objOrMsg: unknown, msg?: string): void;
+  /** Something unexpected that the program survived; arguments as for `debug`. */
   warn(objOrMsg: unknown, msg?: string): void;
+  /** A failure, usually with the Error as `objOrMsg`; arguments as for `debug`. */
   error(objOrMsg: unknown, msg?: string): void;
   /**
    * Optional (pino has it): whether a line at `level` would be written, so that callers can
