@@ -1,6 +1,7 @@
 // @t/rpc public API.
 
 export { Backoff, type BackoffOptions } from "./backoff.js";
+export { type RpcCallMessage, rpcCallFinishChannel, rpcCallStartChannel } from "./diagnostics.js";
 export {
   RpcAuthenticationError,
   RpcDisconnectedError,

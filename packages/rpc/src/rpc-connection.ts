@@ -2,6 +2,7 @@
 
 import type { IOLoop, Logger, TimeoutHandle } from "@t/ioloop";
 import { type BaseIOStream, type DataConsumer, SSLIOStream } from "@t/iostream";
+import { type RpcCallMessage, rpcCallFinishChannel, rpcCallStartChannel } from "./diagnostics.js";
 import {
   fromWireError,
   RpcAuthenticationError,
@@ -29,7 +30,7 @@ import {
   REQUEST,
   RESPONSE,
 } from "./protocol.js";
-import type { MethodRegistry } from "./registry.js";
+import type { MethodEntry, MethodRegistry } from "./registry.js";
 
 /** A hello as the server side received it (see `RpcConnectionOptions.onHello`). */
 export interface HelloRequest {
@@ -119,6 +120,10 @@ class PendingCall {
 class InboundCall {
   settled = false;
   timer: TimeoutHandle | null = null;
+  /** The diagnostics message, when the call channels had subscribers at its start. */
+  diag: RpcCallMessage | null = null;
+  /** What the handler rejected with (the wire form loses it), for the finish message. */
+  error: unknown = null;
   constructor(
     readonly id: number,
     readonly method: string,
@@ -127,6 +132,29 @@ class InboundCall {
 }
 
 const noop = (): void => {};
+
+/** Run a registered handler with its arguments (and its context first, when it asked for one). */
+function invoke(entry: MethodEntry, ctx: HandlerContext | null, args: unknown[]): unknown {
+  return ctx !== null
+    ? entry.fn.call(entry.thisArg, ctx, ...args)
+    : entry.fn.apply(entry.thisArg, args);
+}
+
+/** Publish a call's start and run its handler inside the start channel's bound stores. */
+function startTraced(
+  diag: RpcCallMessage,
+  entry: MethodEntry,
+  ctx: HandlerContext | null,
+  args: unknown[],
+): unknown {
+  return rpcCallStartChannel.runStores(diag, invoke, undefined, entry, ctx, args);
+}
+
+/** Publish a call's finish. */
+function finishTraced(diag: RpcCallMessage, error: unknown): void {
+  diag.error = error;
+  if (rpcCallFinishChannel.hasSubscribers) rpcCallFinishChannel.publish(diag);
+}
 const HELLO_METHOD = "(hello)";
 /** Request ids are u32, never 0. */
 const MAX_ID = 0xffffffff;
@@ -665,21 +693,27 @@ export class RpcConnection {
       return;
     }
     const ctx = entry.withContext ? new HandlerContext(this.clientId, method) : null;
+    const diag = this.callMessage(id, method, args);
     let result: unknown;
     try {
-      result =
-        ctx !== null
-          ? entry.fn.call(entry.thisArg, ctx, ...args)
-          : entry.fn.apply(entry.thisArg, args);
+      result = diag === null ? invoke(entry, ctx, args) : startTraced(diag, entry, ctx, args);
     } catch (err) {
       this.replyError(id, toWireError(err));
+      if (diag !== null) finishTraced(diag, err);
       return;
     }
     if (!isThenable(result)) {
       this.replyOk(id, result);
+      if (diag !== null) finishTraced(diag, null);
       return;
     }
-    this.startInbound(id, method, ctx, result);
+    this.startInbound(id, method, ctx, result, diag);
+  }
+
+  /** The diagnostics message of a call, or null when nobody listens (nothing is built then). */
+  private callMessage(id: number, method: string, args: unknown[]): RpcCallMessage | null {
+    if (!rpcCallStartChannel.hasSubscribers && !rpcCallFinishChannel.hasSubscribers) return null;
+    return { clientId: this.clientId, method, id, args, error: null };
   }
 
   /** Track a handler's promise until it settles or times out (id 0: a notification). */
@@ -688,8 +722,10 @@ export class RpcConnection {
     method: string,
     ctx: HandlerContext | null,
     result: PromiseLike<unknown>,
+    diag: RpcCallMessage | null,
   ): void {
     const call = new InboundCall(id, method, ctx);
+    call.diag = diag;
     this.inbound.add(call);
     if (this.handlerTimeoutMs > 0) {
       call.timer = this.loop.callLater(this.handlerTimeoutMs, this.handlerTimeoutFn, call);
@@ -697,7 +733,10 @@ export class RpcConnection {
     Promise.resolve(result)
       .then(
         (value) => this.settleInbound(call, null, value),
-        (err) => this.settleInbound(call, toWireError(err), undefined),
+        (err) => {
+          call.error = err;
+          this.settleInbound(call, toWireError(err), undefined);
+        },
       )
       // Answering must never become an unhandled rejection: a reply that cannot be sent ends
       // this connection, not the process.
@@ -712,6 +751,7 @@ export class RpcConnection {
       `handler of "${call.method}" did not settle within ${this.handlerTimeoutMs} ms`,
     );
     call.ctx?.abort(err);
+    call.error = err;
     this.settleInbound(call, toWireError(err), undefined);
   }
 
@@ -729,6 +769,7 @@ export class RpcConnection {
       }
     } else if (error === null) this.replyOk(call.id, value);
     else this.replyError(call.id, error);
+    if (call.diag !== null) finishTraced(call.diag, error === null ? null : (call.error ?? error));
     if (this.readPaused) this.updateReading();
     if (this.draining) this.checkDrained();
   }
@@ -747,17 +788,17 @@ export class RpcConnection {
       return;
     }
     const ctx = entry.withContext ? new HandlerContext(this.clientId, method) : null;
+    const diag = this.callMessage(0, method, args);
     let result: unknown;
     try {
-      result =
-        ctx !== null
-          ? entry.fn.call(entry.thisArg, ctx, ...args)
-          : entry.fn.apply(entry.thisArg, args);
+      result = diag === null ? invoke(entry, ctx, args) : startTraced(diag, entry, ctx, args);
     } catch (err) {
       this.logger.debug({ err }, `RPC notify handler "${method}" failed`);
+      if (diag !== null) finishTraced(diag, err);
       return;
     }
-    if (isThenable(result)) this.startInbound(0, method, ctx, result);
+    if (isThenable(result)) this.startInbound(0, method, ctx, result, diag);
+    else if (diag !== null) finishTraced(diag, null);
   }
 
   // ---------------------------------------------------------------- backpressure

@@ -15,6 +15,12 @@ export {
   isValidCloseCode,
 } from "./close-codes.js";
 export {
+  type WebSocketCloseMessage,
+  type WebSocketOpenMessage,
+  webSocketCloseChannel,
+  webSocketOpenChannel,
+} from "./diagnostics.js";
+export {
   WebSocketBufferFullError,
   WebSocketClosedError,
   WebSocketHandshakeError,

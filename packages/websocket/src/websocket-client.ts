@@ -111,6 +111,8 @@ export class WebSocketClientConnection {
       closeTimeoutMs: number;
       maxWriteBufferSize: number;
       maxFragmentsPerMessage: number;
+      /** For the diagnostics open message. */
+      url: string;
     },
   ) {
     this.headers = headers;
@@ -134,6 +136,7 @@ export class WebSocketClientConnection {
     this.protocol = new WebSocketConnection(stream, delegate, {
       isServer: false,
       deflate,
+      protocol: subprotocol,
       ...settings,
     });
   }
@@ -375,7 +378,7 @@ export async function websocketConnect(
       protocol === undefined ? null : protocol.trim(),
       deflate,
       options,
-      settings,
+      { ...settings, url: String(url) },
     );
     conn.protocol.start();
     return conn;

@@ -13,6 +13,12 @@ import {
   isValidCloseCode,
 } from "./close-codes.js";
 import {
+  type WebSocketCloseMessage,
+  type WebSocketOpenMessage,
+  webSocketCloseChannel,
+  webSocketOpenChannel,
+} from "./diagnostics.js";
+import {
   WebSocketBufferFullError,
   WebSocketClosedError,
   WebSocketProtocolError,
@@ -71,6 +77,13 @@ export interface WebSocketConnectionOptions {
    * closes with 1009. Default Infinity (`maxMessageSize` bounds the message).
    */
   maxFragmentsPerMessage?: number;
+  /**
+   * For the `t.websocket.open` diagnostics message: the handshake's request-target (server) or
+   * URL (client). Default "".
+   */
+  url?: string;
+  /** For the `t.websocket.open` diagnostics message: the negotiated subprotocol. Default null. */
+  protocol?: string | null;
 }
 
 /** Options of a message write. */
@@ -105,6 +118,8 @@ export class WebSocketConnection implements FrameSink {
   private readonly loop: IOLoop;
   private readonly delegate: WebSocketDelegate;
   private readonly isServer: boolean;
+  private readonly url: string;
+  private readonly subprotocol: string | null;
   private readonly maxMessageSize: number;
   private readonly pingIntervalMs: number;
   private readonly pingTimeoutMs: number;
@@ -171,6 +186,8 @@ export class WebSocketConnection implements FrameSink {
     this.loop = stream.loop;
     this.delegate = delegate;
     this.isServer = options.isServer;
+    this.url = options.url ?? "";
+    this.subprotocol = options.protocol ?? null;
     const maxMessageSize = options.maxMessageSize;
     if (!Number.isInteger(maxMessageSize) || maxMessageSize < 1 || maxMessageSize > MAX_LENGTH) {
       throw new RangeError(
@@ -209,6 +226,15 @@ export class WebSocketConnection implements FrameSink {
     }
     if (this.pingIntervalMs > 0) {
       this.pingTimer = this.loop.callLater(this.pingIntervalMs, this.onPingTick);
+    }
+    if (webSocketOpenChannel.hasSubscribers) {
+      webSocketOpenChannel.publish({
+        connection: this,
+        isServer: this.isServer,
+        url: this.url,
+        protocol: this.subprotocol,
+        compressed: this.deflate !== null,
+      } satisfies WebSocketOpenMessage);
     }
     this.stream.setDataConsumer(this.consumer);
   }
@@ -834,6 +860,15 @@ export class WebSocketConnection implements FrameSink {
     this.corkPromise = this.corkResolve = this.corkReject = null;
     this.cork = [];
     reject?.(new WebSocketClosedError());
+    if (webSocketCloseChannel.hasSubscribers) {
+      webSocketCloseChannel.publish({
+        connection: this,
+        isServer: this.isServer,
+        code: this.closeCode,
+        reason: this.closeReason,
+        error: this.error,
+      } satisfies WebSocketCloseMessage);
+    }
     this.callDelegate(() => this.delegate.onClose());
   }
 }

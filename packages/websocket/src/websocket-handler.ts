@@ -291,6 +291,8 @@ export class WebSocketHandler extends RequestHandler {
       deflate,
       maxWriteBufferSize,
       maxFragmentsPerMessage,
+      url: this.request.uri,
+      protocol: subprotocol,
     });
     this.wsConnection = conn;
     this.runOpen(conn, pathArgs as (string | undefined)[]);
