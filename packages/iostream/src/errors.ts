@@ -41,3 +41,33 @@ export class StreamStateError extends Error {
   override readonly name = "StreamStateError";
   readonly code = "T_ERR_STREAM_STATE";
 }
+
+/**
+ * A child run by `Subprocess` exited with a non-zero status, or was killed, and
+ * `waitForExit({ raiseError: true })` was asked to treat that as an error (Python's
+ * `subprocess.CalledProcessError`).
+ */
+export class CalledProcessError extends Error {
+  override readonly name = "CalledProcessError";
+  readonly code = "T_ERR_CALLED_PROCESS";
+  /** The exit status, or minus the signal number when a signal ended the child. */
+  readonly returncode: number;
+  /** The signal that ended the child (`"SIGTERM"`), or null when it exited. */
+  readonly signal: NodeJS.Signals | null;
+  /** The command and its arguments. */
+  readonly command: readonly string[];
+  constructor(
+    returncode = 1,
+    command: readonly string[] = [],
+    signal: NodeJS.Signals | null = null,
+  ) {
+    super(
+      `Command ${JSON.stringify(command)} ${
+        signal === null ? `exited with status ${returncode}` : `was killed by ${signal}`
+      }`,
+    );
+    this.returncode = returncode;
+    this.signal = signal;
+    this.command = command;
+  }
+}

@@ -7,6 +7,7 @@ export {
   type PartialReadOptions,
 } from "./base-iostream.js";
 export {
+  CalledProcessError,
   ReadPendingError,
   StreamBufferFullError,
   StreamClosedError,
@@ -28,4 +29,10 @@ export {
   SSLIOStream,
   type TlsStartOptions,
 } from "./ssl-iostream.js";
+export {
+  type StdioOption,
+  Subprocess,
+  type SubprocessOptions,
+  type WaitForExitOptions,
+} from "./subprocess.js";
 export { type SystemErrorShape, systemError } from "./system-error.js";

@@ -11,9 +11,9 @@ describe("error codes", () => {
       typeof v === "function" && v.prototype instanceof Error,
   );
 
-  it("exports the five error classes, each with a distinct T_ERR_ code", () => {
+  it("exports the six error classes, each with a distinct T_ERR_ code", () => {
     const codes = errorClasses.map((C) => new C().code);
-    expect(codes).toHaveLength(5);
+    expect(codes).toHaveLength(6);
     expect(new Set(codes).size).toBe(codes.length);
     for (const code of codes) expect(code).toMatch(/^T_ERR_[A-Z_]+$/);
   });
