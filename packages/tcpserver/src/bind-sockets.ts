@@ -14,7 +14,7 @@ import {
   setsockopt,
   socket,
 } from "@t/poller-native";
-import { NoAddressError } from "./errors.js";
+import { BindError, NoAddressError } from "./errors.js";
 import { adoptInherited, registerListeningFd } from "./inherited-fds.js";
 
 /** Options of {@link bindSockets}. */
@@ -91,6 +91,19 @@ async function resolveTargets(address: string | undefined, family: 0 | 4 | 6): P
   return out;
 }
 
+/**
+ * A failed `bind(2)`/`listen(2)` as a {@link BindError} that names the address and what to
+ * change; any other error is returned as it is.
+ */
+function asBindError(err: unknown, address: string, port: number | undefined): unknown {
+  if (!isSystemError(err) || (err.syscall !== "bind" && err.syscall !== "listen")) return err;
+  // The addon's message ends with the kernel's wording: "bind EADDRINUSE 1.2.3.4:80 (fd 17): ...".
+  const cut = err.message.lastIndexOf("): ");
+  const description = cut === -1 ? err.code : err.message.slice(cut + 3);
+  const { code, errno, syscall } = err;
+  return new BindError({ code, errno, syscall, description }, address, port);
+}
+
 function bindOne(target: Target, port: number, backlog: number, reusePort: boolean): number {
   const fd = socket(target.family);
   try {
@@ -114,7 +127,8 @@ function bindOne(target: Target, port: number, backlog: number, reusePort: boole
  * SO_REUSEADDR (and IPV6_V6ONLY on IPv6); port 0 picks one free port used for every family.
  * In a pre-forked child the matching inherited sockets are adopted instead of bound.
  *
- * Rejects with the system error of `bind(2)` (e.g. code `EADDRINUSE`), a DNS error
+ * Rejects with a {@link BindError} when `bind(2)` or `listen(2)` fails (its `code` is the errno
+ * name, e.g. `EADDRINUSE`; its message names the address and what to change), a DNS error
  * (`ENOTFOUND`), or {@link NoAddressError} when nothing matched `family`.
  */
 export async function bindSockets(
@@ -162,8 +176,10 @@ export async function bindSockets(
   for (let attempt = 1; ; attempt++) {
     const made: number[] = [];
     let tryPort = chosenPort;
+    let current = missing[0] as Target;
     try {
       for (const t of missing) {
+        current = t;
         let fd: number;
         try {
           fd = bindOne(t, tryPort, backlog, reusePort);
@@ -194,7 +210,7 @@ export async function bindSockets(
         err.code === "EADDRINUSE";
       if (retry) continue;
       for (const fd of fds) close(fd);
-      throw err;
+      throw asBindError(err, current.address, tryPort);
     }
     for (const fd of made) registerListeningFd(fd);
     fds.push(...made);
@@ -206,7 +222,9 @@ export async function bindSockets(
 /**
  * Create a listening Unix socket at `path` (Tornado's `netutil.bind_unix_socket`): a stale
  * socket file is removed first, any other existing file is an error; the file gets `mode`.
- * In a pre-forked child the inherited socket bound to `path` is adopted instead.
+ * In a pre-forked child the inherited socket bound to `path` is adopted instead. A failed
+ * bind or listen throws a {@link BindError} naming the path (e.g. `EACCES` for a directory this
+ * user cannot write to).
  */
 export function bindUnixSocket(path: string, options: BindUnixOptions = {}): number {
   if (typeof path !== "string" || path.length === 0) {
@@ -239,7 +257,7 @@ export function bindUnixSocket(path: string, options: BindUnixOptions = {}): num
     listen(fd, backlog);
   } catch (err) {
     close(fd);
-    throw err;
+    throw asBindError(err, path, undefined);
   }
   registerListeningFd(fd);
   return fd;

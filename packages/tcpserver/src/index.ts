@@ -15,6 +15,7 @@ export {
   DEFAULT_BACKLOG,
 } from "./bind-sockets.js";
 export {
+  BindError,
   ConnectTimeoutError,
   ERROR_CODES,
   NoAddressError,
