@@ -83,6 +83,11 @@ export class ResponseParser implements ChunkSink {
           const from = i + Math.max(0, this.scanned - 3);
           const headEnd = findHeadEnd(buf, from, end);
           if (headEnd === -1) {
+            // A complete head is checked by the strict parsers; an incomplete one that can
+            // never become valid fails now rather than at a timeout.
+            if (hasBareLineBreak(buf, i, i + this.scanned, end)) {
+              throw new HTTPMalformedResponseError("bare CR or LF in the response head");
+            }
             this.seen += end - i - this.scanned;
             this.scanned = end - i;
             if (!startsLikeStatusLine(buf, i, end)) {
@@ -221,6 +226,23 @@ function startsLikeStatusLine(buf: Buffer, start: number, end: number): boolean 
   const n = Math.min(end - start, PREFIX.length);
   for (let k = 0; k < n; k++) if (buf[start + k] !== PREFIX[k]) return false;
   return true;
+}
+
+/**
+ * True when `buf[from, end)` holds a LF not preceded by CR, or a CR followed by something
+ * other than LF: such a head can never become valid, so it fails now rather than at a timeout.
+ * Only newly arrived bytes are checked (linear over the whole head).
+ */
+function hasBareLineBreak(buf: Buffer, start: number, from: number, end: number): boolean {
+  for (let k = from; k < end; k++) {
+    const c = buf[k];
+    if (c === 0x0a) {
+      if (k === start || buf[k - 1] !== 0x0d) return true;
+    } else if (c === 0x0d && k + 1 < end && buf[k + 1] !== 0x0a) {
+      return true;
+    }
+  }
+  return false;
 }
 
 function translateChunkError(err: unknown, maxBodySize: number): Error {
