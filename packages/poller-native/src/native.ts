@@ -76,17 +76,59 @@ function resolveBinary(): string {
   return nodeGypBuild.resolve(packageRoot);
 }
 
+/** The platform tuples (`linux-x64`, …) this copy of the package has prebuilt binaries for. */
+function prebuiltTuples(): string[] {
+  const dir = join(packageRoot, "prebuilds");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter(
+      (e) => e.isDirectory() && readdirSync(join(dir, e.name)).some((f) => f.endsWith(".node")),
+    )
+    .map((e) => e.name)
+    .sort();
+}
+
+/** What a user of the published package can do when no binary loads (NativeLoadError's advice). */
+function loadAdvice(tuple: string): string {
+  const prebuilt = prebuiltTuples();
+  const lines = [
+    prebuilt.length === 0
+      ? "This package has no prebuilt binaries."
+      : `Prebuilt binaries in this package: ${prebuilt.join(", ")}` +
+        `${prebuilt.includes(tuple) ? "" : ` (none for ${tuple})`}.`,
+  ];
+  if (process.platform === "win32") {
+    lines.push(
+      "Windows is not supported: the poller needs epoll (Linux), kqueue (macOS, BSD) or poll(2) " +
+        "on raw descriptors; use WSL or a Linux container.",
+    );
+  } else {
+    lines.push(
+      "To build one from source, install node-gyp's toolchain (Python 3, make and a C++ " +
+        "compiler: `apt-get install python3 make g++` on Debian/Ubuntu, " +
+        "`xcode-select --install` on macOS), then run `npm rebuild @t/poller-native` " +
+        "(pnpm: `pnpm rebuild @t/poller-native`; pnpm 10 runs a dependency's build only when it " +
+        "is listed in `pnpm.onlyBuiltDependencies`), or `node scripts/build-native.mjs` in " +
+        `${packageRoot} with node-gyp installed.`,
+      "Supported: Linux (epoll), macOS and the BSDs (kqueue), other Unix (poll). " +
+        "T_POLLER_BACKEND only chooses among the backends inside the binary; there is no " +
+        "backend without it.",
+    );
+  }
+  lines.push("Working in the @t repository: `pnpm --filter @t/poller-native build`.");
+  return lines.join("\n");
+}
+
 function load(): { binding: NativeBinding; path: string } {
   try {
     const path = resolveBinary();
     return { binding: require(path) as NativeBinding, path };
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
+    const tuple = `${process.platform}-${process.arch}`;
     throw new NativeLoadError(
-      `@t/poller-native: no loadable native binary for ${process.platform}-${process.arch} ` +
-        `(N-API ${NAPI_VERSION}) under ${packageRoot}: ${reason}. ` +
-        "Build it with `pnpm --filter @t/poller-native build` " +
-        "(or `node scripts/build-native.mjs` inside the package).",
+      `@t/poller-native: no native binary loads for ${tuple} (Node ${process.versions.node}, ` +
+        `N-API ${NAPI_VERSION}) under ${packageRoot}: ${reason}.\n${loadAdvice(tuple)}`,
       { cause },
     );
   }
