@@ -1,41 +1,24 @@
-// Content types by file extension, and which types are worth gzipping.
+// Content types by file extension (mrmime's database, from mime-db), and which types are worth gzipping.
 
-const TYPES: Record<string, string> = {
-  ".html": "text/html",
-  ".htm": "text/html",
-  ".css": "text/css",
-  ".js": "text/javascript",
-  ".mjs": "text/javascript",
-  ".json": "application/json",
-  ".map": "application/json",
-  ".txt": "text/plain",
-  ".md": "text/markdown",
-  ".csv": "text/csv",
-  ".xml": "application/xml",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".gif": "image/gif",
-  ".webp": "image/webp",
-  ".avif": "image/avif",
-  ".ico": "image/x-icon",
-  ".woff": "font/woff",
-  ".woff2": "font/woff2",
-  ".ttf": "font/ttf",
-  ".otf": "font/otf",
-  ".pdf": "application/pdf",
-  ".zip": "application/zip",
-  ".wasm": "application/wasm",
-  ".mp3": "audio/mpeg",
-  ".ogg": "audio/ogg",
-  ".wav": "audio/wav",
-  ".mp4": "video/mp4",
-  ".webm": "video/webm",
-  ".atom": "application/atom+xml",
-  ".rss": "application/rss+xml",
-  ".xhtml": "application/xhtml+xml",
+import { mimes } from "mrmime";
+
+/**
+ * Where this project differs from mrmime's database: `.ico` is not in it (served as browsers
+ * and the previous table did), and `.cjs` is JavaScript for a browser, not `application/node`.
+ */
+const OVERRIDES: Readonly<Record<string, string>> = {
+  ico: "image/x-icon",
+  cjs: "text/javascript",
 };
+
+/**
+ * The type for a lower-case extension without its dot. Own keys only: mrmime's `lookup` reads a
+ * plain object, so `a.constructor` would find `Object` there.
+ */
+function typeForExtension(ext: string): string | null {
+  if (Object.hasOwn(OVERRIDES, ext)) return OVERRIDES[ext] as string;
+  return Object.hasOwn(mimes, ext) ? (mimes[ext] as string) : null;
+}
 
 /** Encodings implied by a double extension such as `.tar.gz`. */
 const ENCODINGS: Record<string, string> = {
@@ -48,6 +31,8 @@ const ENCODINGS: Record<string, string> = {
 /**
  * The MIME type and content encoding for a file name, like Python's `mimetypes.guess_type`:
  * `a.css` → `["text/css", null]`, `a.tar.gz` → `[null, "gzip"]`, `a.svgz` handled as svg+gzip.
+ * Types come from mrmime (the IANA and browser types of mime-db), e.g. `.vtt` → `text/vtt`,
+ * `.webmanifest` → `application/manifest+json`, `.m4a` → `audio/mp4`, `.yaml` → `text/yaml`.
  */
 export function guessType(fileName: string): [type: string | null, encoding: string | null] {
   const lower = fileName.toLowerCase();
@@ -64,7 +49,7 @@ export function guessType(fileName: string): [type: string | null, encoding: str
   const dot = base.lastIndexOf(".");
   const slash = Math.max(base.lastIndexOf("/"), base.lastIndexOf("\\"));
   if (dot <= slash) return [null, encoding];
-  return [TYPES[base.slice(dot)] ?? null, encoding];
+  return [typeForExtension(base.slice(dot + 1)), encoding];
 }
 
 /**
@@ -92,11 +77,13 @@ const COMPRESSIBLE = new Set([
 
 /**
  * Whether a response of this Content-Type is worth gzipping (Tornado's `GZipContentEncoding`
- * rules): any `text/*`, plus JavaScript, JSON, XML, Atom, XHTML and SVG.
+ * rules): any `text/*`, plus JavaScript, JSON, XML, Atom, XHTML and SVG; beyond Tornado, any
+ * structured `+json` or `+xml` type (`application/manifest+json`, `application/ld+json`,
+ * `application/rss+xml`).
  */
 export function isCompressibleType(contentType: string | undefined): boolean {
   if (!contentType) return false;
   const semi = contentType.indexOf(";");
   const t = (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
-  return t.startsWith("text/") || COMPRESSIBLE.has(t);
+  return t.startsWith("text/") || COMPRESSIBLE.has(t) || t.endsWith("+json") || t.endsWith("+xml");
 }
