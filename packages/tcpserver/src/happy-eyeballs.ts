@@ -9,6 +9,8 @@ export interface ResolvedAddress {
   address: string;
   /** Its family. */
   family: 4 | 6;
+  /** The port to connect to there; when absent, the port that was asked for. */
+  port?: number;
 }
 
 /** Starts one connection attempt: the stream (null if it could not even be created) and its outcome. */

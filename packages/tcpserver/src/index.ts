@@ -15,6 +15,12 @@ export {
   DEFAULT_BACKLOG,
 } from "./bind-sockets.js";
 export {
+  CachingResolver,
+  type CachingResolverOptions,
+  DEFAULT_RESOLVER_CACHE_MAX_ENTRIES,
+  DEFAULT_RESOLVER_CACHE_TTL_MS,
+} from "./caching-resolver.js";
+export {
   BindError,
   ConnectTimeoutError,
   ERROR_CODES,
@@ -29,6 +35,7 @@ export {
   DEFAULT_SECONDARY_DELAY_MS,
   type ResolvedAddress,
 } from "./happy-eyeballs.js";
+export { type OverrideMapping, OverrideResolver } from "./override-resolver.js";
 export {
   DEFAULT_MAX_RESTARTS,
   type ForkOptions,
@@ -36,11 +43,16 @@ export {
   isSupervisor,
   taskId,
 } from "./process.js";
+export {
+  DefaultResolver,
+  defaultResolver,
+  type ResolveFunction,
+  type ResolveOptions,
+  type Resolver,
+} from "./resolver.js";
 export { installSignalHandlers, type SignalHandlerOptions } from "./signals.js";
 export {
   type ConnectOptions,
-  defaultResolver,
-  type Resolver,
   TCPClient,
   type TCPClientOptions,
 } from "./tcp-client.js";

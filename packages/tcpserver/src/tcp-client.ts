@@ -1,6 +1,5 @@
 // TCPClient: connect by name with happy eyeballs, a deadline, a source address and optional TLS.
 
-import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import type * as tls from "node:tls";
 import { IOLoop, type TimeoutHandle } from "@t/ioloop";
@@ -13,17 +12,23 @@ import {
   DEFAULT_SECONDARY_DELAY_MS,
   type ResolvedAddress,
 } from "./happy-eyeballs.js";
-
-/**
- * Name resolution hook of {@link TCPClient}: every address `host` stands for, in the order to
- * try them (the first one's family is tried first). `family` 0 means any.
- */
-export type Resolver = (host: string, family: 0 | 4 | 6) => Promise<ResolvedAddress[]>;
+import {
+  checkResolver,
+  defaultResolver,
+  type ResolveFunction,
+  type Resolver,
+  resolverFromFunction,
+} from "./resolver.js";
 
 /** Options of {@link TCPClient}; the stream limits apply to every connected stream. */
 export interface TCPClientOptions extends IOStreamOptions {
-  /** Resolves names (not IP literals). Default: `dns.lookup(host, { all: true, family })`. */
-  resolver?: Resolver;
+  /**
+   * Turns the host into the addresses to try, in order (the first one's family is tried first):
+   * a {@link Resolver} (asked for every host, IP literals included, e.g. an `OverrideResolver`
+   * or a `CachingResolver`), or the older function form `(host, family) => addresses` (never
+   * asked for IP literals). Default: {@link defaultResolver} (`dns.lookup(host, { all: true, family })`).
+   */
+  resolver?: Resolver | ResolveFunction;
 }
 
 /** Options of {@link TCPClient.connect}. */
@@ -41,12 +46,6 @@ export interface ConnectOptions {
   /** Head start of the first address family before the other is tried. Default 300 ms. */
   connectTimeoutSecondaryMs?: number;
 }
-
-/** The system's resolver: `dns.lookup` with every result, in the system's order. */
-export const defaultResolver: Resolver = async (host, family) => {
-  const found = await lookup(host, { all: true, family });
-  return found.map((r) => ({ address: r.address, family: r.family === 6 ? 6 : 4 }));
-};
 
 /**
  * A non-blocking TCP client (Tornado's `tcpclient.TCPClient`).
@@ -66,14 +65,14 @@ export class TCPClient {
       throw new TypeError("options must be an object");
     }
     const { resolver, ...streamOptions } = options;
-    if (resolver !== undefined && typeof resolver !== "function") {
-      throw new TypeError(
-        "options.resolver must be a function (host, family) => Promise<addresses>",
-      );
-    }
+    this.resolver =
+      resolver === undefined
+        ? defaultResolver
+        : typeof resolver === "function"
+          ? resolverFromFunction(resolver)
+          : checkResolver(resolver, "options.resolver");
     this.loop = streamOptions.loop ?? IOLoop.current();
     this.streamOptions = { ...streamOptions, loop: this.loop };
-    this.resolver = resolver ?? defaultResolver;
   }
 
   /**
@@ -147,7 +146,10 @@ export class TCPClient {
         }
       }
       const stream = new IOStream(fd, this.streamOptions);
-      return { stream, done: stream.connect(a.address, port).then(() => stream, unwrap) };
+      return {
+        stream,
+        done: stream.connect(a.address, a.port ?? port).then(() => stream, unwrap),
+      };
     };
 
     let connector: Connector | null = null;
@@ -168,10 +170,9 @@ export class TCPClient {
           });
 
     const work = async (): Promise<IOStream | SSLIOStream> => {
-      const addresses: ResolvedAddress[] =
-        literal !== 0
-          ? [{ address: host, family: literal as 4 | 6 }]
-          : (await this.resolver(host, family)).filter((a) => family === 0 || a.family === family);
+      const addresses: ResolvedAddress[] = (
+        await this.resolver.resolve(host, port, { family })
+      ).filter((a) => family === 0 || a.family === family);
       if (timedOut) throw new ConnectTimeoutError(host, port, timeoutMs ?? 0);
       if (addresses.length === 0) {
         throw new NoAddressError(`${host} has no ${family === 0 ? "" : `IPv${family} `}address`);
