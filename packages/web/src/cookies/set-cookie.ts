@@ -29,21 +29,36 @@ export interface CookieOptions {
 const LEGAL = /^[A-Za-z0-9!#$%&'*+\-.^_`|~:]*$/;
 
 /**
- * Quote a cookie value the way Python's SimpleCookie does: values of legal characters are sent
- * as they are; others are double-quoted with `"` and `\` backslash-escaped and `,`, `;`, control
- * and non-ASCII bytes written as `\ooo` octal escapes of their UTF-8 bytes.
+ * Quote a cookie value the way Python's SimpleCookie (and so Tornado's `set_cookie`) does:
+ * values of legal characters are sent as they are; others are double-quoted, with `"` and `\`
+ * backslash-escaped and `,`, `;`, control characters and every other code point up to U+00FF
+ * written as a `\ooo` octal escape of the code point (`é` → `\351`), which Tornado's and
+ * Python's parsers, and ours, read back as that character.
+ *
+ * Beyond Tornado, which cannot send them (its headers are latin1): a character above U+00FF is
+ * left unescaped like Python's `_quote` leaves it, and goes on the wire as its UTF-8 bytes. The
+ * result is a header string in latin1 form, one character per byte (`☃` → `"\xe2\x98\x83"`),
+ * so `"é☃"` is sent as the bytes of Python's `"\351☃"` encoded as UTF-8. Since every non-ASCII
+ * code point up to U+00FF is escaped, raw bytes above 0x7f in a quoted value are always UTF-8.
  */
 export function quoteCookieValue(value: string): string {
   if (LEGAL.test(value)) return value;
-  const bytes = Buffer.from(value, "utf8");
   let out = '"';
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i];
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
     if (c === 0x22) out += '\\"';
     else if (c === 0x5c) out += "\\\\";
-    else if (c < 0x20 || c >= 0x7f || c === 0x2c || c === 0x3b) {
+    else if (c < 0x20 || (c >= 0x7f && c <= 0xff) || c === 0x2c || c === 0x3b) {
       out += `\\${c.toString(8).padStart(3, "0")}`;
-    } else out += String.fromCharCode(c);
+    } else if (c <= 0xff) {
+      out += value[i];
+    } else {
+      // A run of characters above U+00FF (surrogate pairs stay together) as UTF-8 bytes.
+      let end = i + 1;
+      while (end < value.length && value.charCodeAt(end) > 0xff) end++;
+      out += Buffer.from(value.slice(i, end), "utf8").toString("latin1");
+      i = end - 1;
+    }
   }
   return `${out}"`;
 }
