@@ -53,6 +53,8 @@ export const TEMPLATE_PATH = fileURLToPath(new URL("../templates/", import.meta.
  * @property {boolean} [debug]            eta without cache, tracebacks in error pages
  * @property {boolean} [accessLog]        one log line per request (default true)
  * @property {number} [lagIntervalMs]     loop-lag sampling period (default 500)
+ * @property {string | null} [metricsPeersDir] pre-forked: the private directory where workers
+ *   serve their metrics to each other, so /metrics sums all of them (default null: one process)
  */
 
 /**
@@ -79,6 +81,7 @@ export function createDemo(options, loop) {
   const metrics = new DemoMetrics({
     loop,
     worker: String(worker),
+    peersDir: options.metricsPeersDir ?? null,
     lagIntervalMs: options.lagIntervalMs,
     openConnections: () => server?.connectionCount ?? 0,
   });
@@ -144,7 +147,7 @@ export function createDemo(options, loop) {
   });
   const srv = server;
   srv.addShutdownHook(async () => {
-    metrics.stop();
+    await metrics.stop();
     await backend.close();
   });
   return {
@@ -158,7 +161,7 @@ export function createDemo(options, loop) {
     async startServices() {
       await context.uploads.start();
       await backend.start();
-      metrics.start();
+      await metrics.start();
     },
   };
 }

@@ -1,6 +1,9 @@
 // Entry point: `node src/main.mjs [flags]` — bind, optionally pre-fork, serve until SIGTERM/SIGINT.
 
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createDefaultLogger, IOLoop } from "@t/ioloop";
 import { installSignalHandlers, taskId } from "@t/tcpserver";
 import { createDemo } from "./app.mjs";
@@ -28,6 +31,14 @@ if (cli.cookieSecret === undefined) {
   cli.cookieSecret = process.env.DEMO_COOKIE_SECRET;
 }
 
+// Pre-forked, the workers sum their metrics through Unix sockets in one private directory, made
+// once in the parent (before forking) and removed when the parent exits.
+if (cli.processes !== 1 && process.env.DEMO_METRICS_DIR === undefined) {
+  const dir = mkdtempSync(join(tmpdir(), "t-demo-metrics-"));
+  process.env.DEMO_METRICS_DIR = dir;
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+}
+
 const worker = taskId() ?? 0;
 const instanceBase = cli.instance ?? null;
 const demo = createDemo(
@@ -52,6 +63,7 @@ const demo = createDemo(
     pollTimeoutMs: cli.pollTimeout * 1000,
     debug: cli.debug === true,
     accessLog: cli.accessLog,
+    metricsPeersDir: cli.processes !== 1 ? (process.env.DEMO_METRICS_DIR ?? null) : null,
   },
   loop,
 );

@@ -2,6 +2,7 @@
 
 import { PeriodicCallback } from "@t/ioloop";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { MetricsPeers } from "./metrics-peers.mjs";
 
 /** Latency buckets in seconds: 0.5 ms … 10 s. */
 const LATENCY_BUCKETS = [
@@ -42,7 +43,9 @@ export function statusLabel(status) {
  * - `t_ioloop_lag_seconds` (gauge, last sample) and `t_ioloop_lag_seconds_histogram` — how late a
  *   `PeriodicCallback` of the IOLoop fires: the time the loop was too busy to run a due timer;
  * - prom-client's default process and Node.js metrics (CPU, memory, fds, GC, libuv lag).
- * Every series carries a `worker` label (the pre-fork task id, or 0). No label takes a value
+ * One process: every series carries a `worker` label (0). Pre-forked (`peersDir` set): a scrape
+ * on any worker returns the sum over all workers (see metrics-peers.mjs), without that label,
+ * plus `demo_metrics_workers_scraped`. No label takes a value
  * the client chooses: `method` is one of seven names or `other`, `route` a route's name (never
  * the path), `status` a code the server chose, so the number of series stays bounded.
  */
@@ -51,6 +54,7 @@ export class DemoMetrics {
    * @param {{
    *   loop: import("@t/ioloop").IOLoop,
    *   worker: string,
+   *   peersDir?: string | null,
    *   lagIntervalMs?: number,
    *   openConnections?: () => number,
    * }} options
@@ -59,7 +63,18 @@ export class DemoMetrics {
     const { loop, worker } = options;
     this.loop = loop;
     this.registry = new Registry();
-    this.registry.setDefaultLabels({ worker });
+    const peersDir = options.peersDir ?? null;
+    if (peersDir === null) this.registry.setDefaultLabels({ worker });
+    /** @type {MetricsPeers | null} */
+    this.peers =
+      peersDir === null
+        ? null
+        : new MetricsPeers({
+            dir: peersDir,
+            worker: Number(worker),
+            registry: this.registry,
+            loop,
+          });
     collectDefaultMetrics({ register: this.registry });
     const registers = [this.registry];
     this.requests = new Counter({
@@ -132,18 +147,21 @@ export class DemoMetrics {
     this.latency.observe({ method: m, route }, durationMs / 1000);
   }
 
-  /** Start sampling the loop lag (call once the loop runs). */
-  start() {
+  /** Start sampling the loop lag and, pre-forked, serving this worker's metrics to its siblings. */
+  async start() {
     this.startLagProbe();
+    await this.peers?.start();
   }
 
-  /** Stop sampling. */
-  stop() {
+  /** Stop sampling and serving. */
+  async stop() {
     this.lagProbe.stop();
+    await this.peers?.stop();
   }
 
-  /** The exposition text and its content type. */
+  /** The exposition text and its content type (pre-forked: summed over all workers). */
   async render() {
+    if (this.peers !== null) return this.peers.render();
     return { contentType: this.registry.contentType, text: await this.registry.metrics() };
   }
 }

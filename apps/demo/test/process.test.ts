@@ -147,4 +147,38 @@ describe("--processes", () => {
     expect(await demo.exited).toBe(0);
     await waitFor("both workers to be gone", () => [...pids].every((pid) => !alive(pid)), 5000);
   });
+
+  it("one /metrics scrape, on either worker, sums the requests every worker served", async () => {
+    const demo = await startDemoProcess(["--processes", "2"]);
+    // Fresh connections until both workers answered; count what each one served.
+    const served = new Map<number, number>();
+    let sent = 0;
+    await waitFor(
+      "hello answered by both workers",
+      async () => {
+        const { status, body } = await getFresh(`${demo.url}/healthz`);
+        expect(status).toBe(200);
+        const worker = JSON.parse(body).worker as number;
+        served.set(worker, (served.get(worker) ?? 0) + 1);
+        sent++;
+        return served.size === 2;
+      },
+      20_000,
+      5,
+    );
+    // Every scrape lands on some worker; each must report the total of both.
+    const totals = new Set<number>();
+    for (let i = 0; i < 6; i++) {
+      const { status, body } = await getFresh(`${demo.url}/metrics`);
+      expect(status).toBe(200);
+      expect(body).toMatch(/^demo_metrics_workers_scraped 2$/m);
+      const m = /^http_requests_total\{method="GET",route="healthz",status="200"\} (\d+)$/m.exec(body);
+      expect(m, body.slice(0, 2000)).not.toBeNull();
+      totals.add(Number(m?.[1]));
+      expect(body).not.toMatch(/worker="/); // summed, not per worker
+    }
+    expect([...totals]).toEqual([sent]);
+    demo.child.kill("SIGTERM");
+    expect(await demo.exited).toBe(0);
+  });
 });

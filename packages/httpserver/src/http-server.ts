@@ -48,6 +48,7 @@ export type HTTPServerDelegate = HTTPServerConnectionDelegate<
  * periodic sweep over the open connections, never a timer per connection.
  */
 export class HTTPServer extends TCPServer {
+  static override loggerName = "@t/httpserver";
   /** The validated per-connection parameters. */
   readonly params: HTTP1ConnectionParameters;
   private readonly sweeper: ConnectionSweeper<HTTP1ServerConnection>;

@@ -105,6 +105,8 @@ export class HTTP1Connection implements HTTPConnection {
   closeAfter = false;
   /** A 101 response switched protocols. */
   switched = false;
+  /** Response body bytes handed to the connection so far (not counting chunk framing). */
+  bodyBytes = 0;
   private closeCallback: (() => void) | null = null;
 
   /** The status code of the response (0 until `writeHeaders`). */
@@ -322,6 +324,7 @@ export class HTTP1Connection implements HTTPConnection {
         throw err;
       }
     }
+    this.bodyBytes += n;
     const owner = this.owner;
     if (this.chunking) {
       const out = owner.output;
@@ -460,6 +463,7 @@ export class HTTP1Connection implements HTTPConnection {
         if (final) quiet(owner.emit(LAST_CHUNK));
         return;
       }
+      this.bodyBytes += bodyLength;
       if (bodyLength < COPY_LIMIT) {
         out.bytes(first);
         if (rest !== null) for (const p of rest) out.bytes(p);

@@ -46,10 +46,8 @@ const CR = 0x0d;
 const LF = 0x0a;
 const EMPTY = Buffer.alloc(0);
 
-/** A fresh async context for one request (created inside the connection's context). */
-function newRequestScope(): AsyncResource {
-  return new AsyncResource("THTTPRequest");
-}
+/** The async-hooks type of a request's context. */
+const REQUEST_SCOPE_TYPE = "THTTPRequest";
 const CONTINUE_100 = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n", "latin1");
 /** Pieces smaller than this are copied into the output buffer; larger ones go by reference. */
 const COPY_LIMIT = 16 * 1024;
@@ -167,6 +165,17 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
   private readonly connScope = new AsyncResource("THTTPConnection");
   /** The async context of the request being served. */
   private scope: AsyncResource = this.connScope;
+  /**
+   * True while `consume` runs as the stream's data consumer called from a read event: the
+   * context current then is the stream's own (captured when it registered with the loop, in the
+   * accept), so a request's context can be made there directly. Any other entry (a resume after
+   * an asynchronous finish, a paused delegate settling) may run inside an earlier request's
+   * context, and makes the new one inside `connScope` instead (one more scope entry).
+   */
+  private readEntry = false;
+  /** Set around `setDataConsumer`, which offers buffered bytes synchronously (not a read event). */
+  private offering = false;
+  private readonly makeRequestScope: () => AsyncResource;
 
   constructor(
     stream: IOStream | SSLIOStream,
@@ -182,7 +191,17 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     this.maxBodySize = ctx.params.maxBodySize;
     this.bodyTimeoutMs = ctx.params.bodyTimeoutMs;
     this.phaseStart = 0;
-    this.onData = (buf, start, end) => this.consume(buf, start, end);
+    this.onData = (buf, start, end) => {
+      if (this.offering) return this.consume(buf, start, end);
+      this.readEntry = true;
+      try {
+        return this.consume(buf, start, end);
+      } finally {
+        this.readEntry = false;
+      }
+    };
+    const connAsyncId = this.connScope.asyncId();
+    this.makeRequestScope = () => new AsyncResource(REQUEST_SCOPE_TYPE, connAsyncId);
     this.resumeCb = () => {
       if (this.state < RESPONSE || this.state === CLOSING) this.consume(EMPTY, 0, 0);
     };
@@ -285,7 +304,12 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
   private setConsuming(want: boolean): void {
     if (want === this.consuming || this.stream.closed() || this.state === DETACHED) return;
     this.consuming = want;
-    this.stream.setDataConsumer(want ? this.onData : null);
+    this.offering = true;
+    try {
+      this.stream.setDataConsumer(want ? this.onData : null);
+    } finally {
+      this.offering = false;
+    }
   }
 
   private parse(buf: Buffer, start: number, end: number): number {
@@ -414,7 +438,11 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     }
     const ex = new HTTP1Connection(this, head.method, head.http11, keepAlive, remoteIp, protocol);
     this.exchange = ex;
-    const scope = this.connScope.runInAsyncScope(newRequestScope);
+    // A fresh context per request; on the hot path (parsing what a read event brought) made
+    // where we are, without a scope entry.
+    const scope = this.readEntry
+      ? this.makeRequestScope()
+      : this.connScope.runInAsyncScope(this.makeRequestScope);
     this.scope = scope;
     if (requestStartChannel.hasSubscribers) {
       scope.runInAsyncScope(() =>

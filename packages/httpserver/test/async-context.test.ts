@@ -42,6 +42,29 @@ describe("async context per request", () => {
     expect((await c.readResponse()).body.toString()).toBe("server");
   });
 
+  it("pipelined requests finished after an await never see what the previous one entered", async () => {
+    // The next request is then parsed from inside the previous one's continuation, not from a
+    // read event: its context must still be a fresh child of the server's.
+    const als = new AsyncLocalStorage<string>();
+    const { port } = await als.run("server", () =>
+      fx.serve(async (req) => {
+        const before = als.getStore() ?? "none";
+        als.enterWith(`sync ${req.uri}`);
+        await new Promise((r) => fx.loop.callLater(1, r));
+        const after = als.getStore() ?? "none";
+        als.enterWith(`async ${req.uri}`); // in the continuation that finishes the request
+        reply(req, `${before}|${after}`);
+      }),
+    );
+    const c = await fx.connect(port);
+    await c.write(
+      "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
+    const bodies = [];
+    for (let i = 0; i < 3; i++) bodies.push((await c.readResponse()).body.toString());
+    expect(bodies).toEqual(["server|sync /a", "server|sync /b", "server|sync /c"]);
+  });
+
   it("interleaved async requests on many connections each keep their own value", async () => {
     const als = new AsyncLocalStorage<string>();
     const { port } = await fx.serve(async (req) => {

@@ -34,8 +34,10 @@ export { Lock } from "./lock.js";
 export {
   createDefaultLogger,
   type DefaultLoggerOptions,
+  FIELDS_IN_MESSAGE,
   type Logger,
   type LogLevel,
+  namedLogger,
 } from "./logger.js";
 export { PeriodicCallback } from "./periodic-callback.js";
 export {

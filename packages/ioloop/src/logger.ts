@@ -21,6 +21,39 @@ export interface Logger {
    * skip formatting lines that would be dropped (e.g. an access log at a disabled level).
    */
   isLevelEnabled?(level: string): boolean;
+  /**
+   * Optional (pino has it): a logger that adds `bindings` to every line. Each `@t` package logs
+   * through `child({ name: "@t/<package>" })` of the logger it is given (see {@link namedLogger}).
+   */
+  child?(bindings: Record<string, unknown>): Logger;
+}
+
+/**
+ * Marks a log object whose fields are already spelled out in the message (e.g. the access log):
+ * the default logger then prints the message alone, while pino records the fields (a symbol
+ * key is invisible to JSON). Set it to `true` on the object passed as `objOrMsg`.
+ */
+export const FIELDS_IN_MESSAGE: unique symbol = Symbol.for("t.log.fieldsInMessage") as never;
+
+const namedLoggers = new WeakMap<Logger, Map<string, Logger>>();
+
+/**
+ * The logger a layer writes to: `logger.child({ name })` when the logger has `child` (pino and
+ * the default logger), made once per logger and name; else `logger` itself.
+ */
+export function namedLogger(logger: Logger, name: string): Logger {
+  if (typeof logger.child !== "function") return logger;
+  let byName = namedLoggers.get(logger);
+  if (byName === undefined) {
+    byName = new Map();
+    namedLoggers.set(logger, byName);
+  }
+  let named = byName.get(name);
+  if (named === undefined) {
+    named = logger.child({ name });
+    byName.set(name, named);
+  }
+  return named;
 }
 
 /** Levels understood by {@link createDefaultLogger}, most verbose first. */
@@ -91,6 +124,12 @@ function formatMessage(objOrMsg: unknown, msg: string | undefined): string {
     return `${head}\n${describeError(objOrMsg)}`;
   }
   if (objOrMsg !== null && typeof objOrMsg === "object") {
+    if (
+      (objOrMsg as { [FIELDS_IN_MESSAGE]?: boolean })[FIELDS_IN_MESSAGE] === true &&
+      msg !== undefined
+    ) {
+      return msg;
+    }
     let err: Error | undefined;
     let extra = "";
     for (const key of Object.keys(objOrMsg)) {
@@ -116,7 +155,8 @@ function formatMessage(objOrMsg: unknown, msg: string | undefined): string {
 
 /**
  * Creates a logger writing Tornado-style lines, e.g. `[W 261123 11:22:33 ioloop] message`,
- * followed by the stack when an `Error` is passed (directly or as `{ err }`).
+ * followed by the stack when an `Error` is passed (directly or as `{ err }`). Its
+ * `child({ name })` writes the same lines under another name (each `@t` layer's own).
  *
  * @param name - shown after the timestamp; default `"ioloop"`.
  * @param options - level (default env `T_LOG_LEVEL` or `"info"`) and the line sink (default stderr).
@@ -133,6 +173,11 @@ export function createDefaultLogger(name = "ioloop", options: DefaultLoggerOptio
     throw new TypeError("options.write must be a function (line: string) => void");
   }
   const write = options.write ?? writeToStderr;
+  return makeLogger(name, level, write);
+}
+
+/** The default logger named `name` (its `child({ name })` differs only in the name). */
+function makeLogger(name: string, level: LogLevel, write: (line: string) => void): Logger {
   const threshold = LEVEL_RANK[level];
   const emit = (letter: string, rank: number, objOrMsg: unknown, msg: string | undefined) => {
     if (rank < threshold) return;
@@ -147,5 +192,7 @@ export function createDefaultLogger(name = "ioloop", options: DefaultLoggerOptio
       const rank = LEVEL_RANK[lvl as LogLevel];
       return rank !== undefined && lvl !== "silent" && rank >= threshold;
     },
+    child: (bindings: Record<string, unknown>) =>
+      makeLogger(typeof bindings?.name === "string" ? bindings.name : name, level, write),
   };
 }

@@ -2,7 +2,7 @@
 
 import { randomUUID } from "node:crypto";
 import type * as tls from "node:tls";
-import { IOLoop, type Logger, type TimeoutHandle } from "@t/ioloop";
+import { IOLoop, type Logger, namedLogger, type TimeoutHandle } from "@t/ioloop";
 import type { IOStreamOptions } from "@t/iostream";
 import { TCPClient } from "@t/tcpserver";
 import { Backoff, type BackoffOptions } from "./backoff.js";
@@ -129,7 +129,7 @@ export class RpcClient {
 
   constructor(options?: RpcClientOptions) {
     this.loop = options?.loop ?? IOLoop.current();
-    this.logger = options?.logger ?? this.loop.logger;
+    this.logger = namedLogger(options?.logger ?? this.loop.logger, "@t/rpc");
     this.id = options?.clientId === undefined ? randomUUID() : checkClientId(options.clientId);
     this.maxFrameBytes = checkMaxFrameBytes(
       options?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,

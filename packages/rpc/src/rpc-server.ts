@@ -124,6 +124,7 @@ export interface RpcServerEvents {
  * connections close.
  */
 export class RpcServer extends TCPServer {
+  static override loggerName = "@t/rpc";
   /** The handlers clients may call. */
   readonly registry = new MethodRegistry();
   private readonly maxFrameBytes: number;

@@ -1,7 +1,7 @@
 // TCPServer: accepts connections on listening sockets and hands each one, as a stream, to handleStream.
 
 import * as tls from "node:tls";
-import { IOLoop, type Logger, type TimeoutHandle } from "@t/ioloop";
+import { IOLoop, type Logger, namedLogger, type TimeoutHandle } from "@t/ioloop";
 import { IOStream, type IOStreamOptions, type SSLIOStream, StreamClosedError } from "@t/iostream";
 import { close, getsockname, type SocketAddress } from "@t/poller-native";
 import { addAcceptHandler } from "./accept-handler.js";
@@ -56,6 +56,11 @@ function isSecureContext(x: object): x is tls.SecureContext {
  * processes sharing the sockets), or `addSockets(await bindSockets(...))`.
  */
 export class TCPServer implements StreamTracker {
+  /**
+   * The name this server's lines are logged under (`logger.child({ name })` when the logger has
+   * `child`, e.g. pino's); subclasses set their package's.
+   */
+  static loggerName = "@t/tcpserver";
   /** The loop accepting and serving connections. */
   readonly loop: IOLoop;
   /** Where handler and accept errors go. */
@@ -88,7 +93,10 @@ export class TCPServer implements StreamTracker {
     checkLimits(streamOptions);
     this.loop = streamOptions.loop ?? IOLoop.current();
     this.streamOptions = { ...streamOptions, loop: this.loop };
-    this.logger = logger ?? this.loop.logger;
+    this.logger = namedLogger(
+      logger ?? this.loop.logger,
+      (new.target as typeof TCPServer).loggerName,
+    );
     this.handler = handleStream ?? null;
     this.secureContext =
       ssl === undefined ? null : isSecureContext(ssl) ? ssl : tls.createSecureContext(ssl);

@@ -17,7 +17,21 @@ export interface LogEntry {
   expected: boolean;
 }
 
-/** Records entries; warnings and errors must be declared with `expect`. */
+/** @t/ioloop's FIELDS_IN_MESSAGE: the object's fields are already in the message. */
+const FIELDS_IN_MESSAGE = Symbol.for("t.log.fieldsInMessage");
+
+function fieldsInMessage(obj: unknown): boolean {
+  return (
+    obj !== null &&
+    typeof obj === "object" &&
+    (obj as { [FIELDS_IN_MESSAGE]?: unknown })[FIELDS_IN_MESSAGE] === true
+  );
+}
+
+/**
+ * Records entries (`msg` is the line as the default logger would print it; `obj` what was
+ * passed); warnings and errors must be declared with `expect`.
+ */
 export class CaptureLogger implements LoggerShape {
   readonly entries: LogEntry[] = [];
 
@@ -25,7 +39,9 @@ export class CaptureLogger implements LoggerShape {
     const text =
       typeof objOrMsg === "string"
         ? objOrMsg
-        : `${msg ?? ""} ${objOrMsg instanceof Error ? objOrMsg.message : (JSON.stringify(objOrMsg) ?? "")}`;
+        : msg !== undefined && fieldsInMessage(objOrMsg)
+          ? msg
+          : `${msg ?? ""} ${objOrMsg instanceof Error ? objOrMsg.message : (JSON.stringify(objOrMsg) ?? "")}`;
     this.entries.push({ level, msg: text, obj: objOrMsg, expected: false });
   }
   debug(o: unknown, m?: string): void {

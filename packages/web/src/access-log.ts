@@ -1,4 +1,8 @@
-// The access log line written for every finished request.
+// The access log entry written for every finished request: Tornado's line, plus its fields for a
+// structured logger.
+
+import { FIELDS_IN_MESSAGE } from "@t/ioloop";
+import type { RequestHandler } from "./request-handler.js";
 
 /** `200 GET /path (127.0.0.1) 1.23ms` (Tornado's `log_request` format). */
 export function formatAccessLine(
@@ -7,4 +11,40 @@ export function formatAccessLine(
   requestTimeMs: number,
 ): string {
   return `${statusCode} ${requestSummary} ${requestTimeMs.toFixed(2)}ms`;
+}
+
+/**
+ * The fields of an access log entry, passed as the object of `logger.info(fields, line)`: pino
+ * records them, the default logger prints the line alone (they are marked
+ * {@link FIELDS_IN_MESSAGE}).
+ */
+export interface AccessLogFields {
+  readonly method: string;
+  /** The path without the query. */
+  readonly path: string;
+  readonly status: number;
+  /** From the first byte of the request to the end of the response, in milliseconds. */
+  readonly durationMs: number;
+  readonly remoteIp: string;
+  /** Response body bytes handed to the connection (after compression). */
+  readonly bytes: number;
+  /** The request id (the `requestId` setting), or null. */
+  readonly requestId: string | null;
+  readonly [FIELDS_IN_MESSAGE]: true;
+}
+
+/** The access log fields of a finished request. */
+export function accessLogFields(handler: RequestHandler, status: number): AccessLogFields {
+  const r = handler.request;
+  const conn = r.connection as { bodyBytes?: number } | null;
+  return {
+    method: r.method,
+    path: r.path,
+    status,
+    durationMs: Math.round(r.requestTime() * 1000) / 1000,
+    remoteIp: r.remoteIp,
+    bytes: conn?.bodyBytes ?? 0,
+    requestId: handler.requestId,
+    [FIELDS_IN_MESSAGE]: true,
+  };
 }

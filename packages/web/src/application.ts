@@ -12,14 +12,21 @@ import {
   HTTPServerRequest,
   type RequestStartLine,
 } from "@t/httpserver";
-import { IOLoop, type Logger } from "@t/ioloop";
+import { IOLoop, type Logger, namedLogger } from "@t/ioloop";
 import type { BindOptions } from "@t/tcpserver";
-import { formatAccessLine } from "./access-log.js";
+import { accessLogFields, formatAccessLine } from "./access-log.js";
 import type { CookieOptions } from "./cookies/set-cookie.js";
 import type { CookieSecret } from "./cookies/signed-value.js";
 import { ErrorHandler } from "./error-handler.js";
 import { ReverseUrlError } from "./errors.js";
 import type { HandlerClass, RequestHandler } from "./request-handler.js";
+import {
+  assignRequestId,
+  type RequestIdConfig,
+  type RequestIdOptions,
+  requestIdStorage,
+  resolveRequestIdConfig,
+} from "./request-id.js";
 import {
   compileHostPattern,
   type HostRule,
@@ -77,6 +84,12 @@ export interface ApplicationSettings {
   logFunction?: (handler: RequestHandler) => void;
   /** Logger for errors and the access log (default: the current loop's logger). */
   logger?: Logger;
+  /**
+   * Give every request an id (default off): `true`, or options (header, trusting the client's,
+   * a generator). The id is sent back in the header, logged with the access line, readable as
+   * `handler.requestId` and, in the request's async context, as `currentRequestId()`.
+   */
+  requestId?: boolean | RequestIdOptions;
   /** Handler for requests no route matches (default: ErrorHandler with status 404). */
   defaultHandlerClass?: HandlerClass;
   /** initArgs of `defaultHandlerClass`. */
@@ -107,6 +120,8 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
   readonly staticHashes = new Map<string, string>();
   private readonly defaultHandler: HandlerClass;
   private readonly defaultHandlerArgs: Record<string, unknown>;
+  /** @internal The resolved `requestId` setting, or null when off. */
+  readonly requestIds: RequestIdConfig | null;
 
   constructor(routes: readonly RouteSpec[] = [], settings: ApplicationSettings = {}) {
     if (settings === null || typeof settings !== "object") {
@@ -133,6 +148,7 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
     this.rules.push({ hostRegex: /^/, specs });
     this.indexNames(specs);
     this.routeTable.invalidate();
+    this.requestIds = resolveRequestIdConfig(settings.requestId);
     this.defaultHandler = settings.defaultHandlerClass ?? ErrorHandler;
     this.defaultHandlerArgs =
       settings.defaultHandlerArgs ??
@@ -166,7 +182,7 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
 
   /** The logger for errors and access lines. */
   get logger(): Logger {
-    return this.settings.logger ?? IOLoop.current().logger;
+    return namedLogger(this.settings.logger ?? IOLoop.current().logger, "@t/web");
   }
 
   /** Whether error pages carry stack traces. */
@@ -228,12 +244,14 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
       return;
     }
     const status = handler.getStatus();
-    const logger = this.logger as Logger & { isLevelEnabled?: (level: string) => boolean };
+    const logger = this.logger;
     const level = status < 400 ? "info" : status < 500 ? "warn" : "error";
     // A logger that can tell (pino's isLevelEnabled) spares formatting a line it would drop.
     if (typeof logger.isLevelEnabled === "function" && !logger.isLevelEnabled(level)) return;
-    const line = formatAccessLine(status, handler.requestSummary(), handler.request.requestTime());
-    logger[level](line);
+    logger[level](
+      accessLogFields(handler, status),
+      formatAccessLine(status, handler.requestSummary(), handler.request.requestTime()),
+    );
   }
 
   /** Route a request: the handler class, its initArgs and path arguments. */
@@ -330,6 +348,7 @@ class RequestDispatcher implements HTTPMessageDelegate, RouteTarget {
   private body: BodyAccumulator | null = null;
   private stream = false;
   private preparedDone = false;
+  private requestId: string | null = null;
 
   constructor(app: Application, connection: HTTP1Connection) {
     this.app = app;
@@ -338,6 +357,12 @@ class RequestDispatcher implements HTTPMessageDelegate, RouteTarget {
 
   headersReceived(startLine: RequestStartLine, headers: HTTPHeaders): void | Promise<void> {
     const conn = this.connection;
+    const ids = this.app.requestIds;
+    if (ids !== null) {
+      this.requestId = assignRequestId(ids, headers.get(ids.header));
+      // This runs in the request's own async context (the server makes one per request).
+      requestIdStorage.enterWith(this.requestId);
+    }
     const request = new HTTPServerRequest();
     request.method = startLine.method;
     request.uri = startLine.path;
@@ -383,6 +408,7 @@ class RequestDispatcher implements HTTPMessageDelegate, RouteTarget {
     try {
       handler = new Cls(this.app, request);
       this.handler = handler;
+      if (this.requestId !== null) handler.setRequestId(this.requestId);
       handler.setDefaultHeaders();
       handler.initialize(this.initArgs);
     } catch (err) {
@@ -392,6 +418,7 @@ class RequestDispatcher implements HTTPMessageDelegate, RouteTarget {
       );
       const fallback = new ErrorHandler(this.app, request);
       this.handler = fallback;
+      if (this.requestId !== null) fallback.setRequestId(this.requestId);
       fallback.setDefaultHeaders();
       fallback.initialize({ statusCode: 500 });
       fallback.execute([], {});

@@ -1,6 +1,6 @@
 // @t/web public API.
 
-export { formatAccessLine } from "./access-log.js";
+export { type AccessLogFields, accessLogFields, formatAccessLine } from "./access-log.js";
 export { Application, type ApplicationSettings } from "./application.js";
 export { constantTimeEqual, constantTimeEqualBuffers } from "./constant-time.js";
 export { type CookieOptions, formatSetCookie, quoteCookieValue } from "./cookies/set-cookie.js";
@@ -50,6 +50,12 @@ export {
   RequestHandler,
   type SignedCookieOptions,
 } from "./request-handler.js";
+export {
+  currentRequestId,
+  type RequestIdConfig,
+  type RequestIdOptions,
+  requestIdStorage,
+} from "./request-id.js";
 export {
   compileHostPattern,
   findRoute,

@@ -169,6 +169,7 @@ export class RequestHandler {
   prepared: Promise<void> | null = null;
   private resolvePrepared: (() => void) | null = null;
   private streamedChunks: Buffer[] | null = null;
+  private requestIdValue: string | null = null;
 
   constructor(application: Application, request: HTTPServerRequest) {
     this.application = application;
@@ -333,9 +334,27 @@ export class RequestHandler {
 
   // ---- output -----------------------------------------------------------------------------
 
+  /**
+   * The request's id when the application's `requestId` setting is on (also sent back in its
+   * header and logged with the access line), else null.
+   */
+  get requestId(): string | null {
+    return this.requestIdValue;
+  }
+
+  /** @internal Set by the application before `setDefaultHeaders`; kept across `clear()`. */
+  setRequestId(id: string): void {
+    this.requestIdValue = id;
+    const ids = this.application.requestIds;
+    if (ids !== null) this.setHeader(ids.header, id);
+  }
+
   /** Reset headers, status and buffered body (e.g. before an error page). */
   clear(): void {
     this.headerList = ["Content-Type", DEFAULT_CONTENT_TYPE];
+    const ids = this.application.requestIds;
+    if (ids !== null && this.requestIdValue !== null)
+      this.headerList.push(ids.header, this.requestIdValue);
     this.headerObj = null;
     this.writeBuffer = [];
     this.writeBufferLength = 0;

@@ -88,14 +88,14 @@ describe("over real sockets", () => {
     let asked = 0;
     const logger = {
       debug() {},
-      info(msg: unknown) {
-        lines.push(String(msg));
+      info(obj: unknown, msg?: string) {
+        lines.push(msg ?? String(obj));
       },
-      warn(msg: unknown) {
-        lines.push(String(msg));
+      warn(obj: unknown, msg?: string) {
+        lines.push(msg ?? String(obj));
       },
-      error(msg: unknown) {
-        lines.push(String(msg));
+      error(obj: unknown, msg?: string) {
+        lines.push(msg ?? String(obj));
       },
       isLevelEnabled(level: string) {
         asked++;

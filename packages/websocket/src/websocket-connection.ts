@@ -1,7 +1,7 @@
 // WebSocketConnection: the RFC 6455 protocol core shared by the server handler and the client.
 
 import { constants as bufferConstants, isUtf8 } from "node:buffer";
-import type { IOLoop, TimeoutHandle } from "@t/ioloop";
+import { type IOLoop, type Logger, namedLogger, type TimeoutHandle } from "@t/ioloop";
 import type { IOStream, SSLIOStream } from "@t/iostream";
 import {
   CLOSE_GOING_AWAY,
@@ -116,6 +116,7 @@ export class WebSocketConnection implements FrameSink {
 
   readonly stream: IOStream | SSLIOStream;
   private readonly loop: IOLoop;
+  private readonly logger: Logger;
   private readonly delegate: WebSocketDelegate;
   private readonly isServer: boolean;
   private readonly url: string;
@@ -184,6 +185,7 @@ export class WebSocketConnection implements FrameSink {
   ) {
     this.stream = stream;
     this.loop = stream.loop;
+    this.logger = namedLogger(stream.loop.logger, "@t/websocket");
     this.delegate = delegate;
     this.isServer = options.isServer;
     this.url = options.url ?? "";
@@ -311,7 +313,7 @@ export class WebSocketConnection implements FrameSink {
     const err = new WebSocketBufferFullError(
       `a message of ${length} bytes would exceed maxWriteBufferSize (${this.maxWriteBufferSize} bytes, ${queued} queued): the peer does not read fast enough`,
     );
-    this.loop.logger.debug({ err }, "WebSocket write buffer full; closing");
+    this.logger.debug({ err }, "WebSocket write buffer full; closing");
     // The close frame goes behind the queue; closeTimeoutMs ends a peer that never reads it.
     this.startClose(CLOSE_POLICY_VIOLATION, "write buffer full");
     this.closeStreamAfterWrite();
@@ -386,7 +388,7 @@ export class WebSocketConnection implements FrameSink {
   private fail(error: WebSocketProtocolError): void {
     if (this.error === null) this.error = error;
     if (this.streamClosed) return;
-    this.loop.logger.debug({ err: error }, "WebSocket protocol error");
+    this.logger.debug({ err: error }, "WebSocket protocol error");
     if (!this.closeReceived) this.startClose(error.closeCode, error.message.slice(0, 120));
     this.closeStreamAfterWrite();
   }
@@ -711,7 +713,7 @@ export class WebSocketConnection implements FrameSink {
     try {
       result = this.delegate.onMessage(message);
     } catch (err) {
-      this.loop.logger.error({ err }, "Uncaught exception in WebSocket onMessage");
+      this.logger.error({ err }, "Uncaught exception in WebSocket onMessage");
       this.startClose(CLOSE_INTERNAL_ERROR, "");
       return;
     }
@@ -720,7 +722,7 @@ export class WebSocketConnection implements FrameSink {
       result.then(
         () => this.resume(),
         (err: unknown) => {
-          this.loop.logger.error({ err }, "Uncaught exception in WebSocket onMessage");
+          this.logger.error({ err }, "Uncaught exception in WebSocket onMessage");
           this.startClose(CLOSE_INTERNAL_ERROR, "");
           this.resume();
         },
@@ -811,7 +813,7 @@ export class WebSocketConnection implements FrameSink {
     try {
       fn();
     } catch (err) {
-      this.loop.logger.error({ err }, "Uncaught exception in WebSocket callback");
+      this.logger.error({ err }, "Uncaught exception in WebSocket callback");
     }
   }
 
@@ -832,7 +834,7 @@ export class WebSocketConnection implements FrameSink {
   private pongTimeout(): void {
     this.pongTimer = null;
     if (this.streamClosed) return;
-    this.loop.logger.debug("WebSocket ping timed out; closing");
+    this.logger.debug("WebSocket ping timed out; closing");
     this.startClose(CLOSE_GOING_AWAY, "ping timeout");
     this.stream.close();
   }

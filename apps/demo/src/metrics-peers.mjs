@@ -1,0 +1,127 @@
+// /metrics across pre-forked workers: each worker serves its registry as JSON on a Unix socket in
+// a directory private to this server (made by the parent before forking); a scrape on any worker
+// reads its siblings' and answers with prom-client's aggregation (sums), so one scrape covers
+// the whole server whichever worker the kernel handed it to.
+
+import { readdir, unlink } from "node:fs/promises";
+import { request } from "node:http";
+import { join } from "node:path";
+import { HTTPHeaders, HTTPServer } from "@t/httpserver";
+import { bindUnixSocket } from "@t/tcpserver";
+import { AggregatorRegistry, Gauge, Registry } from "prom-client";
+
+/** How long a scrape waits for one sibling's metrics before leaving it out. */
+export const PEER_TIMEOUT_MS = 2000;
+/** Most bytes read from one sibling (its JSON metrics are a few tens of KiB). */
+export const MAX_PEER_BYTES = 4 * 1024 * 1024;
+const SOCKET_RE = /^worker-(\d+)\.sock$/;
+
+/**
+ * One worker's side of the cluster scrape.
+ */
+export class MetricsPeers {
+  /**
+   * @param {{
+   *   dir: string,
+   *   worker: number,
+   *   registry: import("prom-client").Registry,
+   *   loop: import("@t/ioloop").IOLoop,
+   * }} options
+   */
+  constructor(options) {
+    this.dir = options.dir;
+    this.worker = options.worker;
+    this.registry = options.registry;
+    this.loop = options.loop;
+    this.path = join(this.dir, `worker-${this.worker}.sock`);
+    /** @type {HTTPServer | null} */
+    this.server = null;
+  }
+
+  /** Serve this worker's metrics on its socket (a stale socket of a restarted worker is replaced). */
+  async start() {
+    await unlink(this.path).catch(() => {});
+    const registry = this.registry;
+    this.server = new HTTPServer(
+      async (req) => {
+        const body = JSON.stringify(await registry.getMetricsAsJSON());
+        req.connection.writeHeaders(
+          { code: 200 },
+          new HTTPHeaders({ "Content-Type": "application/json" }),
+          body,
+        );
+        req.connection.finish();
+      },
+      { loop: this.loop },
+    );
+    this.server.addSockets([bindUnixSocket(this.path, { mode: 0o600 })]);
+  }
+
+  /** Stop serving and remove the socket. */
+  async stop() {
+    const server = this.server;
+    this.server = null;
+    if (server === null) return;
+    server.stop();
+    await unlink(this.path).catch(() => {});
+  }
+
+  /**
+   * The exposition text of all workers: this one's metrics plus every sibling that answered
+   * within {@link PEER_TIMEOUT_MS}, summed by prom-client's aggregator, and
+   * `demo_metrics_workers_scraped` (how many workers are in the sum).
+   * @returns {Promise<{ contentType: string, text: string }>}
+   */
+  async render() {
+    const names = await readdir(this.dir).catch(() => /** @type {string[]} */ ([]));
+    const own = `worker-${this.worker}.sock`;
+    const siblings = names.filter((n) => SOCKET_RE.test(n) && n !== own);
+    const results = await Promise.all(
+      siblings.map((n) => fetchPeer(join(this.dir, n)).catch(() => null)),
+    );
+    const all = [await this.registry.getMetricsAsJSON()];
+    for (const r of results) if (r !== null) all.push(r);
+    const aggregated = AggregatorRegistry.aggregate(all);
+    const scraped = new Registry();
+    new Gauge({
+      name: "demo_metrics_workers_scraped",
+      help: "Worker processes whose metrics are summed in this scrape",
+      registers: [scraped],
+    }).set(all.length);
+    const merged = Registry.merge([aggregated, scraped]);
+    return { contentType: merged.contentType, text: await merged.metrics() };
+  }
+}
+
+/**
+ * GET a sibling's JSON metrics over its Unix socket (bounded in time and size).
+ * @param {string} socketPath
+ * @returns {Promise<any>}
+ */
+function fetchPeer(socketPath) {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path: "/", timeout: PEER_TIMEOUT_MS }, (res) => {
+      /** @type {Buffer[]} */
+      const chunks = [];
+      let size = 0;
+      res.on("data", (d) => {
+        size += d.length;
+        if (size > MAX_PEER_BYTES) req.destroy(new Error(`${socketPath}: metrics too large`));
+        else chunks.push(d);
+      });
+      res.on("end", () => {
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+        } catch (err) {
+          reject(err);
+        }
+      });
+      res.on("error", reject);
+    });
+    req.on("timeout", () =>
+      req.destroy(new Error(`${socketPath}: no metrics within ${PEER_TIMEOUT_MS} ms`)),
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
