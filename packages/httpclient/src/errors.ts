@@ -5,7 +5,7 @@ import type { HTTPResponse } from "./http-response.js";
 /**
  * The server answered with a status outside 200..299 and the request had `raiseError` (the
  * default) — Tornado's `HTTPClientError`. `status` is the HTTP status (Tornado's `code`; here
- * `code` is the stable string every @t error carries) and `response` the full response, body
+ * `code` is the stable string every `@t` error carries) and `response` the full response, body
  * included. Subclasses cover the client-side failures Tornado also reports as HTTPClientError.
  */
 export class HTTPClientError extends Error {
