@@ -325,6 +325,8 @@ export class ClientConnection implements ResponseSink, SweepTarget {
         } else {
           await stream.write(bytes);
         }
+        // The server taking the upload is progress too (idleTimeoutMs).
+        ex.lastActivity = this.now();
       }
       if (this.exchange !== ex || this.closed) return;
       if (!chunked && sent !== declared) {

@@ -50,9 +50,13 @@ export class ConnectionPool implements ConnectionOwner, ExchangeOwner {
   readonly sweeper: DeadlineSweeper;
   private readonly hosts = new Map<string, HostPool>();
   private readonly all = new Set<ClientConnection>();
+  /** Exchanges holding a slot (connecting or on a connection). */
+  private readonly running = new Set<Exchange>();
   private queue: Exchange[] = [];
   private inFlight = 0;
   private closed = false;
+  private dispatching = false;
+  private dispatchAgain = false;
   private readonly now: () => number;
 
   constructor(
@@ -101,11 +105,8 @@ export class ConnectionPool implements ConnectionOwner, ExchangeOwner {
     const queue = this.queue;
     this.queue = [];
     for (const ex of queue) ex.fail(new HTTPClientClosedError("the client was closed"));
-    for (const conn of [...this.all]) {
-      const ex = conn.exchange;
-      conn.close();
-      ex?.fail(new HTTPClientClosedError("the client was closed"));
-    }
+    for (const ex of [...this.running]) ex.fail(new HTTPClientClosedError("the client was closed"));
+    for (const conn of [...this.all]) conn.close();
   }
 
   // ---------------------------------------------------------------- ExchangeOwner
@@ -114,6 +115,7 @@ export class ConnectionPool implements ConnectionOwner, ExchangeOwner {
   exchangeDone(ex: Exchange): void {
     if (ex.holdsSlot) {
       ex.holdsSlot = false;
+      this.running.delete(ex);
       this.inFlight--;
     } else {
       const i = this.queue.indexOf(ex);
@@ -151,23 +153,37 @@ export class ConnectionPool implements ConnectionOwner, ExchangeOwner {
 
   // ---------------------------------------------------------------- internals
 
-  /** Start queued exchanges, in order, while slots allow. */
+  /**
+   * Start queued exchanges, in order, while slots allow. Not re-entered: starting one can close
+   * a stale connection or fail an exchange, which asks for another pass instead.
+   */
   private dispatch(): void {
-    const queue = this.queue;
-    if (queue.length === 0) return;
-    let i = 0;
-    while (i < queue.length && this.inFlight < this.settings.maxClients) {
-      const ex = queue[i];
-      if (ex.state === DONE) {
-        queue.splice(i, 1);
-      } else if (this.tryStart(ex)) {
-        // tryStart may have re-entered dispatch (a failed connect): find our place again.
-        const j = queue.indexOf(ex);
-        if (j !== -1) queue.splice(j, 1);
-        i = 0;
-      } else {
-        i++;
-      }
+    if (this.queue.length === 0) return;
+    if (this.dispatching) {
+      this.dispatchAgain = true;
+      return;
+    }
+    this.dispatching = true;
+    try {
+      do {
+        this.dispatchAgain = false;
+        const queue = this.queue;
+        let i = 0;
+        while (i < queue.length && this.inFlight < this.settings.maxClients) {
+          const ex = queue[i];
+          if (ex.state === DONE) {
+            queue.splice(i, 1);
+          } else if (this.tryStart(ex)) {
+            const j = queue.indexOf(ex);
+            if (j !== -1) queue.splice(j, 1);
+            i = 0;
+          } else {
+            i++;
+          }
+        }
+      } while (this.dispatchAgain);
+    } finally {
+      this.dispatching = false;
     }
   }
 
@@ -205,6 +221,7 @@ export class ConnectionPool implements ConnectionOwner, ExchangeOwner {
 
   private take(ex: Exchange): void {
     ex.holdsSlot = true;
+    this.running.add(ex);
     this.inFlight++;
   }
 

@@ -101,8 +101,8 @@ export class Exchange implements SweepTarget, DecodedSink {
   private continueCallback: (() => void) | null = null;
   private continueTimer: TimeoutHandle | null = null;
   private onAbort: (() => void) | null = null;
-  private readonly resume: () => void;
-  private readonly failWith: (err: unknown) => void;
+  private resumeFn: (() => void) | null = null;
+  private failFn: ((err: unknown) => void) | null = null;
 
   constructor(owner: ExchangeOwner, request: HTTPRequest, key: string, context: FetchContext) {
     this.owner = owner;
@@ -117,8 +117,6 @@ export class Exchange implements SweepTarget, DecodedSink {
       this.resolveFn = resolve;
       this.rejectFn = reject;
     });
-    this.resume = () => this.conn?.resume();
-    this.failWith = (err) => this.fail(err);
     const shortest = Math.min(
       request.connectTimeoutMs,
       request.requestTimeoutMs,
@@ -408,6 +406,18 @@ export class Exchange implements SweepTarget, DecodedSink {
       this.owner.loop.removeTimeout(this.continueTimer);
       this.continueTimer = null;
     }
+  }
+
+  /** Resumes the connection after backpressure (made once, when first needed). */
+  private get resume(): () => void {
+    if (this.resumeFn === null) this.resumeFn = () => this.conn?.resume();
+    return this.resumeFn;
+  }
+
+  /** Fails the exchange with a rejection's reason (made once, when first needed). */
+  private get failWith(): (err: unknown) => void {
+    if (this.failFn === null) this.failFn = (err) => this.fail(err);
+    return this.failFn;
   }
 
   private cleanup(): void {

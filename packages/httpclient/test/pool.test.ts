@@ -156,6 +156,18 @@ describe("connection pool", () => {
     expect(srv.accepted).toBeLessThanOrEqual(4);
   });
 
+  it("close() fails a request that is still connecting", async () => {
+    const srv = await fx.serveRaw(() => {
+      // Accept TCP, never answer the TLS ClientHello.
+    });
+    const client = fx.client();
+    const p = client.fetch(`https://127.0.0.1:${srv.port}/`).catch((e) => e);
+    await waitFor(() => srv.sockets.length === 1, { what: "the TCP connection" });
+    client.close();
+    expect((await p).code).toBe("T_ERR_HTTP_CLIENT_CLOSED");
+    expect(client.stats()).toMatchObject({ inFlight: 0, connections: 0 });
+  });
+
   it("close() fails queued and in-flight requests with HTTPClientClosedError", async () => {
     const h = await holdingServer();
     const client = fx.client({ maxClients: 1 });
