@@ -83,6 +83,24 @@ function captureScope(type: string): AsyncResource {
   return new AsyncResource(type);
 }
 
+/** Loops not closed yet: checked once the process is about to exit (see `warnIfStranded`). */
+const liveLoops = new Set<IOLoop>();
+let exitHookInstalled = false;
+
+/**
+ * Remember `loop` for the exit check: a process that is about to exit while a loop that is not
+ * running still holds work (a server that listens on it, timeouts, callbacks) gets one warning
+ * naming the fix, instead of a silent exit.
+ */
+function trackForExitWarning(loop: IOLoop): void {
+  liveLoops.add(loop);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("beforeExit", () => {
+    for (const l of liveLoops) l.warnIfStranded();
+  });
+}
+
 /** Copies `list[start..]` into a new array (the extra arguments of addCallback/callLater). */
 function restOf(list: IArguments, start: number): unknown[] {
   const n = list.length - start;
@@ -153,6 +171,15 @@ export class IOLoop {
   private readonly callbacks = new CallbackQueue();
   private readonly due: TimeoutEntry[] = [];
   private isRunning = false;
+  /**
+   * Running because a server or a connection needed it (`startIfIdle`), not by `start()`: the
+   * loop then keeps the process alive only while it watches a descriptor, as Node's own handles.
+   */
+  private autoStarted = false;
+  /** The promise `start()` returned for the current run. */
+  private runPromise: Promise<void> | null = null;
+  /** The "never started" warning was printed at exit. */
+  private warnedIdle = false;
   private isClosed = false;
   private refed = true;
   private timer: NodeJS.Timeout | null = null;
@@ -206,6 +233,7 @@ export class IOLoop {
     if (maxEvents !== undefined) pollerOptions.maxEvents = maxEvents;
     this.poller = new Poller(this.onBatch, pollerOptions);
     if (makeCurrent) madeCurrent = this;
+    trackForExitWarning(this);
   }
 
   /**
@@ -275,7 +303,7 @@ export class IOLoop {
     while (scopes.length <= fd) scopes.push(undefined);
     handlers[fd] = handler;
     scopes[fd] = captureScope("TIOLoopHandler");
-    this.handlerCount++;
+    if (this.handlerCount++ === 0 && this.autoStarted) this.updatePollerRef();
   }
 
   /** Changes the events `fd` is watched for. Throws {@link FdUnknownError} if it has no handler. */
@@ -297,7 +325,7 @@ export class IOLoop {
     if (handlers[fd] === undefined) return;
     handlers[fd] = undefined;
     this.handlerScopes[fd] = undefined;
-    this.handlerCount--;
+    if (--this.handlerCount === 0 && this.autoStarted) this.updatePollerRef();
     if (this.isClosed) return;
     try {
       this.poller.remove(fd);
@@ -411,21 +439,68 @@ export class IOLoop {
   // ---- running -----------------------------------------------------------------------------
 
   /**
-   * Starts dispatching handlers, callbacks and timeouts. The promise resolves when `stop()` is
-   * called. Throws {@link LoopRunningError} if running and {@link LoopClosedError} if closed.
+   * Starts dispatching handlers, callbacks and timeouts, and keeps the process alive until
+   * `stop()`; the promise resolves then. When a server or connection already started the loop
+   * (see {@link IOLoop.startIfIdle}), `start()` takes that run over and returns its promise
+   * (Tornado's `app.listen(…); IOLoop.current().start()` works as written). Throws
+   * {@link LoopRunningError} if `start()` was already called and {@link LoopClosedError} if
+   * closed.
    */
   start(): Promise<void> {
     if (this.isClosed) throw new LoopClosedError("start()");
-    if (this.isRunning) throw new LoopRunningError("start()");
+    if (this.isRunning) {
+      if (!this.autoStarted) throw new LoopRunningError("start()");
+      this.autoStarted = false;
+      this.updatePollerRef();
+      return this.runPromise as Promise<void>;
+    }
     const stopped = new Promise<void>((resolve) => {
       this.resolveStart = resolve;
     });
+    this.runPromise = stopped;
     this.isRunning = true;
     this.poller.start();
-    if (this.refed) this.poller.ref();
-    else this.poller.unref();
+    this.updatePollerRef();
     this.scheduleWakeups();
     return stopped;
+  }
+
+  /**
+   * Starts the loop unless it runs or is closed — what `TCPServer` does when it starts
+   * accepting and `TCPClient`/`IOStream` when they connect, so that `await app.listen(8888)`
+   * serves with no further ceremony, as `http.createServer().listen()` does. A loop started this
+   * way keeps the process alive only while it watches a descriptor, a timeout or a callback is
+   * pending (as Node's handles do): the process exits once the last server and connection
+   * closed. A later `start()` takes the run over and keeps the process alive until `stop()`.
+   * Returns true when it started the loop.
+   */
+  startIfIdle(): boolean {
+    if (this.isRunning || this.isClosed) return false;
+    this.autoStarted = true;
+    this.start().then(undefined, (err: unknown) => this.logger.error(err, "IOLoop run failed"));
+    return true;
+  }
+
+  /**
+   * @internal Called when the process is about to exit: a loop that is not running but holds
+   * work would never run it; say so once, with the fix.
+   */
+  warnIfStranded(): void {
+    if (this.isRunning || this.isClosed || this.warnedIdle) return;
+    const timeouts = this.heap.liveCount;
+    const callbacks = this.callbacks.size;
+    if (this.handlerCount === 0 && timeouts === 0 && callbacks === 0) return;
+    this.warnedIdle = true;
+    this.logger.warn(
+      `The process is exiting, but an IOLoop that is not running holds ${this.handlerCount} descriptor handler(s), ${timeouts} timeout(s) and ${callbacks} callback(s): nothing will run them. Start it with \`await loop.start()\` (or \`loop.runSync(fn)\`), and make it current (\`new IOLoop({ makeCurrent: true })\`) so that servers and clients created without a \`loop\` option use it.`,
+    );
+  }
+
+  /** Ref the poller while it should keep the process alive (see `autoStarted`). */
+  private updatePollerRef(): void {
+    if (!this.isRunning) return;
+    if (this.refed && (!this.autoStarted || this.handlerCount > 0)) this.poller.ref();
+    else this.poller.unref();
   }
 
   /**
@@ -435,6 +510,8 @@ export class IOLoop {
   stop(): void {
     if (!this.isRunning) return;
     this.isRunning = false;
+    this.autoStarted = false;
+    this.runPromise = null;
     this.poller.stop();
     this.poller.unref();
     this.disarmTimer();
@@ -516,6 +593,7 @@ export class IOLoop {
     if (this.isClosed) return;
     this.stop();
     this.isClosed = true;
+    liveLoops.delete(this);
     const handlers = this.handlers;
     const fds: number[] = [];
     if (allFds) {
@@ -596,7 +674,7 @@ export class IOLoop {
   ref(): void {
     this.refed = true;
     if (!this.isRunning) return;
-    this.poller.ref();
+    this.updatePollerRef();
     this.timer?.ref();
     this.immediate?.ref();
   }
@@ -605,7 +683,7 @@ export class IOLoop {
   unref(): void {
     this.refed = false;
     if (!this.isRunning) return;
-    this.poller.unref();
+    this.updatePollerRef();
     this.timer?.unref();
     this.immediate?.unref();
   }

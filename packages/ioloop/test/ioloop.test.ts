@@ -189,13 +189,16 @@ describe("timeouts", () => {
     await loop.runSync(
       () =>
         new Promise<void>((resolve) => {
-          const t = loop.time() + 30;
+          // Deadlines from one base: a pause between the calls (GC, a busy machine) must not
+          // reorder them.
+          const base = loop.time();
+          const t = base + 30;
           loop.callAt(t, () => order.push("t30-a"));
-          loop.callLater(10, (tag: string) => order.push(tag), "t10");
+          loop.callAt(base + 10, (tag: string) => order.push(tag), "t10");
           loop.addTimeout(t, () => order.push("t30-b"));
           loop.callAt(t, () => order.push("t30-c"));
-          loop.callLater(20, () => order.push("t20"));
-          loop.callLater(40, resolve);
+          loop.callAt(base + 20, () => order.push("t20"));
+          loop.callAt(base + 40, resolve);
         }),
       { timeoutMs: 5000 },
     );

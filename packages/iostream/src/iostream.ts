@@ -50,6 +50,8 @@ export class IOStream extends FdIOStream {
     if (this.closed()) throw new StreamClosedError(this.error);
     if (this.connecting) throw new StreamStateError("a connect is already in progress");
     this.connecting = true;
+    // Like Node's net.connect: connecting needs no separate loop start (see IOLoop.startIfIdle).
+    this.loop.startIfIdle();
     let address = host;
     if (port !== undefined && isIP(host) === 0) {
       try {

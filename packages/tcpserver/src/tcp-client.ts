@@ -135,6 +135,8 @@ export class TCPClient {
       throw new RangeError(`host ${host} is not an IPv${family} address`);
     }
 
+    // Connecting needs no separate loop start, as with Node's net.connect (IOLoop.startIfIdle).
+    this.loop.startIfIdle();
     const attempt: ConnectAttempt = (a) => {
       const fd = socket(a.family);
       if (sourceIp !== undefined || sourcePort !== undefined) {

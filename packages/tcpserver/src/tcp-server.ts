@@ -123,6 +123,8 @@ export class TCPServer implements StreamTracker {
       if (this.sockets.has(fd)) continue;
       this.sockets.set(fd, addAcceptHandler(fd, this.onAccept, { loop: this.loop }));
     }
+    // Serving needs no separate loop start, as with Node's server.listen() (IOLoop.startIfIdle).
+    if (fds.length > 0) this.loop.startIfIdle();
   }
 
   /** Bind now, accept later: Tornado's `bind()` before `start(numProcesses)`. */
