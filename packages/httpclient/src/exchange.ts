@@ -97,7 +97,10 @@ export class Exchange implements SweepTarget, DecodedSink {
   private bodySize = 0;
   private decoder: ContentDecoder | null = null;
   private channel: BodyChannel | null = null;
-  private pending: PromiseLike<void> | null = null;
+  /** streamingCallback promises not settled yet; reading resumes and the body ends at 0. */
+  private outstanding = 0;
+  private endPending = false;
+  private settledFn: (() => void) | null = null;
   private continueCallback: (() => void) | null = null;
   private continueTimer: TimeoutHandle | null = null;
   private onAbort: (() => void) | null = null;
@@ -274,10 +277,12 @@ export class Exchange implements SweepTarget, DecodedSink {
     if (this.state === DONE) return;
     const piece = Buffer.allocUnsafe(end - start);
     buf.copy(piece, 0, start, end);
-    const wait = this.decoder !== null ? this.decoder.write(piece) : this.deliver(piece);
+    const decoding = this.decoder !== null;
+    const wait = decoding ? (this.decoder as ContentDecoder).write(piece) : this.deliver(piece);
     if (wait !== undefined) {
       this.conn?.pause();
-      wait.then(this.resume, this.failWith);
+      // Callback promises resume reading when the last one settles (see `settled`).
+      if (decoding || this.mode !== CALLBACK) wait.then(this.resume, this.failWith);
     }
   }
 
@@ -360,7 +365,8 @@ export class Exchange implements SweepTarget, DecodedSink {
           return undefined;
         }
         if (r !== undefined && r !== null && typeof r.then === "function") {
-          this.pending = r;
+          this.outstanding++;
+          r.then(this.settled, this.failWith);
           return r;
         }
         return undefined;
@@ -374,13 +380,11 @@ export class Exchange implements SweepTarget, DecodedSink {
   }
 
   private finishBody(): void {
-    const p = this.pending;
-    if (p !== null) {
-      this.pending = null;
-      p.then(() => this.finishBody(), this.failWith);
+    if (this.state === DONE) return;
+    if (this.outstanding > 0) {
+      this.endPending = true;
       return;
     }
-    if (this.state === DONE) return;
     this.state = DONE;
     this.cleanup();
     const response = this.response as HTTPResponse;
@@ -406,6 +410,21 @@ export class Exchange implements SweepTarget, DecodedSink {
       this.owner.loop.removeTimeout(this.continueTimer);
       this.continueTimer = null;
     }
+  }
+
+  /** A streamingCallback promise settled: with none left, read on (or end the body). */
+  private get settled(): () => void {
+    if (this.settledFn === null) {
+      this.settledFn = () => {
+        if (--this.outstanding > 0 || this.state === DONE) return;
+        this.conn?.resume();
+        if (this.endPending) {
+          this.endPending = false;
+          this.finishBody();
+        }
+      };
+    }
+    return this.settledFn;
   }
 
   /** Resumes the connection after backpressure (made once, when first needed). */

@@ -133,11 +133,16 @@ export class BodyChannel {
   private waiter: ((r: IteratorResult<Buffer>) => void) | null = null;
   private waiterReject: ((err: unknown) => void) | null = null;
   private space: (() => void) | null = null;
+  private spacePromise: Promise<void> | null = null;
   private iterated = false;
   /** Called once when the consumer gives up early. */
   onCancel: (() => void) | null = null;
 
-  /** Hand over a chunk; a promise when the consumer has not taken the last one yet. */
+  /**
+   * Hand over a chunk. While chunks wait to be taken this returns a promise that resolves once
+   * the consumer has taken all of them (the producer stops until then, so the queue holds at
+   * most what one read delivered).
+   */
   push(chunk: Buffer): Promise<void> | undefined {
     if (this.done) return undefined;
     const w = this.waiter;
@@ -147,9 +152,12 @@ export class BodyChannel {
       return undefined;
     }
     this.queue.push(chunk);
-    return new Promise<void>((resolve) => {
-      this.space = resolve;
-    });
+    if (this.spacePromise === null) {
+      this.spacePromise = new Promise<void>((resolve) => {
+        this.space = resolve;
+      });
+    }
+    return this.spacePromise;
   }
 
   /** The body ended. */
@@ -199,7 +207,7 @@ export class BodyChannel {
   private next(): Promise<IteratorResult<Buffer>> {
     if (this.queue.length > 0) {
       const value = this.queue.shift() as Buffer;
-      this.wake();
+      if (this.queue.length === 0) this.wake();
       return Promise.resolve({ value, done: false });
     }
     if (this.failure !== null) return Promise.reject(this.failure);
@@ -213,6 +221,7 @@ export class BodyChannel {
   private wake(): void {
     const s = this.space;
     this.space = null;
+    this.spacePromise = null;
     if (s !== null) s();
   }
 }
