@@ -111,9 +111,6 @@ export class HTTPServer extends TCPServer {
   }
 
   /** Shutdown: idle keep-alive connections close now, in-flight requests get `Connection: close`. */
-  protected override drainConnections(): void {
-    for (const conn of [...this.sweeper.connections]) conn.drain();
-  }
 
   /** The open HTTP connections. */
   get httpConnections(): ReadonlySet<HTTP1ServerConnection> {

@@ -108,6 +108,9 @@ export class HTTP1Connection implements HTTPConnection {
   /** Response body bytes handed to the connection so far (not counting chunk framing). */
   bodyBytes = 0;
   private closeCallback: (() => void) | null = null;
+  private drainCallback: (() => void) | null = null;
+  /** The server began a graceful shutdown while this exchange was in flight. */
+  draining = false;
 
   /** The status code of the response (0 until `writeHeaders`). */
   get statusCode(): number {
@@ -263,6 +266,28 @@ export class HTTP1Connection implements HTTPConnection {
       throw new TypeError("setCloseCallback expects a function or null");
     }
     this.closeCallback = callback;
+  }
+
+  /**
+   * Run `callback` once when the server begins a graceful shutdown while this exchange is in
+   * flight — at once if it already did (`draining`). A long poll uses it to answer now instead
+   * of holding the shutdown until its deadline. The connection closes after this response.
+   */
+  setDrainCallback(callback: (() => void) | null): void {
+    if (callback !== null && typeof callback !== "function") {
+      throw new TypeError("setDrainCallback expects a function or null");
+    }
+    this.drainCallback = callback;
+    if (callback !== null && this.draining) this.notifyDrain();
+  }
+
+  /** @internal The server is shutting down: refuse keep-alive, tell the application. */
+  notifyDrain(): void {
+    this.draining = true;
+    this.refuseKeepAlive();
+    const cb = this.drainCallback;
+    this.drainCallback = null;
+    if (cb !== null) cb();
   }
 
   /** Limit the body of this request (call from headersReceived; Tornado's set_max_body_size). */

@@ -251,6 +251,8 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     this.phaseStart = ctx.sweeper.stamp;
     this.writeStamp = ctx.sweeper.stamp;
     stream.setCloseCallback(() => this.onStreamClose());
+    // The server's graceful shutdown reaches us through the stream (an upgrade replaces it).
+    stream.setDrainCallback(() => this.drain());
   }
 
   /** Begin serving (offers already-buffered bytes at once). */
@@ -437,6 +439,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
       }
     }
     const ex = new HTTP1Connection(this, head.method, head.http11, keepAlive, remoteIp, protocol);
+    if (this.draining) ex.draining = true;
     this.exchange = ex;
     // A fresh context per request; on the hot path (parsing what a read event brought) made
     // where we are, without a scope entry.
@@ -812,7 +815,14 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
       this.startClosing();
       return;
     }
-    if (this.exchange !== null) this.exchange.refuseKeepAlive();
+    const ex = this.exchange;
+    if (ex !== null) {
+      try {
+        this.scope.runInAsyncScope(ex.notifyDrain, ex);
+      } catch (err) {
+        this.ctx.logger.error({ err }, "Exception in a drain callback");
+      }
+    }
   }
 
   /** Sweepable: enforce the header, body, idle and write-progress timeouts. */
@@ -936,6 +946,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
       this.stream.setDataConsumer(null);
     }
     this.stream.setCloseCallback(null);
+    this.stream.setDrainCallback(null);
     this.ctx.sweeper.delete(this);
     return this.stream;
   }

@@ -106,6 +106,7 @@ export abstract class BaseIOStream {
   protected connectInFlight = false;
 
   private closeCallback: (() => void) | null = null;
+  private drainCallback: (() => void) | null = null;
   private consumer: DataConsumer | null = null;
   private delivering = false;
   /** A Promise read was started from inside the consumer; it runs once the consumer returns. */
@@ -178,6 +179,30 @@ export abstract class BaseIOStream {
     }
     this.closeCallback = callback;
     this.updateInterest();
+  }
+
+  /**
+   * Who winds this connection down when its server shuts down: `callback` runs once on
+   * {@link BaseIOStream.drain} (replaces any earlier one). The protocol that owns the stream sets
+   * it — HTTP/1 stops keeping the connection alive, WebSocket sends a 1001 close — and hands it
+   * over with the stream (an upgrade sets its own).
+   */
+  setDrainCallback(callback: (() => void) | null): void {
+    if (callback !== null && typeof callback !== "function") {
+      throw new TypeError("setDrainCallback expects a function or null");
+    }
+    this.drainCallback = callback;
+  }
+
+  /**
+   * Ask the stream's owner to wind the connection down (a server's graceful shutdown calls it
+   * for every open connection): runs the drain callback, once; without one, nothing happens and
+   * the server closes the stream at its deadline.
+   */
+  drain(): void {
+    const cb = this.drainCallback;
+    this.drainCallback = null;
+    if (cb !== null && !this.isClosed) cb();
   }
 
   // ---------------------------------------------------------------- reads
@@ -317,6 +342,7 @@ export abstract class BaseIOStream {
   close(error?: Error): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.drainCallback = null;
     if (error !== undefined && this.error === undefined) this.error = error;
     if (this.interest !== -1) {
       this.loop.removeHandler(this.fileno());

@@ -277,11 +277,14 @@ export class TCPServer implements StreamTracker {
   }
 
   /**
-   * Called by {@link TCPServer.shutdown} once accepting stopped, when connections are open:
-   * a protocol server overrides it to wind them down (HTTP closes idle keep-alive connections
-   * and answers in-flight requests with `Connection: close`). The default does nothing.
+   * Called by {@link TCPServer.shutdown} once accepting stopped, when connections are open: asks
+   * each connection's owner to wind it down (`stream.drain()`; HTTP closes idle keep-alive
+   * connections and answers in-flight requests with `Connection: close`, a WebSocket sends
+   * 1001 "going away"). A subclass may override it to do more.
    */
-  protected drainConnections(): void {}
+  protected drainConnections(): void {
+    for (const stream of [...this.connections]) stream.drain();
+  }
 
   private async runShutdown(deadlineMs: number): Promise<void> {
     this.stop();

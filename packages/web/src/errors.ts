@@ -38,3 +38,15 @@ export class TemplateError extends Error {
   override readonly name = "TemplateError";
   readonly code = "T_ERR_TEMPLATE" as const;
 }
+
+/** The reason of a handler's `signal` when the server began a graceful shutdown. */
+export class ServerDrainingError extends Error {
+  override readonly name = "ServerDrainingError";
+  readonly code = "T_ERR_SERVER_DRAINING" as const;
+}
+
+/** The reason of a handler's `signal` when the client closed the connection first. */
+export class ClientGoneError extends Error {
+  override readonly name = "ClientGoneError";
+  readonly code = "T_ERR_CLIENT_GONE" as const;
+}

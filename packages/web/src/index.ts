@@ -16,12 +16,14 @@ export {
 export { addslash, authenticated, removeslash, streamRequestBody } from "./decorators.js";
 export { ErrorHandler } from "./error-handler.js";
 export {
+  ClientGoneError,
   HeadersWrittenError,
   HTTPError,
   MissingArgumentError,
   MissingSettingError,
   ResponseFinishedError,
   ReverseUrlError,
+  ServerDrainingError,
   TemplateError,
 } from "./errors.js";
 export {

@@ -10,7 +10,13 @@ import {
   decodeSignedValue,
   getSignatureKeyVersion,
 } from "./cookies/signed-value.js";
-import { HeadersWrittenError, MissingSettingError, ResponseFinishedError } from "./errors.js";
+import {
+  ClientGoneError,
+  HeadersWrittenError,
+  MissingSettingError,
+  ResponseFinishedError,
+  ServerDrainingError,
+} from "./errors.js";
 import { jsonEncode, xhtmlEscape } from "./escape.js";
 import { computeEtag, etagMatches } from "./etag.js";
 import { GzipTransform } from "./gzip-transform.js";
@@ -170,6 +176,7 @@ export class RequestHandler {
   private resolvePrepared: (() => void) | null = null;
   private streamedChunks: Buffer[] | null = null;
   private requestIdValue: string | null = null;
+  private abortController: AbortController | null = null;
 
   constructor(application: Application, request: HTTPServerRequest) {
     this.application = application;
@@ -460,6 +467,34 @@ export class RequestHandler {
   /** True once `finish()` ran. */
   get finished(): boolean {
     return this.finishedFlag;
+  }
+
+  /**
+   * Aborted when this request should stop waiting: the client closed the connection (reason
+   * {@link ClientGoneError}) or the server began a graceful shutdown (reason
+   * {@link ServerDrainingError}; the response still goes out, then the connection closes). A
+   * long poll or a slow upstream call passes it on (`fetch(url, { signal: this.signal })`) or
+   * awaits it and finishes the response. Made on first use.
+   */
+  get signal(): AbortSignal {
+    let ac = this.abortController;
+    if (ac !== null) return ac.signal;
+    ac = new AbortController();
+    this.abortController = ac;
+    if (this.closedFlag) {
+      ac.abort(new ClientGoneError("the client closed the connection"));
+      return ac.signal;
+    }
+    if (!this.finishedFlag) this.watchConnectionClose();
+    const conn = this.request.connection as {
+      setDrainCallback?: (cb: (() => void) | null) => void;
+    } | null;
+    if (conn != null && typeof conn.setDrainCallback === "function") {
+      conn.setDrainCallback(() => {
+        if (!this.finishedFlag) ac.abort(new ServerDrainingError("the server is shutting down"));
+      });
+    }
+    return ac.signal;
   }
 
   /** True when the client closed the connection. */
@@ -1151,6 +1186,10 @@ export class RequestHandler {
   handleConnectionClose(): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
+    const ac = this.abortController;
+    if (ac !== null && !ac.signal.aborted) {
+      ac.abort(new ClientGoneError("the client closed the connection"));
+    }
     if (this.rejectBody !== null) {
       const reject = this.rejectBody;
       this.rejectBody = null;

@@ -222,6 +222,11 @@ export class WebSocketConnection implements FrameSink {
   /** Start reading frames (bytes already buffered in the stream are parsed now) and pinging. */
   start(): void {
     this.stream.setCloseCallback(() => this.onStreamClosed());
+    // A server's graceful shutdown: close with 1001 "going away", then wait (up to the server's
+    // deadline, or closeTimeoutMs) for the peer's close frame.
+    this.stream.setDrainCallback(() => {
+      if (!this.closing) this.startClose(CLOSE_GOING_AWAY, "going away");
+    });
     if (this.stream.closed()) {
       this.onStreamClosed();
       return;
