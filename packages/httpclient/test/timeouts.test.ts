@@ -26,7 +26,7 @@ async function holdServer() {
 
 describe("timeouts", () => {
   it("requestTimeoutMs: HTTPTimeoutError (599, phase request); the connection is not reused", async () => {
-    const { srv, held } = await holdServer();
+    const { srv } = await holdServer();
     const client = fx.client();
     const err = await client.fetch(srv.url("/hold"), { requestTimeoutMs: 100 }).catch((e) => e);
     expect(err).toBeInstanceOf(HTTPTimeoutError);
@@ -34,7 +34,6 @@ describe("timeouts", () => {
     expect(err.code).toBe("T_ERR_HTTP_TIMEOUT");
     expect(err.status).toBe(599);
     expect(err.phase).toBe("request");
-    expect(held.length).toBe(1);
     expect(client.stats().inFlight).toBe(0);
     expect((await client.fetch(srv.url("/ok"))).text()).toBe("ok");
     expect(srv.accepted).toBe(2);
