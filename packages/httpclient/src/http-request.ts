@@ -187,8 +187,6 @@ export class HTTPRequest {
       throw new TypeError(`method must be an HTTP token, got ${JSON.stringify(method)}`);
     }
     this.method = method;
-    const h = o.headers ?? d.headers;
-    this.headers = h === undefined ? new HTTPHeaders() : new HTTPHeaders(h);
     if (o.headers !== undefined && d.headers !== undefined) {
       // Per-request fields replace default fields of the same name.
       const given = new HTTPHeaders(o.headers);
@@ -196,6 +194,9 @@ export class HTTPRequest {
       for (const name of given.keys()) merged.delete(name);
       for (const [name, value] of given) merged.add(name, value);
       this.headers = merged;
+    } else {
+      const h = o.headers ?? d.headers;
+      this.headers = h === undefined ? new HTTPHeaders() : new HTTPHeaders(h);
     }
     this.body = checkBody(o.body);
     this.authUsername = optionalString("authUsername", o.authUsername ?? d.authUsername);

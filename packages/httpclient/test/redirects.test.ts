@@ -76,6 +76,21 @@ describe("redirects", () => {
     expect(seen[seen.length - 1].method).toBe("HEAD");
   });
 
+  it("headerCallback and streamingCallback see only the final response of a redirect chain", async () => {
+    const { srv } = await redirectServer();
+    const client = fx.client();
+    const lines: string[] = [];
+    const pieces: string[] = [];
+    const res = await client.fetch(srv.url("/r/302/r/301/end"), {
+      headerCallback: (l) => lines.push(l),
+      streamingCallback: (c) => void pieces.push(c.toString()),
+    });
+    expect(res.redirects).toBe(2);
+    expect(lines.filter((l) => l.startsWith("HTTP/"))).toEqual(["HTTP/1.1 200 OK\r\n"]);
+    expect(pieces.join("")).toBe("GET /end ");
+    expect(res.body.length).toBe(0);
+  });
+
   it("does not replay a streamed body: a 307 answer to it is the response", async () => {
     const { srv } = await redirectServer();
     const client = fx.client();

@@ -153,6 +153,19 @@ describe("streamed responses", () => {
   });
 });
 
+describe("streamed responses and errors", () => {
+  it("stream() rejects a non-2xx status with HTTPClientError whose response has the body", async () => {
+    const srv = await fx.serveT((req) => reply(req, 404, "not here"));
+    const client = fx.client();
+    const err = await client.stream(srv.url()).catch((e) => e);
+    expect(err.code).toBe("T_ERR_HTTP_STATUS");
+    expect(err.response.text()).toBe("not here");
+    const res = await client.stream(srv.url(), { raiseError: false });
+    expect(res.code).toBe(404);
+    expect((await res.readAll()).toString()).toBe("not here");
+  });
+});
+
 describe("streamed request bodies", () => {
   it("uploads 128 MiB from an async generator (chunked) with a matching sha256", async () => {
     const { srv, state } = await bigServer();

@@ -218,6 +218,25 @@ describe("addresses", () => {
     expect(res.text()).toBe(`[::1]:${srv.port}`);
   });
 
+  it("happy eyeballs: an IPv6 address that refuses falls back to the IPv4 one; allowIpv6: false skips it", async () => {
+    const srv = await fx.serveT((req) => reply(req, 200, "v4"));
+    const asked: number[] = [];
+    const client = fx.client({
+      resolver: async (_host, family) => {
+        asked.push(family);
+        return [
+          { address: "::1", family: 6 },
+          { address: "127.0.0.1", family: 4 },
+        ];
+      },
+    });
+    expect((await client.fetch(`http://dual.test:${srv.port}/`)).text()).toBe("v4");
+    expect((await client.fetch(`http://dual.test:${srv.port}/`, { allowIpv6: false })).text()).toBe(
+      "v4",
+    );
+    expect(asked).toEqual([0, 4]);
+  });
+
   it("resolves names (localhost) and connects to what answers", async () => {
     const srv = await fx.serveT((req) => reply(req, 200, "named"));
     const client = fx.client();
