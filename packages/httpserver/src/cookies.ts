@@ -1,5 +1,7 @@
 // Cookie header parsing the way browsers send it (Tornado's parse_cookie).
 
+import { isUtf8 } from "node:buffer";
+
 /**
  * Parse a `Cookie` header value into name → value (later duplicates win, like Tornado). Lenient
  * like browsers: a chunk without "=" is a value with an empty name; surrounding whitespace is
@@ -24,17 +26,36 @@ export function parseCookie(header: string): Record<string, string> {
   return out;
 }
 
-/** Undo cookie quoting: `"a\"b"` → `a"b`, `\012` → newline. Unquoted values come back as is. */
+/**
+ * Undo cookie quoting: `"a\"b"` → `a"b`, `\351` → `é` (a code point up to U+00FF, as Python
+ * and Tornado write it). Header bytes arrive as latin1 characters; a run of raw bytes ≥ 0x80 that
+ * is valid UTF-8 (how characters beyond U+00FF are sent, quoted or not) is decoded as UTF-8, any
+ * other run is kept as latin1. Unquoted values are otherwise returned as they are.
+ */
 export function unquoteCookie(value: string): string {
-  if (value.length < 2 || value[0] !== '"' || value[value.length - 1] !== '"') return value;
+  if (value.length < 2 || value[0] !== '"' || value[value.length - 1] !== '"') {
+    return decodeRawBytes(value);
+  }
   const s = value.slice(1, -1);
-  if (s.indexOf("\\") === -1) return s;
+  if (s.indexOf("\\") === -1) return decodeRawBytes(s);
   let out = "";
+  let raw = "";
   for (let i = 0; i < s.length; i++) {
-    const c = s[i];
+    const c = s[i] as string;
     if (c !== "\\" || i + 1 >= s.length) {
-      out += c;
+      if (c.charCodeAt(0) >= 0x80) raw += c;
+      else {
+        if (raw !== "") {
+          out += decodeRawBytes(raw);
+          raw = "";
+        }
+        out += c;
+      }
       continue;
+    }
+    if (raw !== "") {
+      out += decodeRawBytes(raw);
+      raw = "";
     }
     const oct = s.slice(i + 1, i + 4);
     if (/^[0-3][0-7][0-7]$/.test(oct)) {
@@ -45,5 +66,18 @@ export function unquoteCookie(value: string): string {
       i += 1;
     }
   }
-  return out;
+  return raw === "" ? out : out + decodeRawBytes(raw);
+}
+
+/** Latin1 characters that are really bytes: decoded as UTF-8 where they are valid UTF-8. */
+function decodeRawBytes(s: string): string {
+  let high = false;
+  for (let i = 0; i < s.length; i++) {
+    const code = s.charCodeAt(i);
+    if (code > 0xff) return s; // not header bytes: a JavaScript string already
+    if (code >= 0x80) high = true;
+  }
+  if (!high) return s;
+  const bytes = Buffer.from(s, "latin1");
+  return isUtf8(bytes) ? bytes.toString("utf8") : s;
 }

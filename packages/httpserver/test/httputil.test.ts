@@ -118,6 +118,16 @@ describe("cookies", () => {
     });
     expect(parseCookie('a="b\\"c\\012"')).toEqual({ a: 'b"c\n' });
     expect(parseCookie("keebler=E=mc2")).toEqual({ keebler: "E=mc2" });
+    // Header bytes arrive as latin1 characters: escapes are code points (Tornado's \351 = é),
+    // raw bytes are UTF-8 where valid (☃ = E2 98 83), else kept as latin1.
+    const raw = (s: string) => Buffer.from(s, "utf8").toString("latin1");
+    expect(parseCookie(raw('snow="\\351☃"; bare=☃x; quoted="a\\"☃"'))).toEqual({
+      snow: "é☃",
+      bare: "☃x",
+      quoted: 'a"☃',
+    });
+    expect(parseCookie("old=caf\xe9")).toEqual({ old: "caf\xe9" }); // not UTF-8: latin1 é
+    expect(parseCookie("js=☃")).toEqual({ js: "☃" }); // already a JavaScript string
     expect(parseCookie("key:term=value:term")).toEqual({ "key:term": "value:term" });
     expect(parseCookie("a=b; c=[; d=r; f=h")).toEqual({ a: "b", c: "[", d: "r", f: "h" });
     expect(parseCookie("  =  b  ;  ;  =  ;   c  =  ;  ")).toEqual({ "": "b", c: "" });
