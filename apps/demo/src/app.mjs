@@ -135,8 +135,7 @@ export function createDemo(options, loop) {
       defaultHandlerArgs: { statusCode: 404 },
       websocketPingIntervalMs: 30_000,
       websocketMaxMessageSize: 64 * 1024,
-      accessLog: options.accessLog !== false,
-      demo: context,
+      custom: { accessLog: options.accessLog !== false, demo: context },
     },
   );
   server = new DemoServer(app, context, {

@@ -17,6 +17,25 @@ function intIn(min, max) {
 }
 
 /**
+ * A redis:// or rediss:// URL with a host (checked here, so a typo is a flag error, not a stack).
+ * @param {string} value
+ */
+export function redisUrl(value) {
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError("expected a URL like redis://127.0.0.1:6379/0");
+  }
+  if ((url.protocol !== "redis:" && url.protocol !== "rediss:") || url.hostname === "") {
+    throw new InvalidArgumentError(
+      "expected a redis:// or rediss:// URL with a host, like redis://127.0.0.1:6379/0",
+    );
+  }
+  return value;
+}
+
+/**
  * @typedef {object} CliOptions
  * @property {string} host
  * @property {number} port
@@ -65,10 +84,9 @@ export function makeProgram() {
         .default(1),
     )
     .addOption(
-      new Option(
-        "--redis <url>",
-        "share the chat through Redis pub/sub (redis://host:port/db)",
-      ).env("REDIS_URL"),
+      new Option("--redis <url>", "share the chat through Redis pub/sub (redis://host:port/db)")
+        .env("REDIS_URL")
+        .argParser(redisUrl),
     )
     .addOption(
       new Option("--redis-channel <name>", "Redis channel (and history key prefix) of the chat")

@@ -41,14 +41,16 @@ export class DemoApplication extends Application {
     const conn = handler.request.connection;
     if (conn) this.inflight.delete(/** @type {any} */ (conn));
     const cls = /** @type {{ metricsRoute?: string }} */ (handler.constructor);
-    const demo = /** @type {import("./handlers/base.mjs").DemoContext} */ (this.settings.demo);
+    const demo = /** @type {import("./handlers/base.mjs").DemoContext} */ (
+      this.settings.custom?.demo
+    );
     demo.metrics.observeRequest(
       handler.request.method,
       cls.metricsRoute ?? "other",
       handler.getStatus(),
       handler.request.requestTime(),
     );
-    if (this.settings.accessLog !== false) super.logRequest(handler);
+    if (this.settings.custom?.accessLog !== false) super.logRequest(handler);
   }
 
   /** Responses started and not yet finished (WebSocket upgrades count until their 101). */

@@ -70,7 +70,17 @@ const demo = createDemo(
 const { server } = demo;
 
 // Bind before forking: the children inherit this socket and share its accept queue.
-await server.bind(cli.port, cli.host);
+try {
+  await server.bind(cli.port, cli.host);
+} catch (err) {
+  // A BindError says which address and why in one line; add the flags that change it.
+  const e = /** @type {Error & { code?: string }} */ (err);
+  if (e.code !== "EADDRINUSE" && e.code !== "EACCES" && e.code !== "EADDRNOTAVAIL") throw err;
+  console.error(
+    `error: ${e.message}\n(choose another with --port <n> or PORT=<n>, --host <address>)`,
+  );
+  process.exit(1);
+}
 const { address, port } = server.addresses()[0];
 const origin = `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
 if (cli.processes !== 1) {
@@ -87,7 +97,8 @@ if (cli.processes !== 1) {
 try {
   await demo.startServices();
 } catch (err) {
-  logger.error(err, `cannot start: ${/** @type {Error} */ (err).message}`);
+  // One line: the cause is in the message (e.g. ECONNREFUSED for --redis), no stack.
+  console.error(`error: cannot start: ${/** @type {Error} */ (err).message}`);
   process.exit(1);
 }
 if (cli.processes === 1) await server.start(1);

@@ -107,6 +107,44 @@ describe("node src/main.mjs", () => {
     expect(p.stdout()).not.toContain("listening");
   });
 
+  it("a port in use is one line naming the address and the flag, no stack", async () => {
+    const { createServer } = await import("node:net");
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, "127.0.0.1", r));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const p = spawnTracked(process.execPath, [MAIN, "--port", String(port)]);
+      expect(await p.exited).toBe(1);
+      expect(p.stderr()).toContain(`cannot listen on 127.0.0.1:${port}: address already in use`);
+      expect(p.stderr()).toContain("--port <n> or PORT=<n>");
+      expect(p.stderr()).not.toMatch(/\n\s+at /); // no stack frames
+    } finally {
+      busy.close();
+    }
+  });
+
+  it("a bad --redis URL is a flag error, an unreachable Redis names the cause", async () => {
+    const bad = spawnTracked(process.execPath, [MAIN, "--redis", "notaurl"]);
+    expect(await bad.exited).not.toBe(0);
+    expect(bad.stderr()).toMatch(/option '--redis <url>' argument 'notaurl' is invalid/);
+    expect(bad.stderr()).not.toMatch(/\n\s+at /);
+
+    const { freePort } = await import("./helpers.js");
+    const port = await freePort(); // nothing listens there
+    const down = spawnTracked(process.execPath, [
+      MAIN,
+      "--port",
+      "0",
+      "--redis",
+      `redis://127.0.0.1:${port}`,
+    ]);
+    expect(await down.exited).toBe(1);
+    expect(down.stderr()).toContain(
+      `cannot use Redis at redis://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port} (is redis-server running there?)`,
+    );
+    expect(down.stderr()).not.toMatch(/\n\s+at /);
+  });
+
   it("reads the port from $PORT", async () => {
     const { freePort } = await import("./helpers.js");
     const port = await freePort();

@@ -15,15 +15,12 @@ import {
 import { IOLoop, type Logger, namedLogger } from "@t/ioloop";
 import type { BindOptions } from "@t/tcpserver";
 import { accessLogFields, formatAccessLine } from "./access-log.js";
-import type { CookieOptions } from "./cookies/set-cookie.js";
-import type { CookieSecret } from "./cookies/signed-value.js";
 import { ErrorHandler } from "./error-handler.js";
 import { ReverseUrlError } from "./errors.js";
 import type { HandlerClass, RequestHandler } from "./request-handler.js";
 import {
   assignRequestId,
   type RequestIdConfig,
-  type RequestIdOptions,
   requestIdStorage,
   resolveRequestIdConfig,
 } from "./request-id.js";
@@ -35,8 +32,11 @@ import {
   toURLSpecs,
   URLSpec,
 } from "./routing.js";
+import { type ApplicationSettings, checkSettings } from "./settings.js";
 import { StaticFileHandler } from "./static-file-handler.js";
 import { EtaTemplateEngine, type TemplateEngine } from "./template.js";
+
+export type { ApplicationSettings } from "./settings.js";
 
 /** @internal Where `Application.routeInto` writes a request's route. */
 export interface RouteTarget {
@@ -44,57 +44,6 @@ export interface RouteTarget {
   initArgs: Record<string, unknown>;
   pathArgs: (string | undefined)[];
   pathKwargs: Record<string, string | undefined>;
-}
-
-/** Application settings (DESIGN §8). Unknown keys are kept for your own handlers. */
-export interface ApplicationSettings {
-  /** Development mode: tracebacks in error pages, no template or static-hash caching. Default false. */
-  debug?: boolean;
-  /** Show stack traces in error pages (default: `debug`). */
-  serveTraceback?: boolean;
-  /** Secret for signed cookies, or `{ keyVersion: secret }` for key rotation. */
-  cookieSecret?: CookieSecret;
-  /** Which key of a `cookieSecret` map signs new cookies. */
-  keyVersion?: number;
-  /** Check XSRF tokens on POST/PUT/PATCH/DELETE. Default false. */
-  xsrfCookies?: boolean;
-  /** Name of the XSRF cookie. Default "_xsrf". */
-  xsrfCookieName?: string;
-  /** Attributes of the XSRF cookie. */
-  xsrfCookieOptions?: CookieOptions;
-  /** Directory served under `staticUrlPrefix` (also serves /favicon.ico and /robots.txt). */
-  staticPath?: string;
-  /** URL prefix of static files. Default "/static/". */
-  staticUrlPrefix?: string;
-  /** Handler class for static files. Default StaticFileHandler. */
-  staticHandlerClass?: HandlerClass;
-  /** Extra initArgs of the static handler. */
-  staticHandlerArgs?: Record<string, unknown>;
-  /** Cache static files' version hashes (default: `!debug`). */
-  staticHashCache?: boolean;
-  /** Directory of templates for `render()`. */
-  templatePath?: string;
-  /** Template engine (default: eta on `templatePath`, autoescaping). */
-  templateEngine?: TemplateEngine;
-  /** Gzip compressible responses for clients that accept it. Default false. */
-  compressResponse?: boolean;
-  /** Where `authenticated` sends anonymous users. */
-  loginUrl?: string;
-  /** Called once per finished request instead of the default access log line. */
-  logFunction?: (handler: RequestHandler) => void;
-  /** Logger for errors and the access log (default: the current loop's logger). */
-  logger?: Logger;
-  /**
-   * Give every request an id (default off): `true`, or options (header, trusting the client's,
-   * a generator). The id is sent back in the header, logged with the access line, readable as
-   * `handler.requestId` and, in the request's async context, as `currentRequestId()`.
-   */
-  requestId?: boolean | RequestIdOptions;
-  /** Handler for requests no route matches (default: ErrorHandler with status 404). */
-  defaultHandlerClass?: HandlerClass;
-  /** initArgs of `defaultHandlerClass`. */
-  defaultHandlerArgs?: Record<string, unknown>;
-  [key: string]: unknown;
 }
 
 /**
@@ -124,9 +73,7 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
   readonly requestIds: RequestIdConfig | null;
 
   constructor(routes: readonly RouteSpec[] = [], settings: ApplicationSettings = {}) {
-    if (settings === null || typeof settings !== "object") {
-      throw new TypeError("Application settings must be an object");
-    }
+    checkSettings(settings);
     this.settings = settings;
     const specs: URLSpec[] = [];
     if (settings.staticPath !== undefined) {

@@ -1,7 +1,7 @@
 // @t/web public API.
 
 export { type AccessLogFields, accessLogFields, formatAccessLine } from "./access-log.js";
-export { Application, type ApplicationSettings } from "./application.js";
+export { Application } from "./application.js";
 export { constantTimeEqual, constantTimeEqualBuffers } from "./constant-time.js";
 export { type CookieOptions, formatSetCookie, quoteCookieValue } from "./cookies/set-cookie.js";
 export {
@@ -69,6 +69,12 @@ export {
   toURLSpecs,
   URLSpec,
 } from "./routing.js";
+export {
+  type ApplicationSettings,
+  checkSettings,
+  knownSettings,
+  registerSettings,
+} from "./settings.js";
 export {
   STATIC_CACHE_MAX_AGE,
   STATIC_CHUNK_SIZE,

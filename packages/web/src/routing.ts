@@ -54,8 +54,18 @@ export class URLSpec {
     initArgs: Record<string, unknown> = {},
     name: string | null = null,
   ) {
-    if (typeof handlerClass !== "function") {
-      throw new TypeError(`route ${String(pattern)}: handler must be a RequestHandler class`);
+    if (typeof pattern === "function") {
+      throw new TypeError(
+        `route pattern must be a string or a RegExp, got ${describeValue(pattern)}: a route is [pattern, HandlerClass, initArgs?, name?]`,
+      );
+    }
+    if (!isHandlerClass(handlerClass)) {
+      throw new TypeError(
+        `route ${String(pattern)}: the handler must be a RequestHandler subclass, got ${describeValue(handlerClass)}` +
+          (typeof handlerClass === "function"
+            ? "; wrap a (req, res) => … function with mountNodeHandler(fn)"
+            : ""),
+      );
     }
     if (initArgs === null || typeof initArgs !== "object") {
       throw new TypeError(`route ${String(pattern)}: initArgs must be an object`);
@@ -194,6 +204,30 @@ function findGroups(source: string, groupCount: number): string[] | null {
   if (last === null) return null;
   pieces.push(last);
   return pieces;
+}
+
+/** A RequestHandler subclass (checked by shape, so that two installed copies still work). */
+function isHandlerClass(v: unknown): v is HandlerClass {
+  if (typeof v !== "function") return false;
+  const proto = (v as { prototype?: unknown }).prototype;
+  return (
+    proto !== null &&
+    typeof proto === "object" &&
+    typeof (proto as { execute?: unknown }).execute === "function"
+  );
+}
+
+/** A short description of a value for an error message (never a function's source). */
+function describeValue(v: unknown): string {
+  if (typeof v === "function") {
+    const name = (v as { name?: string }).name || "(anonymous)";
+    return /^class[\s{]/.test(Function.prototype.toString.call(v))
+      ? `class ${name}`
+      : `function ${name}`;
+  }
+  if (typeof v === "string") return JSON.stringify(v);
+  if (v === null) return "null";
+  return Array.isArray(v) ? "an array" : typeof v;
 }
 
 /** Normalize route tuples into URLSpecs, checking their shape. */

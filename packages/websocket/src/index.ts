@@ -76,4 +76,4 @@ export {
   type WebSocketDelegate,
   type WriteMessageData,
 } from "./websocket-connection.js";
-export { WebSocketHandler } from "./websocket-handler.js";
+export { WEBSOCKET_SETTINGS, WebSocketHandler } from "./websocket-handler.js";

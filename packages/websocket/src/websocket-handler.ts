@@ -1,7 +1,7 @@
 // WebSocketHandler: a @t/web RequestHandler that upgrades GET requests to WebSocket connections.
 
 import { HTTPHeaders } from "@t/httpserver";
-import { RequestHandler } from "@t/web";
+import { RequestHandler, registerSettings } from "@t/web";
 import { CLOSE_INTERNAL_ERROR } from "./close-codes.js";
 import { WebSocketClosedError } from "./errors.js";
 import { checkUpgradeRequest, computeAcceptKey, parseSubprotocols } from "./handshake.js";
@@ -22,13 +22,36 @@ import {
   type WriteMessageData,
 } from "./websocket-connection.js";
 
-function numberSetting(
-  settings: Record<string, unknown>,
-  name: string,
-  fallback: number,
-  min: number,
-): number {
-  const v = settings[name];
+/** The Application settings a WebSocketHandler reads (registered so the Application accepts them). */
+export const WEBSOCKET_SETTINGS = [
+  "websocketPingIntervalMs",
+  "websocketPingTimeoutMs",
+  "websocketMaxMessageSize",
+  "websocketCloseTimeoutMs",
+  "websocketMaxWriteBufferSize",
+  "websocketMaxFragmentsPerMessage",
+] as const;
+registerSettings(WEBSOCKET_SETTINGS);
+
+declare module "@t/web" {
+  interface ApplicationSettings {
+    /** Send a ping this often (ms); 0 (default) disables pings. */
+    websocketPingIntervalMs?: number;
+    /** Close when a ping is not answered within this many ms (default: the ping interval). */
+    websocketPingTimeoutMs?: number;
+    /** Most bytes of one incoming message (default 10 MiB). */
+    websocketMaxMessageSize?: number;
+    /** How long to wait for the peer's close frame after ours (ms). */
+    websocketCloseTimeoutMs?: number;
+    /** Most outgoing bytes queued per connection. */
+    websocketMaxWriteBufferSize?: number;
+    /** Most frames one incoming message may be split into. */
+    websocketMaxFragmentsPerMessage?: number;
+  }
+}
+
+function numberSetting(settings: object, name: string, fallback: number, min: number): number {
+  const v = (settings as Record<string, unknown>)[name];
   if (v === undefined) return fallback;
   if (typeof v !== "number" || !(v >= min) || Number.isNaN(v)) {
     throw new RangeError(`setting ${name} must be a number >= ${min}, got ${String(v)}`);

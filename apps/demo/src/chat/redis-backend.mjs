@@ -31,6 +31,10 @@ export class RedisChatBackend {
     this.historyKey = `${this.channel}:history`;
     this.logger = options.logger;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+    /** @type {Error | null} the last error a client reported (the cause of a failed start) */
+    this.lastError = null;
+    /** True once start() succeeded: from then on, client errors are logged as they come. */
+    this.started = false;
     /** @type {"redis"} */
     this.kind = "redis";
     /** @type {Redis | null} */
@@ -53,7 +57,11 @@ export class RedisChatBackend {
     this.pub = pub;
     this.sub = sub;
     for (const client of [pub, sub]) {
-      client.on("error", (err) => this.logger.warn(err, `redis ${this.url}: ${err.message}`));
+      client.on("error", (err) => {
+        this.lastError = err;
+        // Before the start succeeded, start() reports the cause once; after it, each error.
+        if (this.started) this.logger.warn(err, `redis ${this.url}: ${err.message}`);
+      });
     }
     /** @type {ChatMessage[] | null} live messages that arrive while the history loads */
     let early = [];
@@ -74,12 +82,13 @@ export class RedisChatBackend {
       }
     } catch (err) {
       await this.close();
-      throw new Error(`cannot use Redis at ${this.url}: ${/** @type {Error} */ (err).message}`, {
+      throw new Error(`cannot use Redis at ${this.url}: ${redisFailure(err, this.lastError)}`, {
         cause: err,
       });
     }
     for (const message of early) this.buffer.addMessage(message);
     early = null;
+    this.started = true;
     this.logger.info(`chat shared through Redis ${this.url} (channel ${this.channel})`);
   }
 
@@ -139,6 +148,22 @@ function parseMessage(raw) {
  * @param {number} ms
  * @returns {Promise<T>}
  */
+/**
+ * Why Redis could not be used, in words a person can act on: the socket error behind ioredis's
+ * "Connection is closed." (ECONNREFUSED, ENOTFOUND, …) with a hint.
+ * @param {unknown} err what start() caught
+ * @param {Error | null} last the last error a client emitted
+ */
+function redisFailure(err, last) {
+  const cause = /** @type {NodeJS.ErrnoException | null} */ (last ?? /** @type {Error} */ (err));
+  const code = cause?.code;
+  if (code === "ECONNREFUSED") return `${cause?.message} (is redis-server running there?)`;
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
+    return `${cause?.message} (the host name does not resolve)`;
+  }
+  return cause?.message ?? String(err);
+}
+
 function withTimeout(promise, ms) {
   /** @type {NodeJS.Timeout | undefined} */
   let timer;

@@ -8,7 +8,7 @@ import { clipForLog, MAX_LOGGED_METHOD_CHARS, MAX_LOGGED_URI_CHARS } from "../lo
 export const USER_COOKIE = "user";
 
 /**
- * @typedef {object} DemoContext what every handler reaches through `settings.demo`
+ * @typedef {object} DemoContext what every handler reaches through `settings.custom.demo`
  * @property {string} instance      this process's name (X-Instance header, /healthz)
  * @property {number} worker        pre-fork task id, 0 with one process
  * @property {import("../chat/message-buffer.mjs").MessageBuffer} buffer
@@ -39,7 +39,7 @@ function demoHandler(Base) {
 
     /** @returns {DemoContext} */
     get demo() {
-      return /** @type {DemoContext} */ (this.settings.demo);
+      return /** @type {DemoContext} */ (this.settings.custom?.demo);
     }
 
     /** The name in the signed `user` cookie, or null. */
