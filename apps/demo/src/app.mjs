@@ -17,7 +17,7 @@ import {
   ChatSocketHandler,
   ChatUpdatesHandler,
 } from "./handlers/chat.mjs";
-import { HealthHandler, MetricsHandler } from "./handlers/health.mjs";
+import { HealthHandler, LiveHandler, MetricsHandler } from "./handlers/health.mjs";
 import { HelloHandler, HomeHandler } from "./handlers/hello.mjs";
 import { UploadHandler, UploadListHandler, UploadPageHandler } from "./handlers/upload.mjs";
 import { resolveLimits } from "./limits.mjs";
@@ -120,6 +120,7 @@ export function createDemo(options, loop) {
       ["/logout", LogoutHandler, {}, "logout"],
       ["/me", ProfileHandler, {}, "profile"],
       ["/healthz", HealthHandler, {}, "healthz"],
+      ["/livez", LiveHandler, {}, "livez"],
       ["/metrics", MetricsHandler, {}, "metrics"],
     ],
     {

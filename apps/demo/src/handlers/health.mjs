@@ -30,6 +30,20 @@ export class HealthHandler extends BaseHandler {
 }
 
 /** GET /metrics — every metric of this process in Prometheus text format. */
+/**
+ * GET /livez — 200 `ok` while the process serves, draining or not: a liveness probe must not
+ * fail during a graceful shutdown (that would restart a pod that is about to exit anyway).
+ */
+export class LiveHandler extends BaseHandler {
+  static metricsRoute = "livez";
+
+  get() {
+    this.setHeader("Cache-Control", "no-store");
+    this.setHeader("Content-Type", "text/plain; charset=UTF-8");
+    this.write("ok");
+  }
+}
+
 export class MetricsHandler extends BaseHandler {
   static metricsRoute = "metrics";
 
