@@ -1,6 +1,6 @@
 // BaseIOStream: the buffered read/write machinery shared by socket, pipe and TLS streams.
 
-import { ERROR, IOLoop, READ, WRITE } from "@t/ioloop";
+import { AbortError, ERROR, IOLoop, READ, WRITE } from "@t/ioloop";
 import {
   ReadPendingError,
   StreamBufferFullError,
@@ -20,14 +20,25 @@ enum ReadKind {
   Into = 5,
 }
 
+/** Options every read takes (`readUntilClose` takes only these). */
+export interface ReadOptions {
+  /**
+   * Give up when this signal aborts: the pending read rejects with `AbortError` (from
+   * `@t/ioloop`, code `T_ERR_ABORTED`, `cause` the signal's reason) and the stream stays open —
+   * bytes that arrived stay buffered for the next read. A signal that has already aborted
+   * rejects at once and starts no read.
+   */
+  signal?: AbortSignal;
+}
+
 /** Options of `readBytes` / `readInto`. */
-export interface PartialReadOptions {
+export interface PartialReadOptions extends ReadOptions {
   /** Resolve as soon as any bytes are available (at most the requested count). Default false. */
   partial?: boolean;
 }
 
 /** Options of `readUntil` / `readUntilRegex`. */
-export interface MaxBytesOptions {
+export interface MaxBytesOptions extends ReadOptions {
   /** Most bytes the result may hold (delimiter included); beyond it the read fails and the stream closes. */
   maxBytes?: number;
 }
@@ -38,6 +49,19 @@ export interface MaxBytesOptions {
  * valid during the call: copy what you keep.
  */
 export type DataConsumer = (buf: Buffer, start: number, end: number) => number;
+
+/** Options of {@link BaseIOStream.chunks} (`for await` over a stream). */
+export interface ChunksOptions {
+  /**
+   * Close the stream when the iteration ends before the end of the stream — a `break`, a
+   * `return` or an exception in the loop body, an abort — as Node's `Readable` does
+   * (its `destroyOnReturn`). `false` leaves the stream open and its unread bytes buffered.
+   * Default true.
+   */
+  closeOnReturn?: boolean;
+  /** Abort the iteration: the waiting `next()` rejects with `AbortError`. */
+  signal?: AbortSignal;
+}
 
 interface WriteWaiter {
   /** The stream's total written byte count at which this write has reached the kernel. */
@@ -91,6 +115,9 @@ export abstract class BaseIOStream {
   private readFilled = 0;
   private readResolve: ((value: never) => void) | null = null;
   private readReject: ((err: Error) => void) | null = null;
+  /** The pending read's AbortSignal (its listener is {@link onReadAbort}), or null. */
+  private readSignal: AbortSignal | null = null;
+  private readonly onReadAbort: () => void;
 
   private wq: Uint8Array[] = [];
   private wqBytes = 0;
@@ -121,6 +148,7 @@ export abstract class BaseIOStream {
       this.limits.readChunkSize,
     );
     this.onEvents = (_fd, events) => this.handleEvents(events);
+    this.onReadAbort = () => this.abortRead();
   }
 
   /** The descriptor this stream reads and writes. */
@@ -212,7 +240,9 @@ export abstract class BaseIOStream {
     if (!Number.isInteger(n) || n < 0) {
       throw new RangeError(`readBytes expects a non-negative integer byte count, got ${n}`);
     }
-    const p = this.startRead<Buffer>(ReadKind.Bytes);
+    const signal = checkSignal(options?.signal, "readBytes");
+    if (signal?.aborted) return abortedRead(signal, "readBytes()");
+    const p = this.startRead<Buffer>(ReadKind.Bytes, signal);
     this.readCount = n;
     this.readPartial = options?.partial === true;
     this.kickRead();
@@ -226,7 +256,9 @@ export abstract class BaseIOStream {
       throw new TypeError("readUntil expects a non-empty delimiter (string or Uint8Array)");
     }
     const maxBytes = checkMaxBytes(options?.maxBytes);
-    const p = this.startRead<Buffer>(ReadKind.Until);
+    const signal = checkSignal(options?.signal, "readUntil");
+    if (signal?.aborted) return abortedRead(signal, "readUntil()");
+    const p = this.startRead<Buffer>(ReadKind.Until, signal);
     this.readDelimiter = Buffer.isBuffer(delim) ? delim : Buffer.from(delim);
     this.readMaxBytes = maxBytes;
     this.rbuf.resetScan();
@@ -238,7 +270,9 @@ export abstract class BaseIOStream {
   readUntilRegex(regex: RegExp, options?: MaxBytesOptions): Promise<Buffer> {
     if (!(regex instanceof RegExp)) throw new TypeError("readUntilRegex expects a RegExp");
     const maxBytes = checkMaxBytes(options?.maxBytes);
-    const p = this.startRead<Buffer>(ReadKind.Regex);
+    const signal = checkSignal(options?.signal, "readUntilRegex");
+    if (signal?.aborted) return abortedRead(signal, "readUntilRegex()");
+    const p = this.startRead<Buffer>(ReadKind.Regex, signal);
     this.readRegex =
       regex.global || regex.sticky
         ? new RegExp(regex.source, regex.flags.replace(/[gy]/g, ""))
@@ -249,8 +283,10 @@ export abstract class BaseIOStream {
   }
 
   /** Read everything until the peer closes (bounded by maxBufferSize). */
-  readUntilClose(): Promise<Buffer> {
-    const p = this.startRead<Buffer>(ReadKind.Close);
+  readUntilClose(options?: ReadOptions): Promise<Buffer> {
+    const signal = checkSignal(options?.signal, "readUntilClose");
+    if (signal?.aborted) return abortedRead(signal, "readUntilClose()");
+    const p = this.startRead<Buffer>(ReadKind.Close, signal);
     this.kickRead();
     return p;
   }
@@ -258,12 +294,62 @@ export abstract class BaseIOStream {
   /** Fill `buffer` (with `partial`, resolve once any bytes were copied); resolves with the count. */
   readInto(buffer: Uint8Array, options?: PartialReadOptions): Promise<number> {
     if (!(buffer instanceof Uint8Array)) throw new TypeError("readInto expects a Uint8Array");
-    const p = this.startRead<number>(ReadKind.Into);
+    const signal = checkSignal(options?.signal, "readInto");
+    if (signal?.aborted) return abortedRead(signal, "readInto()");
+    const p = this.startRead<number>(ReadKind.Into, signal);
     this.readTarget = buffer;
     this.readFilled = 0;
     this.readPartial = options?.partial === true;
     this.kickRead();
     return p;
+  }
+
+  /**
+   * The stream's bytes as they arrive, for `for await`: each step is a read of up to
+   * `readChunkSize` bytes (`readBytes(readChunkSize, { partial: true })`), so nothing is read
+   * from the descriptor beyond the read buffer while the loop body runs (backpressure). The
+   * iteration ends at the end of the stream (the peer closed, or `close()` without an error);
+   * a stream closed by an error (ECONNRESET, …) throws `StreamClosedError` with `realError`.
+   * Ending the loop early (`break`, `return`, an exception, an abort) closes the stream unless
+   * `closeOnReturn` is false. Yielded Buffers belong to the caller. Like every read, one
+   * iteration at a time: another read meanwhile throws `ReadPendingError`.
+   *
+   * ```ts
+   * for await (const chunk of stream.chunks({ signal })) hash.update(chunk);
+   * ```
+   */
+  async *chunks(options?: ChunksOptions): AsyncGenerator<Buffer, void, undefined> {
+    if (options !== undefined && (options === null || typeof options !== "object")) {
+      throw new TypeError("chunks expects an options object ({ closeOnReturn?, signal? })");
+    }
+    const closeOnReturn = options?.closeOnReturn ?? true;
+    if (typeof closeOnReturn !== "boolean") {
+      throw new TypeError(`chunks: closeOnReturn must be a boolean, got ${typeof closeOnReturn}`);
+    }
+    const readOptions: PartialReadOptions = { partial: true, signal: options?.signal };
+    let ended = false;
+    try {
+      for (;;) {
+        let chunk: Buffer;
+        try {
+          chunk = await this.readBytes(this.limits.readChunkSize, readOptions);
+        } catch (err) {
+          if (err instanceof StreamClosedError && err.realError === undefined) {
+            ended = true;
+            return;
+          }
+          throw err;
+        }
+        yield chunk;
+      }
+    } finally {
+      if (!ended && closeOnReturn) this.close();
+    }
+  }
+
+  /** `for await (const chunk of stream)`: {@link BaseIOStream.chunks} with its defaults. */
+  [Symbol.asyncIterator](): AsyncGenerator<Buffer, void, undefined> {
+    return this.chunks();
   }
 
   /**
@@ -374,15 +460,41 @@ export abstract class BaseIOStream {
   // ---------------------------------------------------------------- internals
 
   /** Start a read of `kind`, or throw if one is pending; rejects at once on a closed, empty stream. */
-  private startRead<T>(kind: ReadKind): Promise<T> {
+  private startRead<T>(kind: ReadKind, signal: AbortSignal | undefined): Promise<T> {
     if (this.readKind !== ReadKind.None) {
       throw new ReadPendingError("a read is already pending on this stream (one read at a time)");
     }
     this.readKind = kind;
-    return new Promise<T>((resolve, reject) => {
+    const p = new Promise<T>((resolve, reject) => {
       this.readResolve = resolve as (value: never) => void;
       this.readReject = reject;
     });
+    if (signal !== undefined) {
+      this.readSignal = signal;
+      signal.addEventListener("abort", this.onReadAbort, { once: true });
+    }
+    return p;
+  }
+
+  /**
+   * The pending read's signal aborted: reject the read and leave the stream as if it had never
+   * been asked for. Bytes a `readInto` already copied into the caller's buffer go back to the
+   * front of the read buffer, so no byte is lost to the next read.
+   */
+  private abortRead(): void {
+    const signal = this.readSignal;
+    if (signal === null) return;
+    if (this.readKind === ReadKind.Into && this.readFilled > 0) {
+      const filled = Buffer.from((this.readTarget as Uint8Array).subarray(0, this.readFilled));
+      const rbuf = this.rbuf;
+      const rest = rbuf.length > 0 ? Buffer.from(rbuf.take(rbuf.length)) : null;
+      rbuf.append(filled);
+      if (rest !== null) rbuf.append(rest);
+    }
+    this.readDeferred = false;
+    this.rejectRead(new AbortError(READ_NAMES[this.readKind], { cause: signal.reason }));
+    // No read pending any more: backpressure applies again (at most readChunkSize buffered).
+    this.updateInterest();
   }
 
   /**
@@ -663,6 +775,11 @@ export abstract class BaseIOStream {
   }
 
   private clearRead(): void {
+    const signal = this.readSignal;
+    if (signal !== null) {
+      this.readSignal = null;
+      signal.removeEventListener("abort", this.onReadAbort);
+    }
     this.readKind = ReadKind.None;
     this.readDelimiter = null;
     this.readRegex = null;
@@ -803,6 +920,29 @@ export abstract class BaseIOStream {
   protected idle(): boolean {
     return this.rbuf.length === 0 && this.wqBytes === 0 && this.readKind === ReadKind.None;
   }
+}
+
+/** The name of each kind of read, for the AbortError's message. */
+const READ_NAMES: readonly string[] = [
+  "read",
+  "readBytes()",
+  "readUntil()",
+  "readUntilRegex()",
+  "readUntilClose()",
+  "readInto()",
+];
+
+function checkSignal(signal: unknown, what: string): AbortSignal | undefined {
+  if (signal === undefined) return undefined;
+  if (!(signal instanceof AbortSignal)) {
+    throw new TypeError(`${what}: options.signal must be an AbortSignal`);
+  }
+  return signal;
+}
+
+/** What a read given an already-aborted signal returns: no read is started. */
+function abortedRead(signal: AbortSignal, what: string): Promise<never> {
+  return Promise.reject(new AbortError(what, { cause: signal.reason }));
 }
 
 function checkMaxBytes(maxBytes: number | undefined): number {

@@ -2,9 +2,11 @@
 
 export {
   BaseIOStream,
+  type ChunksOptions,
   type DataConsumer,
   type MaxBytesOptions,
   type PartialReadOptions,
+  type ReadOptions,
 } from "./base-iostream.js";
 export {
   CalledProcessError,
