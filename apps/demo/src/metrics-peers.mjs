@@ -4,8 +4,8 @@
 // the whole server whichever worker the kernel handed it to.
 
 import { readdir, unlink } from "node:fs/promises";
-import { request } from "node:http";
 import { join } from "node:path";
+import { AsyncHTTPClient } from "@t/httpclient";
 import { HTTPHeaders, HTTPServer } from "@t/httpserver";
 import { bindUnixSocket } from "@t/tcpserver";
 import { AggregatorRegistry, Gauge, Registry } from "prom-client";
@@ -36,6 +36,9 @@ export class MetricsPeers {
     this.path = join(this.dir, `worker-${this.worker}.sock`);
     /** @type {HTTPServer | null} */
     this.server = null;
+    /** Reads the siblings (@t/httpclient over their Unix sockets), made on first scrape. */
+    /** @type {AsyncHTTPClient | null} */
+    this.client = null;
   }
 
   /** Serve this worker's metrics on its socket (a stale socket of a restarted worker is replaced). */
@@ -59,6 +62,8 @@ export class MetricsPeers {
 
   /** Stop serving and remove the socket. */
   async stop() {
+    this.client?.close();
+    this.client = null;
     const server = this.server;
     this.server = null;
     if (server === null) return;
@@ -76,8 +81,23 @@ export class MetricsPeers {
     const names = await readdir(this.dir).catch(() => /** @type {string[]} */ ([]));
     const own = `worker-${this.worker}.sock`;
     const siblings = names.filter((n) => SOCKET_RE.test(n) && n !== own);
+    if (this.client === null) {
+      this.client = new AsyncHTTPClient({
+        defaults: {
+          connectTimeoutMs: PEER_TIMEOUT_MS,
+          requestTimeoutMs: PEER_TIMEOUT_MS,
+          maxBodySize: MAX_PEER_BYTES,
+        },
+      });
+    }
+    const client = this.client;
     const results = await Promise.all(
-      siblings.map((n) => fetchPeer(join(this.dir, n)).catch(() => null)),
+      siblings.map((n) =>
+        client
+          .fetch("http://localhost/", { unixSocketPath: join(this.dir, n) })
+          .then((res) => res.json())
+          .catch(() => null),
+      ),
     );
     const all = [await this.registry.getMetricsAsJSON()];
     for (const r of results) if (r !== null) all.push(r);
@@ -91,37 +111,4 @@ export class MetricsPeers {
     const merged = Registry.merge([aggregated, scraped]);
     return { contentType: merged.contentType, text: await merged.metrics() };
   }
-}
-
-/**
- * GET a sibling's JSON metrics over its Unix socket (bounded in time and size).
- * @param {string} socketPath
- * @returns {Promise<any>}
- */
-function fetchPeer(socketPath) {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path: "/", timeout: PEER_TIMEOUT_MS }, (res) => {
-      /** @type {Buffer[]} */
-      const chunks = [];
-      let size = 0;
-      res.on("data", (d) => {
-        size += d.length;
-        if (size > MAX_PEER_BYTES) req.destroy(new Error(`${socketPath}: metrics too large`));
-        else chunks.push(d);
-      });
-      res.on("end", () => {
-        try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
-        } catch (err) {
-          reject(err);
-        }
-      });
-      res.on("error", reject);
-    });
-    req.on("timeout", () =>
-      req.destroy(new Error(`${socketPath}: no metrics within ${PEER_TIMEOUT_MS} ms`)),
-    );
-    req.on("error", reject);
-    req.end();
-  });
 }
