@@ -1,7 +1,7 @@
 // Login and logout with a signed cookie and XSRF-protected forms; a page only for logged-in users.
 
 import { authenticated } from "@t/web";
-import { BaseHandler, USER_COOKIE } from "./base.mjs";
+import { BaseHandler, prefersHtml, USER_COOKIE } from "./base.mjs";
 
 /** Where to go after logging in: a local path only (no open redirect). */
 function localNext(/** @type {string} */ next) {
@@ -46,11 +46,19 @@ export class LogoutHandler extends BaseHandler {
   }
 }
 
-/** GET /me — who you are; anonymous users are sent to /login?next=%2Fme. */
+/**
+ * GET /me — who you are: a page for browsers (an Accept header that prefers text/html), JSON
+ * `{ user }` for everyone else; anonymous users are sent to /login?next=%2Fme.
+ */
 export class ProfileHandler extends BaseHandler {
   static metricsRoute = "profile";
 
-  get() {
+  async get() {
+    this.setHeader("Vary", "Accept");
+    if (prefersHtml(this.request.headers.get("Accept"))) {
+      await this.render("profile.eta", { title: "Your profile" });
+      return;
+    }
     this.write({ user: this.currentUser });
   }
 }

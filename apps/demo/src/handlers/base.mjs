@@ -1,11 +1,63 @@
 // BaseHandler and helpers shared by the demo's handlers: the instance header, the current user, the demo context.
 
-import { ErrorHandler, RequestHandler, StaticFileHandler } from "@t/web";
+import { STATUS_CODES } from "node:http";
+import { ErrorHandler, HTTPError, RequestHandler, StaticFileHandler } from "@t/web";
 import { WebSocketHandler } from "@t/websocket";
 import { clipForLog, MAX_LOGGED_METHOD_CHARS, MAX_LOGGED_URI_CHARS } from "../log-text.mjs";
 
 /** Name of the signed cookie that holds the logged-in user's name. */
 export const USER_COOKIE = "user";
+
+/** Longest request path an error page repeats back, in characters. */
+const MAX_SHOWN_PATH_CHARS = 200;
+
+/** The Accept header of a long browser navigation is a few hundred bytes; look at no more. */
+const MAX_ACCEPT_ENTRIES = 32;
+
+/**
+ * Whether an Accept header asks for HTML at least as much as for JSON: true for what browsers
+ * send when they navigate to a page (`text/html,…;q=0.8`), false for fetch()'s and curl's
+ * any-type default, for `application/json` and for no header at all.
+ * @param {string | undefined} accept
+ */
+export function prefersHtml(accept) {
+  if (accept === undefined) return false;
+  let html = 0;
+  let json = 0;
+  for (const entry of accept.split(",", MAX_ACCEPT_ENTRIES)) {
+    const [type, ...params] = entry.split(";");
+    let q = 1;
+    for (const param of params) {
+      const m = /^\s*q\s*=\s*([01](?:\.\d{0,3})?)\s*$/i.exec(param);
+      if (m) q = Number(m[1]);
+    }
+    const mediaType = type.trim().toLowerCase();
+    if (mediaType === "text/html") html = Math.max(html, q);
+    else if (mediaType === "application/json") json = Math.max(json, q);
+  }
+  return html > 0 && html >= json;
+}
+
+/**
+ * What an error page says for a status (the reason phrase is the heading).
+ * @param {number} statusCode
+ * @param {string} method
+ */
+function errorExplanation(statusCode, method) {
+  if (statusCode === 404) return "There is no page at this address.";
+  if (statusCode === 403) {
+    return "The request was refused. A form that was open for a long time may have lost its XSRF token: reload the page and try again.";
+  }
+  if (statusCode === 405)
+    return `This address does not answer ${clipForLog(method, MAX_LOGGED_METHOD_CHARS)} requests.`;
+  if (statusCode >= 500) return "Something went wrong on the server. The error was logged.";
+  return "The server could not answer this request.";
+}
+
+/** The stack of a thrown value (its string form when it is not an Error). */
+function stackOf(/** @type {unknown} */ err) {
+  return err instanceof Error ? (err.stack ?? String(err)) : String(err);
+}
 
 /**
  * @typedef {object} DemoContext what every handler reaches through `settings.custom.demo`
@@ -61,6 +113,58 @@ function demoHandler(Base) {
     getTemplateNamespace() {
       return { ...super.getTemplateNamespace(), instance: this.demo.instance };
     }
+
+    /**
+     * Error bodies by route and Accept header: handlers with `static errorFormat = "json"` (the
+     * APIs the pages call) answer `{ "error": { "status", "reason" } }`, `"text"` (/metrics)
+     * plain text; pages, static files and unmatched paths answer the styled error page when the
+     * client prefers HTML (a browser navigating) and plain text `404: Not Found` otherwise.
+     * With `serveTraceback` (debug) a server error also shows the stack.
+     * @param {number} statusCode
+     * @param {import("@t/web").ErrorInfo} info
+     */
+    async writeError(statusCode, info) {
+      const cls = /** @type {{ errorFormat?: "page" | "json" | "text" }} */ (this.constructor);
+      const format = cls.errorFormat ?? "page";
+      const err = info.error;
+      const reason =
+        info.reason ??
+        (err instanceof HTTPError ? err.reason : null) ??
+        STATUS_CODES[statusCode] ??
+        "Unknown";
+      const showTrace =
+        this.application.serveTraceback &&
+        err !== undefined &&
+        !(err instanceof HTTPError && statusCode < 500);
+      const traceback = showTrace ? stackOf(err) : null;
+      if (format === "json") {
+        this.write({
+          error: { status: statusCode, reason, ...(traceback ? { traceback } : {}) },
+        });
+        return;
+      }
+      const html = format === "page" && prefersHtml(this.request.headers.get("Accept"));
+      if (format === "page") this.setHeader("Vary", "Accept");
+      if (html) {
+        try {
+          const page = await this.renderString("error.eta", {
+            title: `${statusCode} ${reason}`,
+            statusCode,
+            reason,
+            explanation: errorExplanation(statusCode, this.request.method),
+            path: clipForLog(this.request.path, MAX_SHOWN_PATH_CHARS),
+            traceback,
+          });
+          this.write(page);
+          return;
+        } catch (renderError) {
+          // A broken template must not hide the original error: log it and answer in text.
+          this.application.logger.error(renderError, "cannot render error.eta");
+        }
+      }
+      this.setHeader("Content-Type", "text/plain; charset=UTF-8");
+      this.write(traceback ?? `${statusCode}: ${reason}\n`);
+    }
   };
 }
 
@@ -70,12 +174,36 @@ export class BaseHandler extends demoHandler(RequestHandler) {}
 /** Base class of the demo's WebSocket handlers. */
 export class BaseSocketHandler extends demoHandler(WebSocketHandler) {}
 
-/** Static files (`staticUrl` versions, ETags, ranges) with the instance header. */
+/** The icon that answers `/favicon.ico` (the pages link it as `/static/favicon.svg?v=…`). */
+const FAVICON_FILE = "favicon.svg";
+
+/** Seconds a client may cache `/favicon.ico` (its URL has no version to bust a longer cache). */
+const FAVICON_CACHE_SECONDS = 86_400;
+
+/**
+ * Static files (`staticUrl` versions, ETags, ranges) with the instance header. `/favicon.ico`
+ * (routed here by the Application) answers the SVG icon, so clients that ask for it without
+ * reading the page's `<link rel="icon">` get 200 rather than a 404 and a WARN log line.
+ */
 export class DemoStaticFileHandler extends demoHandler(StaticFileHandler) {
   static metricsRoute = "static";
+
+  /** @param {string} urlPath */
+  parseUrlPath(urlPath) {
+    return super.parseUrlPath(this.isFavicon() ? FAVICON_FILE : urlPath);
+  }
+
+  getCacheTime() {
+    return this.isFavicon() ? FAVICON_CACHE_SECONDS : super.getCacheTime();
+  }
+
+  /** Whether this request is `/favicon.ico` (not `/static/favicon.ico`). */
+  isFavicon() {
+    return this.request.path === "/favicon.ico";
+  }
 }
 
-/** Unmatched paths: 404 with the instance header. */
+/** Unmatched paths: 404 with the instance header (the styled page for browsers). */
 export class NotFoundHandler extends demoHandler(ErrorHandler) {
   static metricsRoute = "unmatched";
 }

@@ -51,6 +51,8 @@ export class ChatPageHandler extends BaseHandler {
 /** POST /chat/new (body=…, _xsrf) — publish a message; answers it as JSON. */
 export class ChatNewHandler extends BaseHandler {
   static metricsRoute = "chat_new";
+  /** Errors answer as JSON `{ error: { status, reason } }` (a script reads them). */
+  static errorFormat = "json";
 
   async post() {
     const message = makeMessage(this.demo, this.currentUser, this.getArgument("body"));
@@ -68,6 +70,8 @@ export class ChatNewHandler extends BaseHandler {
  */
 export class ChatUpdatesHandler extends BaseHandler {
   static metricsRoute = "chat_updates";
+  /** Errors answer as JSON `{ error: { status, reason } }` (a script reads them). */
+  static errorFormat = "json";
 
   async get() {
     const cursor = this.getArgument("cursor", "");

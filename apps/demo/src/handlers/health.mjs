@@ -9,6 +9,8 @@ import { BaseHandler } from "./base.mjs";
  */
 export class HealthHandler extends BaseHandler {
   static metricsRoute = "healthz";
+  /** Errors answer as JSON `{ error: { status, reason } }` (a script reads them). */
+  static errorFormat = "json";
 
   get() {
     const { demo } = this;
@@ -46,6 +48,8 @@ export class LiveHandler extends BaseHandler {
 
 export class MetricsHandler extends BaseHandler {
   static metricsRoute = "metrics";
+  /** Errors answer in plain text, like the metrics (a scraper reads them). */
+  static errorFormat = "text";
 
   async get() {
     const { contentType, text } = await this.demo.metrics.render();

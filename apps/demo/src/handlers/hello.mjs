@@ -7,7 +7,8 @@ export class HomeHandler extends BaseHandler {
   static metricsRoute = "home";
 
   async get() {
-    await this.render("index.eta", { title: "@t demo" });
+    // No page title: the layout's "@t demo" alone (not "@t demo · @t demo").
+    await this.render("index.eta", { title: null });
   }
 }
 

@@ -42,6 +42,8 @@ export class UploadPageHandler extends BaseHandler {
 /** GET /upload/list — the uploads as JSON: `{ uploads: [{ name, size, sha256, time }] }`, oldest first. */
 export class UploadListHandler extends BaseHandler {
   static metricsRoute = "upload_list";
+  /** Errors answer as JSON `{ error: { status, reason } }` (a script reads them). */
+  static errorFormat = "json";
 
   get() {
     this.setHeader("Cache-Control", "no-store");
@@ -65,6 +67,8 @@ export class UploadListHandler extends BaseHandler {
 export class UploadHandler extends BaseHandler {
   static streamRequestBody = true;
   static metricsRoute = "upload";
+  /** Errors answer as JSON `{ error: { status, reason } }` (a script reads them). */
+  static errorFormat = "json";
 
   async prepare() {
     const { demo } = this;
