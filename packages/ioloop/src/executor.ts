@@ -3,6 +3,7 @@
 import { isAbsolute } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Tinypool } from "tinypool";
+import { AbortError } from "./errors.js";
 
 /**
  * What {@link IOLoop.runInExecutor} runs in a worker thread. Worker threads cannot receive a
@@ -10,13 +11,32 @@ import { Tinypool } from "tinypool";
  *
  * - a `URL` or string naming an ES module (absolute path or `file:` URL) whose default export is
  *   the function, e.g. `new URL("./hash.mjs", import.meta.url)`;
- * - `{ module, name }`: the same module reference and the name of the exported function
- *   (`name` defaults to `"default"`).
+ * - `{ module, name, signal }`: the same module reference, the name of the exported function
+ *   (`name` defaults to `"default"`) and optionally an `AbortSignal` for this call (see
+ *   {@link ExecutorTaskObject.signal}).
  *
  * The function receives the arguments given to `runInExecutor` (structured-cloned) and may
  * return a value or a promise; the result is structured-cloned back.
  */
-export type ExecutorTask = string | URL | { module: string | URL; name?: string };
+export type ExecutorTask = string | URL | ExecutorTaskObject;
+
+/** The object form of an {@link ExecutorTask}. */
+export interface ExecutorTaskObject {
+  /** The ES module: an absolute path, a `file:` URL or URL string. */
+  module: string | URL;
+  /** The exported function to call. Default `"default"`. */
+  name?: string;
+  /**
+   * Cancel the call when this signal aborts: the promise rejects with `AbortError` (`cause`:
+   * the signal's reason). A call still queued never starts; a call already running has its
+   * worker thread terminated (a worker cannot be interrupted otherwise), and the pool starts a
+   * fresh one for later calls. A signal that has already aborted rejects at once. This is how a
+   * signal reaches `loop.runInExecutor(task, ...args)`, whose rest arguments all go to the
+   * function: `loop.runInExecutor({ module, name, signal }, ...args)`. A custom
+   * {@link TaskExecutor} finds it here too.
+   */
+  signal?: AbortSignal;
+}
 
 /** Options of the executor pool, set via `IOLoopOptions.executor`. */
 export interface ExecutorOptions {
@@ -79,7 +99,18 @@ function toMessage(task: ExecutorTask, args: unknown[]): TaskMessage {
   if (typeof name !== "string" || name.length === 0) {
     throw new TypeError(`runInExecutor: task.name must be a non-empty string, got ${String(name)}`);
   }
+  taskSignal(task);
   return { module: moduleHref(task.module), name, args };
+}
+
+/** The task's AbortSignal, if it has one; throws TypeError when `signal` is not one. */
+export function taskSignal(task: ExecutorTask): AbortSignal | undefined {
+  if (typeof task !== "object" || task === null || task instanceof URL) return undefined;
+  const { signal } = task;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError("runInExecutor: task.signal must be an AbortSignal");
+  }
+  return signal;
 }
 
 /** Checks a task description now (TypeError naming what was expected), without running it. */
@@ -93,7 +124,10 @@ export function checkExecutorTask(task: ExecutorTask): void {
  * test) given to `IOLoop.setDefaultExecutor` or `runOnExecutor`.
  */
 export interface TaskExecutor {
-  /** Runs `task` with `args`; resolves with its result or rejects with its error. */
+  /**
+   * Runs `task` with `args`; resolves with its result or rejects with its error. When the task
+   * carries a `signal`, an abort should reject with `AbortError` and stop the work if it can.
+   */
   run<T>(task: ExecutorTask, args: unknown[]): Promise<T>;
 }
 
@@ -125,10 +159,18 @@ export class Executor implements TaskExecutor {
     return this.pool !== null;
   }
 
-  /** Runs `task` with `args` on a worker thread; resolves with its result or rejects with its error. */
+  /**
+   * Runs `task` with `args` on a worker thread; resolves with its result or rejects with its
+   * error, or with `AbortError` when the task's `signal` aborts (see
+   * {@link ExecutorTaskObject.signal}).
+   */
   run<T>(task: ExecutorTask, args: unknown[]): Promise<T> {
     if (this.destroyed) throw new Error("Executor.run(): the executor was destroyed");
     const message = toMessage(task, args);
+    const signal = taskSignal(task);
+    if (signal?.aborted) {
+      return Promise.reject(new AbortError("runInExecutor()", { cause: signal.reason }));
+    }
     if (this.pool === null) {
       this.pool = new Tinypool({
         filename: TRAMPOLINE_URL,
@@ -137,7 +179,13 @@ export class Executor implements TaskExecutor {
         idleTimeout: this.idleTimeoutMs,
       });
     }
-    return this.pool.run(message) as Promise<T>;
+    if (signal === undefined) return this.pool.run(message) as Promise<T>;
+    // tinypool drops a queued task and terminates the worker of a running one; its own error
+    // says neither what was aborted nor why, so it becomes ours with the signal's reason.
+    return (this.pool.run(message, { signal }) as Promise<T>).catch((err: unknown) => {
+      if (signal.aborted) throw new AbortError("runInExecutor()", { cause: signal.reason });
+      throw err;
+    });
   }
 
   /** Terminates the worker threads; pending tasks reject. Idempotent. */

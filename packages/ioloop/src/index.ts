@@ -21,6 +21,7 @@ export {
   Executor,
   type ExecutorOptions,
   type ExecutorTask,
+  type ExecutorTaskObject,
   type TaskExecutor,
 } from "./executor.js";
 export {
