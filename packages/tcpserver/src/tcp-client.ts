@@ -2,7 +2,7 @@
 
 import { isIP } from "node:net";
 import type * as tls from "node:tls";
-import { IOLoop, type TimeoutHandle } from "@t/ioloop";
+import { AbortError, IOLoop, type TimeoutHandle } from "@t/ioloop";
 import { IOStream, type IOStreamOptions, SSLIOStream, StreamClosedError } from "@t/iostream";
 import { bind, close, socket } from "@t/poller-native";
 import { ConnectTimeoutError, NoAddressError } from "./errors.js";
@@ -45,6 +45,12 @@ export interface ConnectOptions {
   sourcePort?: number;
   /** Head start of the first address family before the other is tried. Default 300 ms. */
   connectTimeoutSecondaryMs?: number;
+  /**
+   * Give up when this signal aborts: every connection attempt in flight (and a TLS handshake)
+   * is closed and the promise rejects with `AbortError` from `@t/ioloop` (`cause`: the signal's
+   * reason). A signal that has already aborted rejects at once, before anything is resolved.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -81,7 +87,8 @@ export class TCPClient {
    * fails); the first connection wins. Resolves with an IOStream, or an SSLIOStream after the
    * handshake when `ssl` is set. Rejects with the last connect error (a system error such as
    * `ECONNREFUSED`), the resolver's error (`ENOTFOUND`), {@link NoAddressError}, a TLS error,
-   * or {@link ConnectTimeoutError} once `timeoutMs` has passed.
+   * {@link ConnectTimeoutError} once `timeoutMs` has passed, or `AbortError` when `signal`
+   * aborts.
    */
   async connect(
     host: string,
@@ -97,7 +104,7 @@ export class TCPClient {
     if (options === null || typeof options !== "object") {
       throw new TypeError("options must be an object");
     }
-    const { ssl, timeoutMs, sourceIp, sourcePort } = options;
+    const { ssl, timeoutMs, sourceIp, sourcePort, signal } = options;
     let family = options.family ?? 0;
     if (family !== 0 && family !== 4 && family !== 6) {
       throw new RangeError(`family must be 0, 4 or 6, got ${String(family)}`);
@@ -134,6 +141,10 @@ export class TCPClient {
     if (literal !== 0 && family !== 0 && literal !== family) {
       throw new RangeError(`host ${host} is not an IPv${family} address`);
     }
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new TypeError("connect: options.signal must be an AbortSignal");
+    }
+    if (signal?.aborted) throw connectAborted(signal);
 
     // Connecting needs no separate loop start, as with Node's net.connect (IOLoop.startIfIdle).
     this.loop.startIfIdle();
@@ -156,34 +167,42 @@ export class TCPClient {
 
     let connector: Connector | null = null;
     let tlsStream: SSLIOStream | null = null;
-    let timedOut = false;
+    // Why the attempt was given up (timeout or abort), once it was; `stop` rejects the race.
+    let givenUp: Error | null = null;
+    let stop: (err: Error) => void = () => {};
+    const stopped = new Promise<never>((_, reject) => {
+      stop = reject;
+    });
+    const giveUp = (err: Error): void => {
+      if (givenUp !== null) return;
+      givenUp = err;
+      connector?.abort();
+      tlsStream?.close();
+      stop(err);
+    };
     let timer: TimeoutHandle | null = null;
-    const deadline =
-      timeoutMs === undefined
-        ? null
-        : new Promise<never>((_, reject) => {
-            timer = this.loop.callLater(timeoutMs, () => {
-              timer = null;
-              timedOut = true;
-              connector?.abort();
-              tlsStream?.close();
-              reject(new ConnectTimeoutError(host, port, timeoutMs));
-            });
-          });
+    if (timeoutMs !== undefined) {
+      timer = this.loop.callLater(timeoutMs, () => {
+        timer = null;
+        giveUp(new ConnectTimeoutError(host, port, timeoutMs));
+      });
+    }
+    const onAbort = signal === undefined ? null : () => giveUp(connectAborted(signal));
+    if (onAbort !== null) signal?.addEventListener("abort", onAbort, { once: true });
 
     const work = async (): Promise<IOStream | SSLIOStream> => {
       const addresses: ResolvedAddress[] = (
         await this.resolver.resolve(host, port, { family })
       ).filter((a) => family === 0 || a.family === family);
-      if (timedOut) throw new ConnectTimeoutError(host, port, timeoutMs ?? 0);
+      if (givenUp !== null) throw givenUp;
       if (addresses.length === 0) {
         throw new NoAddressError(`${host} has no ${family === 0 ? "" : `IPv${family} `}address`);
       }
       connector = new Connector(addresses, attempt, this.loop, secondaryMs);
       const stream = await connector.start();
-      if (timedOut) {
+      if (givenUp !== null) {
         stream.close();
-        throw new ConnectTimeoutError(host, port, timeoutMs ?? 0);
+        throw givenUp;
       }
       if (ssl === undefined || ssl === false) return stream;
       const tlsOptions = ssl === true ? {} : ssl;
@@ -206,12 +225,27 @@ export class TCPClient {
 
     const result = work();
     try {
-      return deadline === null ? await result : await Promise.race([result, deadline]);
+      return timer === null && onAbort === null
+        ? await result
+        : await Promise.race([result, stopped]);
+    } catch (err) {
+      // Given up just as a connection was made: it is nobody's, close it.
+      result.then((stream) => stream.close(), noop);
+      throw err;
     } finally {
-      result.catch(() => {});
+      result.catch(noop);
+      stopped.catch(noop);
       if (timer !== null) this.loop.removeTimeout(timer);
+      if (onAbort !== null) signal?.removeEventListener("abort", onAbort);
     }
   }
+}
+
+function noop(): void {}
+
+/** The error of a connect whose signal aborted (Node's shape: `cause` is the reason). */
+function connectAborted(signal: AbortSignal): AbortError {
+  return new AbortError("TCPClient.connect()", { cause: signal.reason });
 }
 
 /** A failed connect rejects with the system error behind the StreamClosedError, Node-style. */
