@@ -1,4 +1,5 @@
-// A real browser (Chromium via playwright-core) logs in, chats over long polling and WebSocket, uploads.
+// A real browser (Chromium via playwright-core) logs in, chats over long polling and WebSocket, uploads,
+// and looks at every page at desktop and phone sizes (screenshots in test-artifacts/).
 
 import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -27,6 +28,27 @@ const CHROMIUM_ARGS = [
   "--disable-background-networking",
   "--disable-component-update",
   "--disable-sync",
+];
+
+/** The two sizes every page is looked at (CSS pixels). */
+const VIEWPORTS = {
+  desktop: { width: 1280, height: 800 },
+  phone: { width: 390, height: 844 },
+} as const;
+
+/** The pages a visitor reaches from the nav, the home page and the footer. */
+const PAGES: readonly { name: string; path: string; screenshot: boolean }[] = [
+  { name: "home", path: "/", screenshot: true },
+  { name: "hello", path: "/hello", screenshot: true },
+  { name: "chat", path: "/chat", screenshot: true },
+  { name: "chat-websocket", path: "/chat?transport=websocket", screenshot: true },
+  { name: "upload", path: "/upload", screenshot: true },
+  { name: "profile", path: "/me", screenshot: true },
+  { name: "login", path: "/login", screenshot: true },
+  { name: "not-found", path: "/no/such/page", screenshot: true },
+  { name: "healthz", path: "/healthz", screenshot: false },
+  // About 6,400 px of text: checked for width, not photographed.
+  { name: "metrics", path: "/metrics", screenshot: false },
 ];
 
 let context: BrowserContext | null = null;
@@ -69,6 +91,43 @@ async function login(page: Page, name: string): Promise<void> {
   await expect.poll(() => page.textContent("#user-name")).toBe(name);
 }
 
+/**
+ * Assert that nothing on the page is wider than the viewport (no horizontal scrolling); the
+ * failure message names the elements that stick out on the right.
+ */
+async function expectFits(page: Page, label: string): Promise<void> {
+  const { scrollWidth, innerWidth, wide } = await page.evaluate(() => {
+    const width = window.innerWidth;
+    const out: string[] = [];
+    for (const el of document.querySelectorAll("body *")) {
+      const r = el.getBoundingClientRect();
+      if (r.right > width + 0.5) {
+        const id = el.id ? `#${el.id}` : "";
+        const cls = typeof el.className === "string" && el.className ? `.${el.className}` : "";
+        out.push(`${el.tagName.toLowerCase()}${id}${cls} (right ${Math.round(r.right)})`);
+      }
+    }
+    return {
+      scrollWidth: document.documentElement.scrollWidth,
+      innerWidth: width,
+      wide: out.slice(0, 10),
+    };
+  });
+  expect(
+    scrollWidth,
+    `${label} is wider than the viewport: ${wide.join(", ")}`,
+  ).toBeLessThanOrEqual(innerWidth);
+}
+
+/** Assert that the element is on screen horizontally (not pushed off the right edge). */
+async function expectOnScreen(page: Page, selector: string, label: string): Promise<void> {
+  const box = await page.locator(selector).boundingBox();
+  expect(box, `${selector} on ${label}`).not.toBeNull();
+  const { x, width } = box as { x: number; width: number };
+  expect(x, `${selector} on ${label}`).toBeGreaterThanOrEqual(0);
+  expect(x + width, `${selector} on ${label}`).toBeLessThanOrEqual(page.viewportSize()?.width ?? 0);
+}
+
 /** Two pages in the room; page A posts, page B must show it. */
 async function chatRoundTrip(transport: "longpoll" | "websocket", shot: string): Promise<void> {
   const ctx = context as BrowserContext;
@@ -100,14 +159,23 @@ async function chatRoundTrip(transport: "longpoll" | "websocket", shot: string):
 }
 
 describe.skipIf(CHROMIUM === null)("in Chromium", () => {
-  it("logs in with the form and shows the user; logs out", async () => {
+  it("logs in with the form, shows the user and a profile page; logs out", async () => {
     const page = await (context as BrowserContext).newPage();
     await page.goto(`${demo.url}/me`);
     expect(new URL(page.url()).pathname).toBe("/login"); // sent to log in first
     await login(page, "alice");
     await page.screenshot({ path: join(ARTIFACTS_DIR, "login.png"), fullPage: true });
-    await page.goto(`${demo.url}/me`);
-    expect(JSON.parse((await page.textContent("body")) as string)).toEqual({ user: "alice" });
+    // The name in the header leads to the profile, a page (not raw JSON).
+    await Promise.all([page.waitForURL(`${demo.url}/me`), page.click("#user-name")]);
+    expect(await page.textContent("h1")).toBe("Your profile");
+    expect(await page.textContent("#profile-name")).toBe("alice");
+    // Scripts asking for JSON still get JSON.
+    const asJson = await page.evaluate(async () => {
+      const res = await fetch("/me", { headers: { Accept: "application/json" } });
+      return { type: res.headers.get("content-type"), body: await res.json() };
+    });
+    expect(asJson.type).toMatch(/^application\/json/);
+    expect(asJson.body).toEqual({ user: "alice" });
     await page.goto(`${demo.url}/`);
     await Promise.all([page.waitForURL(`${demo.url}/`), page.click("#logout")]);
     await page.locator("#login-link").waitFor();
@@ -135,16 +203,18 @@ describe.skipIf(CHROMIUM === null)("in Chromium", () => {
         subtree: true,
       });
     });
-    const size = 8 * 1024 * 1024 + 17;
+    // 2 MiB: several chunks and progress events, yet quick to hand to the browser (setInputFiles
+    // copies the buffer through the DevTools pipe, slow on a loaded machine); bounds generous.
+    const size = 2 * 1024 * 1024 + 17;
     const content = Buffer.alloc(size, "t");
-    await page.setInputFiles("#file", {
-      name: "big file.txt",
-      mimeType: "text/plain",
-      buffer: content,
-    });
+    await page.setInputFiles(
+      "#file",
+      { name: "big file.txt", mimeType: "text/plain", buffer: content },
+      { timeout: 120_000 },
+    );
     await page.click("#upload-form button");
     await expect
-      .poll(() => page.textContent("#result"), { timeout: 30_000 })
+      .poll(() => page.textContent("#result"), { timeout: 120_000 })
       .toContain("stored big file.txt");
     expect(await page.textContent("#percent")).toBe("100 %");
     expect(await page.getAttribute("#result", "data-size")).toBe(String(size));
@@ -159,5 +229,134 @@ describe.skipIf(CHROMIUM === null)("in Chromium", () => {
     const stored = (await readdir(uploadDir as string)).filter((n) => n.endsWith("-big file.txt"));
     expect(stored).toHaveLength(1);
     expect((await stat(join(uploadDir as string, stored[0]))).size).toBe(size);
+  }, 240_000);
+
+  it("every page fits at desktop and phone sizes: no horizontal scrolling, the user and Log out on screen", async () => {
+    const page = await (context as BrowserContext).newPage();
+    for (const [size, viewport] of Object.entries(VIEWPORTS)) {
+      await page.setViewportSize(viewport);
+      await page.goto(`${demo.url}/login`);
+      await expectOnScreen(page, "#login-link", `/login at ${size}`);
+      await expectFits(page, `/login (logged out) at ${size}`);
+    }
+    // The worst case: a long name in the header, a long unbroken word in the chat and a long
+    // file name in the upload table.
+    const name = "Maximiliana Wolkenstein-Brauer";
+    await login(page, name);
+    await page.goto(`${demo.url}/chat`);
+    const word = "Supercalifragilistic".repeat(15);
+    await page.fill("#message", word);
+    await page.press("#message", "Enter");
+    await page.locator(".message .body", { hasText: word }).waitFor({ timeout: 30_000 });
+    await page.goto(`${demo.url}/upload`);
+    const fileName = `${"a-file-name-without-any-spaces-".repeat(3)}.txt`;
+    await page.setInputFiles(
+      "#file",
+      { name: fileName, mimeType: "text/plain", buffer: Buffer.from("hello") },
+      { timeout: 120_000 },
+    );
+    await page.click("#upload-form button");
+    await expect
+      .poll(() => page.textContent("#result"), { timeout: 60_000 })
+      .toContain(`stored ${fileName}`);
+
+    for (const [size, viewport] of Object.entries(VIEWPORTS)) {
+      await page.setViewportSize(viewport);
+      for (const { name: pageName, path, screenshot } of PAGES) {
+        const label = `${path} at ${size} (${viewport.width}×${viewport.height})`;
+        await page.goto(`${demo.url}${path}`);
+        await expectFits(page, label);
+        if (path !== "/hello" && path !== "/healthz" && path !== "/metrics") {
+          // The styled pages: the header shows who is logged in and how to log out.
+          expect(await page.textContent("#user-name"), label).toBe(name);
+          await expectOnScreen(page, "#user-name", label);
+          await expectOnScreen(page, "#logout", label);
+          // /metrics is for operators: a footer link, not in the main nav.
+          expect(await page.locator('nav a[href="/metrics"]').count(), label).toBe(0);
+          expect(await page.locator('footer a[href="/metrics"]').count(), label).toBe(1);
+        }
+        if (path.startsWith("/chat")) {
+          // The long word wraps inside the chat box instead of widening it.
+          const inbox = await page
+            .locator("#inbox")
+            .evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+          expect(inbox.scroll, label).toBeLessThanOrEqual(inbox.client);
+        }
+        if (screenshot) {
+          await page.screenshot({
+            path: join(ARTIFACTS_DIR, `page-${pageName}-${size}.png`),
+            fullPage: true,
+          });
+        }
+      }
+    }
+  }, 240_000);
+
+  it("an unknown path gets the styled 404 page whose link leads home; scripts get text and JSON errors", async () => {
+    const page = await (context as BrowserContext).newPage();
+    for (const path of ["/no/such/page", "/static/no-such-file.css"]) {
+      const res = await page.goto(`${demo.url}${path}`);
+      expect(res?.status(), path).toBe(404);
+      expect(await page.title(), path).toBe("404 Not Found · @t demo");
+      expect(await page.textContent("h1"), path).toContain("404");
+      expect(await page.textContent("main"), path).toContain(path);
+      // The demo's stylesheet is applied (the header is a flex row, the font not the default serif).
+      const style = await page.evaluate(() => ({
+        header: getComputedStyle(document.querySelector("header") as Element).display,
+        font: getComputedStyle(document.body).fontFamily,
+      }));
+      expect(style.header, path).toBe("flex");
+      expect(style.font, path).toMatch(/system-ui/);
+      await Promise.all([page.waitForURL(`${demo.url}/`), page.click("#home-link")]);
+      expect(await page.textContent("h1")).toBe("@t demo");
+    }
+    // fetch() does not prefer HTML: plain text; the chat API answers its errors in JSON.
+    const fromScripts = await page.evaluate(async () => {
+      const missing = await fetch("/no/such/page");
+      const refused = await fetch("/chat/new", { method: "POST", body: "body=hi" });
+      return {
+        missing: {
+          status: missing.status,
+          type: missing.headers.get("content-type"),
+          body: await missing.text(),
+        },
+        refused: { status: refused.status, body: await refused.json() },
+      };
+    });
+    expect(fromScripts.missing).toEqual({
+      status: 404,
+      type: "text/plain; charset=UTF-8",
+      body: "404: Not Found\n",
+    });
+    expect(fromScripts.refused).toEqual({
+      status: 403,
+      body: { error: { status: 403, reason: "Forbidden" } },
+    });
+  });
+
+  it("the favicon is an SVG the pages link, and /favicon.ico answers it too (no 404 in the log)", async () => {
+    const page = await (context as BrowserContext).newPage();
+    await page.goto(`${demo.url}/`);
+    const linked = await page.getAttribute('link[rel="icon"]', "href");
+    expect(linked).toMatch(/^\/static\/favicon\.svg\?v=[0-9a-f]+$/);
+    for (const path of [linked as string, "/favicon.ico"]) {
+      const res = await page.goto(`${demo.url}${path}`);
+      expect(res?.status(), path).toBe(200);
+      expect(res?.headers()["content-type"], path).toBe("image/svg+xml");
+    }
+    // Chromium decodes it as an image.
+    await page.goto(`${demo.url}/`);
+    const decoded = await page.evaluate(
+      () =>
+        new Promise<number[]>((resolve) => {
+          const img = new Image();
+          img.onload = () => resolve([img.naturalWidth, img.naturalHeight]);
+          img.onerror = () => resolve([]);
+          img.src = "/favicon.ico";
+        }),
+    );
+    expect(decoded).toEqual([32, 32]);
+    // The demo logs warnings only (T_LOG_LEVEL=warn): a 404 for the icon would be one.
+    expect(`${demo.stdout()}${demo.stderr()}`).not.toContain("favicon");
   });
 });
