@@ -132,10 +132,8 @@ function demoHandler(Base) {
         (err instanceof HTTPError ? err.reason : null) ??
         STATUS_CODES[statusCode] ??
         "Unknown";
-      const showTrace =
-        this.application.serveTraceback &&
-        err !== undefined &&
-        !(err instanceof HTTPError && statusCode < 500);
+      // Only a server error's stack helps; a 4xx is the client's doing.
+      const showTrace = this.application.serveTraceback && err !== undefined && statusCode >= 500;
       const traceback = showTrace ? stackOf(err) : null;
       if (format === "json") {
         this.write({
