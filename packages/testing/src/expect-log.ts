@@ -1,10 +1,22 @@
 // expectLog: run code that must log a matching line (Tornado's ExpectLog), on any pino-like logger.
 
-import type { Logger } from "@t/ioloop";
+import { type Logger, namedLogger } from "@t/ioloop";
 import { ExpectLogError } from "./errors.js";
 
 /** Log levels a logger has, lowest first. */
 const LEVELS = ["debug", "info", "warn", "error"] as const;
+
+/**
+ * The names the @t layers log under (`namedLogger(logger, name)`): `expectLog` watches these
+ * children of the logger too.
+ */
+export const LAYER_LOGGER_NAMES: readonly string[] = [
+  "@t/tcpserver",
+  "@t/httpserver",
+  "@t/web",
+  "@t/websocket",
+  "@t/rpc",
+];
 type Level = (typeof LEVELS)[number];
 
 /** Options of {@link expectLog}. */
@@ -64,29 +76,36 @@ export async function expectLog<T>(
     typeof pattern === "string" ? text.includes(pattern) : pattern.test(text);
   let matched = 0;
   const unexpected: string[] = [];
-  const saved = new Map<Level, PropertyDescriptor | undefined>();
-  const methods = logger as unknown as Record<Level, (o: unknown, m?: string) => void>;
-  for (const level of LEVELS) {
-    const original = methods[level].bind(logger);
-    saved.set(level, Object.getOwnPropertyDescriptor(logger, level));
-    methods[level] = (objOrMsg: unknown, msg?: string) => {
-      const text = lineText(objOrMsg, msg);
-      if ((options.level === undefined || options.level === level) && matches(text)) {
-        matched++;
-        return;
-      }
-      if (level === "warn" || level === "error") unexpected.push(`${level}: ${text}`);
-      original(objOrMsg, msg);
-    };
+  // The layers log to `logger.child({ name })` when the logger has `child` (namedLogger): patch
+  // those children too (namedLogger makes each once, so the layers get these very objects).
+  const targets = new Set<Logger>([logger]);
+  for (const name of LAYER_LOGGER_NAMES) targets.add(namedLogger(logger, name));
+  const restore: (() => void)[] = [];
+  for (const target of targets) {
+    const methods = target as unknown as Record<Level, (o: unknown, m?: string) => void>;
+    for (const level of LEVELS) {
+      const original = methods[level].bind(target);
+      const descriptor = Object.getOwnPropertyDescriptor(target, level);
+      restore.push(() => {
+        if (descriptor === undefined) delete (methods as Partial<typeof methods>)[level];
+        else Object.defineProperty(target, level, descriptor);
+      });
+      methods[level] = (objOrMsg: unknown, msg?: string) => {
+        const text = lineText(objOrMsg, msg);
+        if ((options.level === undefined || options.level === level) && matches(text)) {
+          matched++;
+          return;
+        }
+        if (level === "warn" || level === "error") unexpected.push(`${level}: ${text}`);
+        original(objOrMsg, msg);
+      };
+    }
   }
   let result: T;
   try {
     result = await fn();
   } finally {
-    for (const [level, descriptor] of saved) {
-      if (descriptor === undefined) delete (methods as Partial<typeof methods>)[level];
-      else Object.defineProperty(logger, level, descriptor);
-    }
+    for (const undo of restore) undo();
   }
   if (matched === 0 && options.required !== false) {
     throw new ExpectLogError(`no log line matched ${String(pattern)}`);

@@ -9,7 +9,7 @@ export {
   TestingError,
   TestTimeoutError,
 } from "./errors.js";
-export { type ExpectLogOptions, expectLog } from "./expect-log.js";
+export { type ExpectLogOptions, expectLog, LAYER_LOGGER_NAMES } from "./expect-log.js";
 export {
   LoopFixture,
   type LoopFixtureOptions,
