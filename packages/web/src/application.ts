@@ -71,6 +71,13 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
   private readonly defaultHandlerArgs: Record<string, unknown>;
   /** @internal The resolved `requestId` setting, or null when off. */
   readonly requestIds: RequestIdConfig | null;
+  /**
+   * Routes of host rules whose pattern matches the `defaultHost` setting, tried (after every
+   * other route) for requests without `X-Real-Ip` — Tornado's `DefaultHostMatches`. Null while
+   * there are none, so that routing pays nothing for the setting.
+   */
+  private defaultHostTable: RouteTable | null = null;
+  private readonly defaultHostRules: HostRule[] = [];
 
   constructor(routes: readonly RouteSpec[] = [], settings: ApplicationSettings = {}) {
     checkSettings(settings);
@@ -95,6 +102,9 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
     this.rules.push({ hostRegex: /^/, specs });
     this.indexNames(specs);
     this.routeTable.invalidate();
+    if (settings.defaultHost !== undefined && typeof settings.defaultHost !== "string") {
+      throw new TypeError("defaultHost must be a host name string");
+    }
     this.requestIds = resolveRequestIdConfig(settings.requestId);
     this.defaultHandler = settings.defaultHandlerClass ?? ErrorHandler;
     this.defaultHandlerArgs =
@@ -125,6 +135,30 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
     });
     this.routeTable.invalidate();
     this.indexNames(specs);
+    const defaultHost = this.settings.defaultHost;
+    if (defaultHost !== undefined && compileHostPattern(hostPattern).test(defaultHost)) {
+      this.defaultHostRules.push({ hostRegex: /^/, specs });
+      this.defaultHostTable ??= new RouteTable(this.defaultHostRules);
+      this.defaultHostTable.invalidate();
+    }
+  }
+
+  /**
+   * The route for `request` among the host rules of the `defaultHost` setting, when no other
+   * route matched (null when none does, or the request came through a proxy: `X-Real-Ip`).
+   */
+  private lookupDefaultHost(request: HTTPServerRequest): URLSpec | null {
+    const table = this.defaultHostTable;
+    if (table === null || request.headers.has("X-Real-Ip")) return null;
+    return table.lookup(request, request.path);
+  }
+
+  /**
+   * The route named `name`, or undefined (what a `ReversibleRuleRouter` asks of an Application
+   * it routes to).
+   */
+  namedRoute(name: string): URLSpec | undefined {
+    return this.named.get(name);
   }
 
   /** The logger for errors and access lines. */
@@ -208,22 +242,14 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
     pathArgs: (string | undefined)[];
     pathKwargs: Record<string, string | undefined>;
   } {
-    const table = this.routeTable;
-    const spec = table.lookup(request, request.path);
-    if (spec === null) {
-      return {
-        handlerClass: this.defaultHandler,
-        initArgs: this.defaultHandlerArgs,
-        pathArgs: [],
-        pathKwargs: {},
-      };
-    }
-    return {
-      handlerClass: spec.handlerClass,
-      initArgs: spec.initArgs,
-      pathArgs: table.pathArgs,
-      pathKwargs: table.pathKwargs,
+    const target: RouteTarget = {
+      handlerClass: null,
+      initArgs: EMPTY_INIT_ARGS,
+      pathArgs: EMPTY_PATH_ARGS,
+      pathKwargs: EMPTY_PATH_KWARGS,
     };
+    this.routeInto(target, request);
+    return target as RouteTarget & { handlerClass: HandlerClass };
   }
 
   /**
@@ -231,8 +257,12 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
    * without a result object).
    */
   routeInto(dispatcher: RouteTarget, request: HTTPServerRequest): void {
-    const table = this.routeTable;
-    const spec = table.lookup(request, request.path);
+    let table = this.routeTable;
+    let spec = table.lookup(request, request.path);
+    if (spec === null && this.defaultHostTable !== null) {
+      spec = this.lookupDefaultHost(request);
+      table = this.defaultHostTable;
+    }
     if (spec === null) {
       dispatcher.handlerClass = this.defaultHandler;
       dispatcher.initArgs = this.defaultHandlerArgs;
@@ -249,6 +279,30 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
   /** HTTPServerConnectionDelegate: a message delegate for each request. */
   startRequest(_serverConn: unknown, requestConn: HTTP1Connection): HTTPMessageDelegate {
     return new RequestDispatcher(this, requestConn);
+  }
+
+  /**
+   * A message delegate that runs `handlerClass` for `request`, already routed elsewhere
+   * (Tornado's `get_handler_delegate`; what a `RuleRouter` uses for a RequestHandler class
+   * target). Give it the request's `headersReceived`, `dataReceived` and `finish` calls; the
+   * handler gets this application's settings and `initArgs`, `pathArgs`, `pathKwargs`.
+   */
+  getHandlerDelegate(
+    request: HTTPServerRequest,
+    handlerClass: HandlerClass,
+    initArgs: Record<string, unknown> = {},
+    pathArgs: (string | undefined)[] = [],
+    pathKwargs: Record<string, string | undefined> = {},
+  ): HTTPMessageDelegate {
+    if (
+      typeof (handlerClass as { prototype?: { execute?: unknown } })?.prototype?.execute !==
+      "function"
+    ) {
+      throw new TypeError("getHandlerDelegate expects a RequestHandler subclass");
+    }
+    const d = new RequestDispatcher(this, request.connection);
+    d.preset(request, handlerClass, initArgs, pathArgs, pathKwargs);
+    return d;
   }
 
   /**
@@ -302,6 +356,21 @@ class RequestDispatcher implements HTTPMessageDelegate, RouteTarget {
     this.connection = connection;
   }
 
+  /** Route already decided (`Application.getHandlerDelegate`): `headersReceived` skips routing. */
+  preset(
+    request: HTTPServerRequest,
+    handlerClass: HandlerClass,
+    initArgs: Record<string, unknown>,
+    pathArgs: (string | undefined)[],
+    pathKwargs: Record<string, string | undefined>,
+  ): void {
+    this.request = request;
+    this.handlerClass = handlerClass;
+    this.initArgs = initArgs;
+    this.pathArgs = pathArgs;
+    this.pathKwargs = pathKwargs;
+  }
+
   headersReceived(startLine: RequestStartLine, headers: HTTPHeaders): void | Promise<void> {
     const conn = this.connection;
     const ids = this.app.requestIds;
@@ -310,16 +379,19 @@ class RequestDispatcher implements HTTPMessageDelegate, RouteTarget {
       // This runs in the request's own async context (the server makes one per request).
       requestIdStorage.enterWith(this.requestId);
     }
-    const request = new HTTPServerRequest();
-    request.method = startLine.method;
-    request.uri = startLine.path;
-    request.version = startLine.version;
-    request.headers = headers;
-    request.remoteIp = conn.remoteIp;
-    request.protocol = conn.protocol;
-    request.connection = conn;
-    this.request = request;
-    this.app.routeInto(this, request);
+    let request = this.request;
+    if (request === null) {
+      request = new HTTPServerRequest();
+      request.method = startLine.method;
+      request.uri = startLine.path;
+      request.version = startLine.version;
+      request.headers = headers;
+      request.remoteIp = conn.remoteIp;
+      request.protocol = conn.protocol;
+      request.connection = conn;
+      this.request = request;
+      this.app.routeInto(this, request);
+    }
     const cls = this.handlerClass as HandlerClass;
     this.stream = cls.streamRequestBody === true;
     if (!this.stream) {

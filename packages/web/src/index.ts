@@ -37,6 +37,15 @@ export {
 } from "./escape.js";
 export { computeEtag, etagMatches } from "./etag.js";
 export { acceptsGzip, GZIP_LEVEL, GZIP_MIN_LENGTH, GzipTransform } from "./gzip-transform.js";
+export {
+  AnyMatches,
+  DefaultHostMatches,
+  type DefaultHostSource,
+  HostMatches,
+  Matcher,
+  PathMatches,
+  type RouteParams,
+} from "./matchers.js";
 export { contentTypeForFile, guessType, isCompressibleType } from "./mime-types.js";
 export {
   mountNodeHandler,
@@ -69,6 +78,16 @@ export {
   toURLSpecs,
   URLSpec,
 } from "./routing.js";
+export {
+  ReversibleRouter,
+  ReversibleRuleRouter,
+  Router,
+  Rule,
+  RuleRouter,
+  type RuleRouterOptions,
+  type RuleSpec,
+  type RuleTarget,
+} from "./rule-router.js";
 export {
   type ApplicationSettings,
   checkSettings,

@@ -61,6 +61,12 @@ export interface ApplicationSettings {
   defaultHandlerClass?: HandlerClass;
   /** initArgs of `defaultHandlerClass`. */
   defaultHandlerArgs?: Record<string, unknown>;
+  /**
+   * The host name this application answers as when a request's host matches no host rule
+   * (Tornado's `default_host`): routes added with `addHandlers` for a pattern matching it are
+   * also tried for any host, after the other routes, unless the request carries `X-Real-Ip`.
+   */
+  defaultHost?: string;
   /** Values of your own for your handlers (`this.settings.custom.x`): never checked. */
   custom?: Record<string, unknown>;
 }
@@ -88,6 +94,7 @@ const OWN_SETTINGS = [
   "requestId",
   "defaultHandlerClass",
   "defaultHandlerArgs",
+  "defaultHost",
   "custom",
 ] as const;
 
