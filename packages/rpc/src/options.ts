@@ -36,6 +36,22 @@ export function checkMs(value: unknown, name: string, fallback: number): number 
 export interface CallOptions {
   /** Reject with RpcTimeoutError when no reply came within this many ms (0 = none). */
   timeoutMs?: number;
+  /**
+   * Give up on the call when this signal aborts: it rejects with `AbortError` from `@t/ioloop`
+   * (`cause`: the signal's reason) and its reply, should one still come, is dropped. The peer
+   * is not told (the protocol has no cancel frame): its handler runs to its end. A signal that
+   * has already aborted rejects at once and sends nothing.
+   */
+  signal?: AbortSignal;
+}
+
+/** Validate a call's `signal` option (TypeError naming `what` when it is not an AbortSignal). */
+export function checkSignal(signal: unknown, what: string): AbortSignal | undefined {
+  if (signal === undefined) return undefined;
+  if (!(signal instanceof AbortSignal)) {
+    throw new TypeError(`${what}: options.signal must be an AbortSignal`);
+  }
+  return signal;
 }
 
 /** Validate a count option: an integer >= `min` (Infinity allowed: no limit). */

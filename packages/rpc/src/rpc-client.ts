@@ -14,6 +14,7 @@ import {
   type CallOptions,
   checkCount,
   checkMs,
+  checkSignal,
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_HANDLER_TIMEOUT_MS,
@@ -27,7 +28,7 @@ import {
   type RegisterModuleOptions,
   type RegisterOptions,
 } from "./registry.js";
-import { type HelloAuth, RpcConnection } from "./rpc-connection.js";
+import { callAborted, type HelloAuth, RpcConnection } from "./rpc-connection.js";
 
 /** Options of {@link RpcClient} (plus every IOStream option). */
 export interface RpcClientOptions extends IOStreamOptions {
@@ -247,9 +248,10 @@ export class RpcClient {
 
   /**
    * Call `name` with `args` (an array) and per-call options, e.g.
-   * `apply("sum", [1, 2], { timeoutMs: 500 })`. Resolves with the result; rejects with the
-   * server's error (RpcRemoteError, RpcMethodNotFoundError, …), RpcTimeoutError,
-   * RpcDisconnectedError, RpcEncodeError or RpcFrameTooLargeError.
+   * `apply("sum", [1, 2], { timeoutMs: 500, signal })`. Resolves with the result; rejects with
+   * the server's error (RpcRemoteError, RpcMethodNotFoundError, …), RpcTimeoutError,
+   * RpcDisconnectedError, RpcEncodeError, RpcFrameTooLargeError, or `AbortError` (from
+   * `@t/ioloop`) when `signal` aborts first — at once if it already has.
    */
   apply(name: string, args: unknown[] = [], options?: CallOptions): Promise<unknown> {
     checkMethodName(name, "RpcClient.call");
@@ -258,11 +260,13 @@ export class RpcClient {
       options?.timeoutMs === undefined
         ? this.timeoutMs
         : checkMs(options.timeoutMs, "timeoutMs", 0);
+    const signal = checkSignal(options?.signal, "RpcClient.apply");
+    if (signal?.aborted) return Promise.reject(callAborted(name, signal));
     const conn = this.conn;
     if (conn === null) {
       return Promise.reject(new RpcDisconnectedError(`cannot call "${name}": not connected`));
     }
-    return conn.apply(name, args, timeoutMs);
+    return conn.apply(name, args, timeoutMs, signal);
   }
 
   /** Call `name(...args)` on the server without a reply. Throws RpcDisconnectedError if not connected. */

@@ -1,6 +1,6 @@
 // RpcConnection: one peer-to-peer RPC session over an IOStream (calls both ways, out-of-order replies).
 
-import type { IOLoop, Logger, TimeoutHandle } from "@t/ioloop";
+import { AbortError, type IOLoop, type Logger, type TimeoutHandle } from "@t/ioloop";
 import { type BaseIOStream, type DataConsumer, SSLIOStream } from "@t/iostream";
 import { type RpcCallMessage, rpcCallFinishChannel, rpcCallStartChannel } from "./diagnostics.js";
 import {
@@ -110,6 +110,9 @@ class PendingCall {
   resolve: Resolve = noop;
   reject: Reject = noop;
   timer: TimeoutHandle | null = null;
+  /** The caller's AbortSignal and the listener on it, while the call waits. */
+  signal: AbortSignal | null = null;
+  onAbort: (() => void) | null = null;
   constructor(
     readonly id: number,
     readonly method: string,
@@ -156,6 +159,24 @@ function finishTraced(diag: RpcCallMessage, error: unknown): void {
   if (rpcCallFinishChannel.hasSubscribers) rpcCallFinishChannel.publish(diag);
 }
 const HELLO_METHOD = "(hello)";
+
+/** The rejection of a call whose signal aborted (Node's shape: `cause` is the reason). */
+export function callAborted(method: string, signal: AbortSignal): AbortError {
+  return new AbortError(`the call of "${method}"`, { cause: signal.reason });
+}
+
+/** Release what a call waited with: its timer and its abort listener. */
+function settledCall(call: PendingCall, loop: IOLoop): void {
+  if (call.timer !== null) {
+    loop.removeTimeout(call.timer);
+    call.timer = null;
+  }
+  if (call.onAbort !== null) {
+    (call.signal as AbortSignal).removeEventListener("abort", call.onAbort);
+    call.onAbort = null;
+    call.signal = null;
+  }
+}
 /** Request ids are u32, never 0. */
 const MAX_ID = 0xffffffff;
 
@@ -321,10 +342,17 @@ export class RpcConnection {
   /**
    * Call `method` on the peer with `args`. Resolves with its result; rejects with the peer's error
    * (RpcRemoteError, RpcMethodNotFoundError, …), RpcTimeoutError after `timeoutMs` (0 = no
-   * limit), RpcDisconnectedError if the connection closes first, or at once with RpcEncodeError /
+   * limit), RpcDisconnectedError if the connection closes first, `AbortError` when `signal`
+   * aborts first (the late reply is dropped), or at once with RpcEncodeError /
    * RpcFrameTooLargeError (the connection stays open).
    */
-  apply(method: string, args: unknown[], timeoutMs: number): Promise<unknown> {
+  apply(
+    method: string,
+    args: unknown[],
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<unknown> {
+    if (signal?.aborted) return Promise.reject(callAborted(method, signal));
     if (this.closing || this.isClosed) {
       return Promise.reject(new RpcDisconnectedError(`cannot call "${method}": connection closed`));
     }
@@ -344,7 +372,7 @@ export class RpcConnection {
       req[3] = null;
     }
     this.scheduleFlush();
-    return this.track(id, method, timeoutMs);
+    return this.track(id, method, timeoutMs, signal);
   }
 
   /**
@@ -412,7 +440,12 @@ export class RpcConnection {
     return [HELLO, id, this.clientId, auth];
   }
 
-  private track(id: number, method: string, timeoutMs: number): Promise<unknown> {
+  private track(
+    id: number,
+    method: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<unknown> {
     const call = new PendingCall(id, method);
     const p = new Promise<unknown>((resolve, reject) => {
       call.resolve = resolve;
@@ -420,6 +453,15 @@ export class RpcConnection {
     });
     if (timeoutMs > 0) {
       call.timer = this.loop.callLater(timeoutMs, this.callTimeoutFn, id);
+    }
+    if (signal !== undefined) {
+      const onAbort = () => {
+        if (this.pending.get(id) !== call) return;
+        this.dropCall(call, callAborted(method, signal));
+      };
+      call.signal = signal;
+      call.onAbort = onAbort;
+      signal.addEventListener("abort", onAbort, { once: true });
     }
     this.pending.set(id, call);
     // Paused with our handlers at the limit: the reply to this call may sit behind the peer's
@@ -431,9 +473,16 @@ export class RpcConnection {
   private onCallTimeout(id: number): void {
     const call = this.pending.get(id);
     if (call === undefined) return;
-    this.pending.delete(id);
     call.timer = null;
-    call.reject(new RpcTimeoutError(`no reply to "${call.method}" within the timeout`));
+    this.dropCall(call, new RpcTimeoutError(`no reply to "${call.method}" within the timeout`));
+  }
+
+  /** Give up waiting for `call`'s reply (timeout, abort): a reply that still comes is dropped. */
+  private dropCall(call: PendingCall, err: Error): void {
+    this.pending.delete(call.id);
+    settledCall(call, this.loop);
+    if (call.id === this.helloId) this.helloId = 0;
+    call.reject(err);
     if (this.pending.size === 0) this.updateReading();
     this.checkDrained();
   }
@@ -640,7 +689,7 @@ export class RpcConnection {
       return; // the hello went out again with its HMAC; the same call waits for the verdict
     }
     this.pending.delete(id);
-    if (call.timer !== null) this.loop.removeTimeout(call.timer);
+    settledCall(call, this.loop);
     if (id === this.helloId) this.helloId = 0;
     if (error === null || error === undefined) call.resolve(result);
     else call.reject(fromWireError(error));
@@ -1010,7 +1059,7 @@ export class RpcConnection {
       this.pending.clear();
       const why = error !== undefined ? `: ${error.message}` : "";
       for (const call of calls) {
-        if (call.timer !== null) this.loop.removeTimeout(call.timer);
+        settledCall(call, this.loop);
         call.reject(
           new RpcDisconnectedError(
             call.method === HELLO_METHOD

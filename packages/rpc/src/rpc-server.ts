@@ -17,6 +17,7 @@ import {
   type CallOptions,
   checkCount,
   checkMs,
+  checkSignal,
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_HANDLER_TIMEOUT_MS,
   DEFAULT_HELLO_TIMEOUT_MS,
@@ -32,7 +33,12 @@ import {
   type RegisterModuleOptions,
   type RegisterOptions,
 } from "./registry.js";
-import { type HelloRequest, type HelloVerdict, RpcConnection } from "./rpc-connection.js";
+import {
+  callAborted,
+  type HelloRequest,
+  type HelloVerdict,
+  RpcConnection,
+} from "./rpc-connection.js";
 
 type AcceptedStream = Parameters<TCPServer["handleStream"]>[0];
 /** The peer address of a connection (as TCPServer reports it). */
@@ -248,7 +254,8 @@ export class RpcServer extends TCPServer {
 
   /**
    * Call `name` on client `clientId` with `args` (an array) and per-call options. Rejects with
-   * RpcUnknownClientError when no such client is connected, else as `RpcClient.apply` does.
+   * RpcUnknownClientError when no such client is connected, else as `RpcClient.apply` does
+   * (`{ timeoutMs, signal }`: an aborted signal rejects with `AbortError`, the reply is dropped).
    */
   apply(
     clientId: string,
@@ -262,13 +269,15 @@ export class RpcServer extends TCPServer {
       options?.timeoutMs === undefined
         ? this.timeoutMs
         : checkMs(options.timeoutMs, "timeoutMs", 0);
+    const signal = checkSignal(options?.signal, "RpcServer.apply");
+    if (signal?.aborted) return Promise.reject(callAborted(name, signal));
     const conn = this.byId.get(clientId);
     if (conn === undefined) {
       return Promise.reject(
         new RpcUnknownClientError(`no client "${String(clientId)}" is connected`),
       );
     }
-    return conn.apply(name, args, timeoutMs);
+    return conn.apply(name, args, timeoutMs, signal);
   }
 
   /** Call `name(...args)` on client `clientId` without a reply. Throws RpcUnknownClientError. */
