@@ -210,7 +210,9 @@ describe("--processes", () => {
       const { status, body } = await getFresh(`${demo.url}/metrics`);
       expect(status).toBe(200);
       expect(body).toMatch(/^demo_metrics_workers_scraped 2$/m);
-      const m = /^http_requests_total\{method="GET",route="healthz",status="200"\} (\d+)$/m.exec(body);
+      const m = /^http_requests_total\{method="GET",route="healthz",status="200"\} (\d+)$/m.exec(
+        body,
+      );
       expect(m, body.slice(0, 2000)).not.toBeNull();
       totals.add(Number(m?.[1]));
       expect(body).not.toMatch(/worker="/); // summed, not per worker
