@@ -52,8 +52,9 @@ describe("living inside Node's event loop", () => {
               r,
               (fd) => {
                 const n = read(fd, buf, 0, buf.length);
+                // On a busy machine two writes may arrive in one read: compare the bytes.
                 seen.push(buf.toString("utf8", 0, n));
-                if (seen.length === 3) resolve();
+                if (seen.join("") === "tp1p2") resolve();
               },
               READ,
             );
@@ -72,7 +73,7 @@ describe("living inside Node's event loop", () => {
           }),
         { timeoutMs: 5000 },
       );
-      expect(seen).toEqual(["t", "p1", "p2"]);
+      expect(seen.join("")).toBe("tp1p2");
     });
   }
 });
