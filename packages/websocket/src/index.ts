@@ -48,6 +48,10 @@ export {
   DEFAULT_MAX_WRITE_BUFFER_SIZE,
 } from "./limits.js";
 export { applyMask } from "./masking.js";
+export type {
+  MessagesOptions,
+  WebSocketMessage,
+} from "./message-inbox.js";
 export {
   OP_BINARY,
   OP_CLOSE,

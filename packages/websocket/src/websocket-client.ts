@@ -2,7 +2,7 @@
 
 import type * as tls from "node:tls";
 import { HTTPHeaders, parseResponseStartLine } from "@t/httpserver";
-import { IOLoop } from "@t/ioloop";
+import { AbortError, IOLoop } from "@t/ioloop";
 import type { IOStream, SSLIOStream } from "@t/iostream";
 import { TCPClient } from "@t/tcpserver";
 import { WebSocketHandshakeError, WebSocketTimeoutError } from "./errors.js";
@@ -14,6 +14,12 @@ import {
   DEFAULT_MAX_MESSAGE_SIZE,
   DEFAULT_MAX_WRITE_BUFFER_SIZE,
 } from "./limits.js";
+import {
+  checkMessagesOptions,
+  MessageInbox,
+  type MessagesOptions,
+  type WebSocketMessage,
+} from "./message-inbox.js";
 import {
   acceptServerResponse,
   type CompressionOptions,
@@ -67,6 +73,13 @@ export interface WebSocketConnectOptions {
   onPing?: (data: Buffer) => void;
   /** The loop to run on. Default `IOLoop.current()`. */
   loop?: IOLoop;
+  /**
+   * Give up when this signal aborts before the connection is open: the TCP attempts (or the
+   * handshake) are closed and the promise rejects with `AbortError` from `@t/ioloop` (`cause`:
+   * the signal's reason); an already-aborted signal rejects at once. It has no effect on an
+   * open connection — `close()` that.
+   */
+  signal?: AbortSignal;
 }
 
 const HEAD_LIMIT = 64 * 1024;
@@ -81,7 +94,8 @@ function checkMs(name: string, v: number | undefined, def: number, min: number):
 
 /**
  * An open client connection (Tornado's `WebSocketClientConnection`). Read messages with
- * `readMessage()` (or the `onMessage` option), send with `writeMessage`.
+ * `readMessage()`, `for await (const message of ws)` or the `onMessage` option; send with
+ * `writeMessage`.
  */
 export class WebSocketClientConnection {
   /** The protocol engine. */
@@ -92,9 +106,7 @@ export class WebSocketClientConnection {
   readonly headers: HTTPHeaders;
   /** Resolves once the connection is closed (never rejects). */
   readonly closed: Promise<void>;
-  private readonly queue: (string | Buffer)[] = [];
-  private readonly readers: ((m: string | Buffer | null) => void)[] = [];
-  private taken: (() => void) | null = null;
+  private readonly inbox = new MessageInbox();
   private readonly callback: WebSocketConnectOptions["onMessage"];
 
   /** @internal Built by websocketConnect. */
@@ -149,16 +161,34 @@ export class WebSocketClientConnection {
     if (this.callback !== undefined) {
       throw new TypeError("readMessage cannot be used together with the onMessage option");
     }
-    const queue = this.queue;
-    if (queue.length > 0) {
-      const m = queue.shift() as string | Buffer;
-      const taken = this.taken;
-      this.taken = null;
-      taken?.();
-      return Promise.resolve(m);
+    if (this.inbox.iterating) {
+      throw new TypeError("readMessage cannot be used while the messages are iterated");
     }
-    if (this.protocol.closed) return Promise.resolve(null);
-    return new Promise((resolve) => this.readers.push(resolve));
+    return this.inbox.read();
+  }
+
+  /**
+   * The messages (string for text, Buffer for binary) until the connection closes, for
+   * `for await`; the loop ends normally at close, however it closed (`closeCode` says how).
+   * Messages are pulled: the connection reads the next one only when the loop asks for it.
+   * Leaving the loop early (`break`, `return`, an exception) closes the connection with 1000
+   * unless `closeOnReturn` is false. One iteration at a time, and not with `readMessage()` or
+   * the `onMessage` option (TypeError).
+   */
+  messages(options?: MessagesOptions): AsyncGenerator<WebSocketMessage, void, undefined> {
+    const closeOnReturn = checkMessagesOptions(options, "messages");
+    if (this.callback !== undefined) {
+      throw new TypeError("messages() cannot be used together with the onMessage option");
+    }
+    if (this.inbox.iterating) {
+      throw new TypeError("messages(): the messages are already being iterated");
+    }
+    return this.inbox.iterate(closeOnReturn ? () => this.close() : null, "messages()");
+  }
+
+  /** `for await (const message of ws)`: {@link WebSocketClientConnection.messages} with its defaults. */
+  [Symbol.asyncIterator](): AsyncGenerator<WebSocketMessage, void, undefined> {
+    return this.messages();
   }
 
   /**
@@ -197,15 +227,7 @@ export class WebSocketClientConnection {
   private onMessage(message: string | Buffer): void | PromiseLike<void> {
     const cb = this.callback;
     if (cb !== undefined) return cb(message);
-    const reader = this.readers.shift();
-    if (reader !== undefined) {
-      reader(message);
-      return;
-    }
-    this.queue.push(message);
-    return new Promise<void>((resolve) => {
-      this.taken = resolve;
-    });
+    return this.inbox.push(message);
   }
 
   private onClose(): void {
@@ -217,12 +239,13 @@ export class WebSocketClientConnection {
           r.then(undefined, () => {});
       } catch {}
     }
-    for (const r of this.readers.splice(0)) r(null);
-    // Release a message waiting for a reader; it stays readable from the queue.
-    const taken = this.taken;
-    this.taken = null;
-    taken?.();
+    this.inbox.end();
   }
+}
+
+/** The error of a connect whose signal aborted (`cause`: the signal's reason). */
+function connectAborted(signal: AbortSignal): AbortError {
+  return new AbortError("websocketConnect()", { cause: signal.reason });
 }
 
 function parseUrl(url: string | URL): {
@@ -258,7 +281,8 @@ function parseUrl(url: string | URL): {
 /**
  * Open a WebSocket connection to a `ws://` or `wss://` URL (Tornado's `websocket_connect`).
  * Rejects with WebSocketHandshakeError when the server refuses or answers wrongly, with
- * WebSocketTimeoutError after `connectTimeoutMs`, or with the connect error (ECONNREFUSED, …).
+ * WebSocketTimeoutError after `connectTimeoutMs`, with `AbortError` when `signal` aborts first,
+ * or with the connect error (ECONNREFUSED, …).
  *
  * ```ts
  * const ws = await websocketConnect("ws://127.0.0.1:8888/echo");
@@ -305,6 +329,11 @@ export async function websocketConnect(
     throw new TypeError("onMessage must be a function");
   }
   const loop = options.loop ?? IOLoop.current();
+  const signal = options.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError("websocketConnect: options.signal must be an AbortSignal");
+  }
+  if (signal?.aborted) throw connectAborted(signal);
 
   const key = generateKey();
   let head =
@@ -333,13 +362,14 @@ export async function websocketConnect(
     stream = await client.connect(target.host, target.port, {
       ssl: target.secure ? (options.tls ?? true) : undefined,
       timeoutMs: Math.max(1, deadline - loop.time()),
+      signal,
     });
     if (timedOut) {
       stream.close();
       throw new WebSocketTimeoutError(`WebSocket connect timed out after ${connectTimeoutMs} ms`);
     }
     void stream.write(Buffer.from(head, "latin1")).catch(() => {});
-    const raw = await stream.readUntil("\r\n\r\n", { maxBytes: HEAD_LIMIT });
+    const raw = await stream.readUntil("\r\n\r\n", { maxBytes: HEAD_LIMIT, signal });
     const text = raw.toString("latin1");
     const eol = text.indexOf("\r\n");
     let status: number;
@@ -385,6 +415,8 @@ export async function websocketConnect(
   } catch (err) {
     loop.removeTimeout(timer);
     stream?.close();
+    // The handshake read's AbortError names readUntil(); say what was aborted instead.
+    if (signal?.aborted && err instanceof AbortError) throw connectAborted(signal);
     if (timedOut && !(err instanceof WebSocketHandshakeError)) {
       throw new WebSocketTimeoutError(`WebSocket connect timed out after ${connectTimeoutMs} ms`, {
         cause: err,

@@ -12,6 +12,12 @@ import {
   DEFAULT_MAX_WRITE_BUFFER_SIZE,
 } from "./limits.js";
 import {
+  checkMessagesOptions,
+  MessageInbox,
+  type MessagesOptions,
+  type WebSocketMessage,
+} from "./message-inbox.js";
+import {
   type CompressionOptions,
   negotiateServer,
   PerMessageDeflate,
@@ -77,6 +83,17 @@ function numberSetting(settings: object, name: string, fallback: number, min: nu
  * `onClose` once. Messages are not delivered until `open` (and any Promise it returns) is done,
  * nor while a Promise returned by `onMessage` is pending.
  *
+ * A handler that prefers a loop to the `onMessage` hook iterates {@link WebSocketHandler.messages}
+ * in `open` instead (the two are exclusive):
+ *
+ * ```ts
+ * class Echo extends WebSocketHandler {
+ *   override async open() {
+ *     for await (const message of this.messages()) await this.writeMessage(message);
+ *   }
+ * }
+ * ```
+ *
  * Settings read from the Application (each overridable as a getter in a subclass):
  * `websocketPingIntervalMs`, `websocketPingTimeoutMs`, `websocketMaxMessageSize`,
  * `websocketCloseTimeoutMs`, `websocketMaxWriteBufferSize`, `websocketMaxFragmentsPerMessage`.
@@ -87,6 +104,9 @@ export class WebSocketHandler extends RequestHandler {
   /** The subprotocol chosen by `selectSubprotocol`, or null. */
   selectedSubprotocol: string | null = null;
   private openPending = false;
+  private connectionStarted = false;
+  /** Where messages go once `messages()` was called (null: to `onMessage`). */
+  private inbox: MessageInbox | null = null;
 
   // ------------------------------------------------------------------ hooks
 
@@ -191,6 +211,41 @@ export class WebSocketHandler extends RequestHandler {
   }
 
   // ------------------------------------------------------------------ actions
+
+  /**
+   * The messages (string for text, Buffer for binary) until the connection closes, for
+   * `for await` — instead of overriding `onMessage` (a handler that does both gets a
+   * TypeError). Call it in `open` (which may be `async` and loop until the close): messages
+   * flow as soon as it is called, even while `open` is still running, and each is read from
+   * the socket only when the loop asks for it (backpressure). Messages that arrive before the
+   * first call go to `onMessage`, by default dropped. The loop ends normally at close; leaving
+   * it early (`break`, `return`, an exception) closes the connection with 1000 unless
+   * `closeOnReturn` is false. One iteration at a time.
+   */
+  messages(options?: MessagesOptions): AsyncGenerator<WebSocketMessage, void, undefined> {
+    const closeOnReturn = checkMessagesOptions(options, "WebSocketHandler.messages");
+    if (this.onMessage !== WebSocketHandler.prototype.onMessage) {
+      throw new TypeError(
+        `WebSocketHandler.messages(): ${this.constructor.name} overrides onMessage, which already receives every message; use either onMessage or messages(), not both`,
+      );
+    }
+    const conn = this.wsConnection;
+    if (conn === null) {
+      throw new WebSocketClosedError("WebSocketHandler.messages(): the WebSocket is not open");
+    }
+    let inbox = this.inbox;
+    if (inbox === null) {
+      inbox = new MessageInbox();
+      if (conn.closed) inbox.end();
+      this.inbox = inbox;
+    }
+    if (inbox.iterating) {
+      throw new TypeError("WebSocketHandler.messages(): the messages are already being iterated");
+    }
+    // A loop in `open` would wait forever for messages held back until `open` is done.
+    this.startConnection(conn);
+    return inbox.iterate(closeOnReturn ? () => this.close() : null, "WebSocketHandler.messages()");
+  }
 
   /**
    * Send a message: strings as text, bytes as binary (override with `binary`), objects as JSON.
@@ -300,10 +355,14 @@ export class WebSocketHandler extends RequestHandler {
         ? null
         : new PerMessageDeflate(negotiated.params, true, compression ?? {}, maxMessageSize);
     const delegate: WebSocketDelegate = {
-      onMessage: (message) => this.onMessage(message),
+      onMessage: (message) =>
+        this.inbox === null ? this.onMessage(message) : this.inbox.push(message),
       onPing: (data) => this.onPing(data),
       onPong: (data) => this.onPong(data),
-      onClose: () => this.onClose(),
+      onClose: () => {
+        this.inbox?.end();
+        this.onClose();
+      },
     };
     const conn = new WebSocketConnection(stream, delegate, {
       isServer: true,
@@ -328,7 +387,7 @@ export class WebSocketHandler extends RequestHandler {
       result = this.open(...pathArgs);
     } catch (err) {
       logger.error(err, "Uncaught exception in WebSocket open");
-      conn.start();
+      this.startConnection(conn);
       conn.close(CLOSE_INTERNAL_ERROR);
       return;
     }
@@ -337,17 +396,24 @@ export class WebSocketHandler extends RequestHandler {
       result.then(
         () => {
           this.openPending = false;
-          conn.start();
+          this.startConnection(conn);
         },
         (err: unknown) => {
           this.openPending = false;
           logger.error(err, "Uncaught exception in WebSocket open");
-          conn.start();
+          this.startConnection(conn);
           if (!conn.closing) conn.close(CLOSE_INTERNAL_ERROR);
         },
       );
       return;
     }
+    this.startConnection(conn);
+  }
+
+  /** Starts reading and pinging, once (after `open`, or earlier for `messages()`). */
+  private startConnection(conn: WebSocketConnection): void {
+    if (this.connectionStarted) return;
+    this.connectionStarted = true;
     conn.start();
   }
 
