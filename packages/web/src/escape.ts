@@ -123,3 +123,83 @@ export function jsonEncode(value: unknown): string {
 export function jsonDecode(value: string | Buffer): unknown {
   return JSON.parse(typeof value === "string" ? value : value.toString("utf8"));
 }
+
+/** Runs of ASCII control characters and spaces (`\x00`–`\x20`). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: squeeze folds exactly these
+const SQUEEZE_RE = /[\x00-\x20]+/g;
+
+/** Replace every run of whitespace (and other ASCII controls) with one space, and trim (Tornado's `squeeze`). */
+export function squeeze(value: string): string {
+  return value.replace(SQUEEZE_RE, " ").trim();
+}
+
+/** Options of {@link linkify}. */
+export interface LinkifyOptions {
+  /** Shorten long link texts (to about 30 characters, full URL in `title`). Default false. */
+  shorten?: boolean;
+  /**
+   * Extra attributes for each `<a>` (`'rel="nofollow"'`), or a function of the link's href
+   * returning them. Not escaped: pass trusted markup. Default none.
+   */
+  extraParams?: string | ((href: string) => string);
+  /** Link only URLs with a protocol (not bare `www.` names). Default false. */
+  requireProtocol?: boolean;
+  /** Protocols that are linked; other URLs stay text. Default `["http", "https"]`. */
+  permittedProtocols?: readonly string[];
+}
+
+// Tornado's _URL_RE: a protocol (or "www."), then runs of URL characters or balanced
+// parentheses, not ending in punctuation; the text is escaped first, so `&amp;` and `&quot;` are
+// the only entities inside a URL. Python's Unicode `\b` and `\w` are spelled out with \p{…}.
+const W = String.raw`[\p{L}\p{N}_]`;
+const URL_RE = new RegExp(
+  String.raw`(?:(?<=${W})(?!${W})|(?<!${W})(?=${W}))((?:((?:${W}|-)+):(\/{1,3})|www[.])(?:(?:(?:[^\s&()]|&amp;|&quot;)*(?:[^!"#$%&'()*+,.:;<=>?@\[\]^${"`"}{|}~\s]))|(?:\((?:[^\s&()]|&amp;|&quot;)*\)))+)`,
+  "gu",
+);
+const LINK_MAX_LEN = 30;
+
+/**
+ * HTML-escape `text` and turn the URLs in it into links (Tornado's `linkify`): `http://…`,
+ * `https://…` and bare `www.…` names (linked as `http://`), not trailing punctuation nor an
+ * unbalanced parenthesis. The result is safe HTML.
+ *
+ * ```ts
+ * linkify("see www.example.com!"); // 'see <a href="http://www.example.com">www.example.com</a>!'
+ * ```
+ */
+export function linkify(text: string, options: LinkifyOptions = {}): string {
+  if (typeof text !== "string") throw new TypeError("linkify expects a string");
+  const shorten = options.shorten === true;
+  const requireProtocol = options.requireProtocol === true;
+  const permitted = options.permittedProtocols ?? ["http", "https"];
+  const extra = options.extraParams;
+  const fixedParams = typeof extra === "string" && extra !== "" ? ` ${extra.trim()}` : "";
+  return xhtmlEscape(text).replace(
+    URL_RE,
+    (_m, whole: string, proto: string | undefined, slashes: string | undefined) => {
+      let url = whole;
+      if (requireProtocol && proto === undefined) return url;
+      if (proto !== undefined && !permitted.includes(proto)) return url;
+      const href = proto === undefined ? `http://${url}` : url;
+      let params = typeof extra === "function" ? ` ${extra(href).trim()}` : fixedParams;
+      if (shorten && url.length > LINK_MAX_LEN) {
+        const before = url;
+        const protoLen = proto === undefined ? 0 : proto.length + 1 + (slashes ?? "").length;
+        const parts = url.slice(protoLen).split("/");
+        if (parts.length > 1) {
+          // The host and the start of the path: enough to hint at the link once shortened.
+          url = `${url.slice(0, protoLen)}${parts[0]}/${parts[1].slice(0, 8).split("?")[0].split(".")[0]}`;
+        }
+        if (url.length > LINK_MAX_LEN * 1.5) url = url.slice(0, LINK_MAX_LEN);
+        if (url !== before) {
+          const amp = url.lastIndexOf("&");
+          if (amp > LINK_MAX_LEN - 5) url = url.slice(0, amp); // never cut an entity in two
+          url += "...";
+          if (url.length >= before.length) url = before;
+          else params += ` title="${href}"`;
+        }
+      }
+      return `<a href="${href}"${params}>${url}</a>`;
+    },
+  );
+}

@@ -29,6 +29,9 @@ export {
 export {
   jsonDecode,
   jsonEncode,
+  type LinkifyOptions,
+  linkify,
+  squeeze,
   urlEscape,
   urlUnescape,
   urlUnescapeToBuffer,
@@ -36,6 +39,7 @@ export {
   xhtmlUnescape,
 } from "./escape.js";
 export { computeEtag, etagMatches } from "./etag.js";
+export { Finish } from "./finish.js";
 export { acceptsGzip, GZIP_LEVEL, GZIP_MIN_LENGTH, GzipTransform } from "./gzip-transform.js";
 export {
   AnyMatches,
@@ -97,6 +101,7 @@ export {
 export {
   STATIC_CACHE_MAX_AGE,
   STATIC_CHUNK_SIZE,
+  type StaticContent,
   StaticFileHandler,
 } from "./static-file-handler.js";
 export {
@@ -104,6 +109,7 @@ export {
   type EtaTemplateEngineOptions,
   type TemplateEngine,
 } from "./template.js";
+export { type UrlConcatArgs, urlConcat } from "./url-concat.js";
 export {
   decodeXsrfToken,
   encodeXsrfToken,

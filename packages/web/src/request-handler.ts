@@ -19,6 +19,7 @@ import {
 } from "./errors.js";
 import { jsonEncode, xhtmlEscape } from "./escape.js";
 import { computeEtag, etagMatches } from "./etag.js";
+import { Finish } from "./finish.js";
 import { GzipTransform } from "./gzip-transform.js";
 import {
   headerListDelete,
@@ -798,6 +799,15 @@ export class RequestHandler {
   /** @internal Turn an exception from a handler into a response and a log line. */
   handleRequestException(err: unknown): void {
     if (err instanceof ConnectionGone) return;
+    if (err instanceof Finish) {
+      if (this.finishedFlag) return;
+      try {
+        void this.finish(err.chunk);
+      } catch (finishErr) {
+        this.handleRequestException(finishErr);
+      }
+      return;
+    }
     const logger = this.application.logger;
     if (this.finishedFlag) {
       if (!(err instanceof HTTPError))
@@ -1010,7 +1020,7 @@ export class RequestHandler {
       this.getArgument("_xsrf", null) ??
       this.request.headers.get("X-Xsrftoken") ??
       this.request.headers.get("X-Csrftoken");
-    if (!given) throw new HTTPError(403, "'_xsrf' argument missing from POST");
+    if (!given) throw new HTTPError(403, `'_xsrf' argument missing from ${this.request.method}`);
     const decoded = decodeXsrfToken(given);
     const expected = this.rawXsrfToken();
     if (decoded === null || decoded.token.length === 0) {

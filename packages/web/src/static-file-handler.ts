@@ -1,7 +1,7 @@
 // StaticFileHandler: serves files from a directory with ETag, conditional requests, ranges and caching.
 
 import { createHash } from "node:crypto";
-import { createReadStream, readFileSync, type Stats, statSync } from "node:fs";
+import { readFileSync, type Stats, statSync } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import * as nodePath from "node:path";
 import type { Application } from "./application.js";
@@ -16,15 +16,36 @@ export const STATIC_CHUNK_SIZE = 64 * 1024;
 /** Cache lifetime (seconds) of versioned URLs (`?v=`): ten years. */
 export const STATIC_CACHE_MAX_AGE = 86400 * 365 * 10;
 
-/** sha512 hex of a file's content, or null when it cannot be read. */
-async function hashFile(absolutePath: string): Promise<string | null> {
-  return await new Promise<string | null>((resolve) => {
-    const h = createHash("sha512");
-    const s = createReadStream(absolutePath);
-    s.on("data", (d) => h.update(d));
-    s.on("end", () => resolve(h.digest("hex")));
-    s.on("error", () => resolve(null));
-  });
+/**
+ * What `StaticFileHandler.getContent` returns: the bytes at once, or pieces (sync or async)
+ * that are written and flushed one by one.
+ */
+export type StaticContent = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+
+/** Read bytes [start, end) of a file in STATIC_CHUNK_SIZE pieces. */
+async function* readFileRange(
+  absolutePath: string,
+  start: number,
+  end: number,
+): AsyncGenerator<Uint8Array> {
+  const fh = await open(absolutePath, "r");
+  try {
+    let pos = start;
+    while (pos < end) {
+      const want = Math.min(STATIC_CHUNK_SIZE, end - pos);
+      const buf = Buffer.allocUnsafe(want);
+      const { bytesRead } = await fh.read(buf, 0, want, pos);
+      if (bytesRead === 0) return;
+      pos += bytesRead;
+      yield bytesRead === want ? buf : buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+function isAsyncIterable(v: StaticContent): v is AsyncIterable<Uint8Array> {
+  return typeof (v as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === "function";
 }
 
 /**
@@ -35,6 +56,11 @@ async function hashFile(absolutePath: string): Promise<string | null> {
  * content), `Last-Modified`, `Accept-Ranges`; If-None-Match / If-Modified-Since give 304; a
  * single `Range` gives 206 or 416; `?v=` URLs are cached for ten years; files larger than one
  * chunk are streamed with backpressure.
+ *
+ * Storage other than the disk: the bytes are read only through `getContent` (static),
+ * `getContentSize`, `getModifiedTime` and `validateAbsolutePath` (Tornado's `get_content`,
+ * `get_content_size`, `get_modified_time`, `validate_absolute_path`); override those four to
+ * serve from memory, a database or an archive, with ETags, 304s and ranges unchanged.
  */
 export class StaticFileHandler extends RequestHandler {
   /** The root directory. */
@@ -45,7 +71,8 @@ export class StaticFileHandler extends RequestHandler {
   path = "";
   /** The validated absolute path of the file being served. */
   absolutePath = "";
-  private modifiedMs = 0;
+  /** Last modification (epoch ms, whole seconds), or -1 when unknown (no Last-Modified). */
+  private modifiedMs = -1;
   private size = 0;
 
   override initialize(initArgs: Record<string, unknown>): void {
@@ -71,12 +98,10 @@ export class StaticFileHandler extends RequestHandler {
     const validated = await this.validateAbsolutePath(this.root, absolute);
     if (validated === null) return;
     this.absolutePath = validated;
-    // validateAbsolutePath already stat()ed the file; stat again only if an override did not.
-    const st =
-      this.validatedStat?.path === validated ? this.validatedStat.stats : await stat(validated);
+    const modified = await this.getModifiedTime();
+    this.modifiedMs = modified === null ? -1 : Math.floor(modified.getTime() / 1000) * 1000;
+    this.size = await this.getContentSize();
     this.validatedStat = null;
-    this.modifiedMs = Math.floor(st.mtimeMs / 1000) * 1000;
-    this.size = st.size;
     await this.setHeaders();
     if (this.shouldReturn304()) {
       this.setStatus(304);
@@ -110,23 +135,29 @@ export class StaticFileHandler extends RequestHandler {
     const length = to - from;
     this.setHeader("Content-Length", length);
     if (!includeBody) return;
-    await this.sendContent(validated, from, to);
+    const cls = this.constructor as typeof StaticFileHandler;
+    await this.sendContent(cls.getContent(validated, from, to), length);
   }
 
-  /** Write bytes [from, to) of the file: in one piece when small, else chunk by chunk with flushes. */
-  private async sendContent(absolutePath: string, from: number, to: number): Promise<void> {
-    const fh = await open(absolutePath, "r");
+  /**
+   * Write `content` (`length` bytes): in one piece when small, else piece by piece with a
+   * flush after each (backpressure), stopping if the client goes away.
+   */
+  private async sendContent(content: StaticContent, length: number): Promise<void> {
+    if (content instanceof Uint8Array) {
+      this.write(content);
+      return;
+    }
+    const single = length <= STATIC_CHUNK_SIZE;
+    const it = isAsyncIterable(content)
+      ? content[Symbol.asyncIterator]()
+      : (content[Symbol.iterator]() as Iterator<Uint8Array> & { return?(): unknown });
     try {
-      let pos = from;
-      const single = to - from <= STATIC_CHUNK_SIZE;
-      while (pos < to) {
-        const want = Math.min(STATIC_CHUNK_SIZE, to - pos);
-        const buf = Buffer.allocUnsafe(want);
-        const { bytesRead } = await fh.read(buf, 0, want, pos);
-        if (bytesRead === 0) break;
-        pos += bytesRead;
+      for (;;) {
+        const step = await it.next();
+        if (step.done === true) return;
         if (this.connectionClosed) return;
-        this.write(bytesRead === want ? buf : buf.subarray(0, bytesRead));
+        this.write(step.value);
         if (!single) {
           try {
             await this.flush();
@@ -136,8 +167,40 @@ export class StaticFileHandler extends RequestHandler {
         }
       }
     } finally {
-      await fh.close();
+      await it.return?.();
     }
+  }
+
+  /**
+   * Hook (static, Tornado's `get_content`): the bytes [start, end) of the file at
+   * `absolutePath` (the whole file without bounds) — a Uint8Array, or pieces as an iterable or
+   * async iterable. The default reads the disk in STATIC_CHUNK_SIZE pieces. Also hashed by the
+   * default `getContentVersion`.
+   */
+  static getContent(absolutePath: string, start?: number, end?: number): StaticContent {
+    return readFileRange(absolutePath, start ?? 0, end ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** Hook (Tornado's `get_content_size`): the size in bytes of the file being served. */
+  async getContentSize(): Promise<number> {
+    return (await this.statAbsolutePath()).size;
+  }
+
+  /**
+   * Hook (Tornado's `get_modified_time`): when the file being served last changed, or null
+   * when unknown (then no Last-Modified is sent and If-Modified-Since is not honoured).
+   */
+  async getModifiedTime(): Promise<Date | null> {
+    return (await this.statAbsolutePath()).mtime;
+  }
+
+  /** The stats of `absolutePath`: those validateAbsolutePath took, or a fresh stat(). */
+  private async statAbsolutePath(): Promise<Stats> {
+    const v = this.validatedStat;
+    if (v !== null && v.path === this.absolutePath) return v.stats;
+    const st = await stat(this.absolutePath);
+    this.validatedStat = { path: this.absolutePath, stats: st };
+    return st;
   }
 
   /** Hook: turn the URL path into a relative file path (default: `/` → the OS separator). */
@@ -185,9 +248,10 @@ export class StaticFileHandler extends RequestHandler {
   /** Set Accept-Ranges, Etag, Last-Modified, Content-Type and the cache headers. */
   async setHeaders(): Promise<void> {
     this.setHeader("Accept-Ranges", "bytes");
-    const version = await StaticFileHandler.getContentVersion(this.application, this.absolutePath);
+    const cls = this.constructor as typeof StaticFileHandler;
+    const version = await cls.getContentVersion(this.application, this.absolutePath);
     if (version !== null) this.setHeader("Etag", `"${version}"`);
-    this.setHeader("Last-Modified", new Date(this.modifiedMs));
+    if (this.modifiedMs >= 0) this.setHeader("Last-Modified", new Date(this.modifiedMs));
     this.setHeader("Content-Type", this.getContentType());
     const cacheTime = this.getCacheTime();
     if (cacheTime > 0) {
@@ -216,7 +280,7 @@ export class StaticFileHandler extends RequestHandler {
     const inm = headers.get("If-None-Match");
     if (inm !== undefined) return etagMatches(inm, this.headers.get("Etag"));
     const ims = headers.get("If-Modified-Since");
-    if (ims !== undefined) {
+    if (ims !== undefined && this.modifiedMs >= 0) {
       const since = Date.parse(ims);
       if (!Number.isNaN(since) && since >= this.modifiedMs) return true;
     }
@@ -229,8 +293,9 @@ export class StaticFileHandler extends RequestHandler {
   }
 
   /**
-   * The sha512 hex of a file (Tornado's `get_content_version`), cached per application unless
-   * `staticHashCache` is false (default: `!debug`); null when the file cannot be read.
+   * The sha512 hex of a file's `getContent` (Tornado's `get_content_version`), cached per
+   * application unless `staticHashCache` is false (default: `!debug`); null when the file
+   * cannot be read.
    */
   static async getContentVersion(app: Application, absolutePath: string): Promise<string | null> {
     const useCache = app.settings.staticHashCache ?? app.settings.debug !== true;
@@ -238,7 +303,19 @@ export class StaticFileHandler extends RequestHandler {
       const cached = app.staticHashes.get(absolutePath);
       if (cached !== undefined) return cached;
     }
-    const h = await hashFile(absolutePath);
+    let h: string | null;
+    try {
+      const hash = createHash("sha512");
+      // `this`, not StaticFileHandler: a subclass's getContent is what gets hashed.
+      // biome-ignore lint/complexity/noThisInStatic: dispatch to the subclass
+      const content = this.getContent(absolutePath);
+      if (content instanceof Uint8Array) hash.update(content);
+      else if (isAsyncIterable(content)) for await (const piece of content) hash.update(piece);
+      else for (const piece of content) hash.update(piece);
+      h = hash.digest("hex");
+    } catch {
+      h = null;
+    }
     if (useCache && h !== null) app.staticHashes.set(absolutePath, h);
     return h;
   }
