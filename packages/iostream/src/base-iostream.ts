@@ -318,7 +318,7 @@ export abstract class BaseIOStream {
    * for await (const chunk of stream.chunks({ signal })) hash.update(chunk);
    * ```
    */
-  async *chunks(options?: ChunksOptions): AsyncGenerator<Buffer, void, undefined> {
+  chunks(options?: ChunksOptions): AsyncGenerator<Buffer, void, undefined> {
     if (options !== undefined && (options === null || typeof options !== "object")) {
       throw new TypeError("chunks expects an options object ({ closeOnReturn?, signal? })");
     }
@@ -326,7 +326,15 @@ export abstract class BaseIOStream {
     if (typeof closeOnReturn !== "boolean") {
       throw new TypeError(`chunks: closeOnReturn must be a boolean, got ${typeof closeOnReturn}`);
     }
-    const readOptions: PartialReadOptions = { partial: true, signal: options?.signal };
+    return this.iterateChunks(closeOnReturn, checkSignal(options?.signal, "chunks"));
+  }
+
+  /** The generator behind {@link BaseIOStream.chunks} (its options already checked). */
+  private async *iterateChunks(
+    closeOnReturn: boolean,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<Buffer, void, undefined> {
+    const readOptions: PartialReadOptions = { partial: true, signal };
     let ended = false;
     try {
       for (;;) {

@@ -299,6 +299,13 @@ describe("for await over a stream", () => {
     expect(server.closed()).toBe(true);
   });
 
+  it("bad chunks() options are a TypeError at the call, before any read", () => {
+    const [server] = fx.unixPair();
+    expect(() => server.chunks({ closeOnReturn: "no" as unknown as boolean })).toThrow(TypeError);
+    expect(() => server.chunks({ signal: {} as AbortSignal })).toThrow(/signal must be/);
+    expect(server.reading()).toBe(false);
+  });
+
   it("bytes sent before the peer closed are all yielded, then the iteration ends", async () => {
     const [server, client] = fx.unixPair();
     await client.write("tail");
