@@ -1,5 +1,6 @@
 // TCPClient.connect with an AbortSignal: before the start, during resolution, with attempts in flight.
 
+import { createServer, type Socket } from "node:net";
 import { AbortError } from "@t/ioloop";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type ResolvedAddress, TCPClient, TCPServer } from "../src/index.js";
@@ -97,6 +98,39 @@ describe("TCPClient.connect with a signal", () => {
     await turns(5);
     expect(fx.loop.handlerSize).toBe(listening);
     expect(server.connectionCount).toBe(0);
+  });
+
+  it("aborting during the TLS handshake closes the socket", async () => {
+    // A TCP server that reads the ClientHello and never answers it.
+    const sockets: Socket[] = [];
+    let helloBytes = 0;
+    let closed = 0;
+    const silent = createServer((s) => {
+      sockets.push(s);
+      s.on("data", (d) => {
+        helloBytes += d.length;
+      });
+      s.on("close", () => closed++);
+      s.on("error", () => {});
+    });
+    fx.track({
+      close: () =>
+        new Promise<void>((r) => {
+          for (const s of sockets) s.destroy();
+          silent.close(() => r());
+        }),
+    });
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const { port } = silent.address() as { port: number };
+    const ac = new AbortController();
+    const connecting = new TCPClient().connect("127.0.0.1", port, {
+      ssl: true,
+      signal: ac.signal,
+    });
+    await waitFor(() => helloBytes > 0, 10_000, "the ClientHello arrived");
+    ac.abort("no TLS today");
+    expectAbort(await within(connecting.catch((e: unknown) => e)), "no TLS today");
+    await waitFor(() => closed === 1, 10_000, "the server saw the socket close");
   });
 
   it("an abort after the connection was made changes nothing", async () => {
