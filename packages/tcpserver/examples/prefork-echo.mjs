@@ -17,5 +17,4 @@ if (taskId() === null) {
 // In the parent this never resolves: it supervises (restarts crashed children, forwards signals).
 await server.start(Number(process.env.WORKERS ?? 2));
 installSignalHandlers(server, { deadlineMs: 5000 });
-console.log(`worker ${taskId()} pid ${process.pid} serving`);
-await server.loop.start();
+console.log(`worker ${taskId()} pid ${process.pid} serving`); // start() began serving
