@@ -17,6 +17,7 @@ import type { BindOptions } from "@t/tcpserver";
 import { accessLogFields, formatAccessLine } from "./access-log.js";
 import { ErrorHandler } from "./error-handler.js";
 import { ReverseUrlError } from "./errors.js";
+import { checkTransforms, type OutputTransformClass } from "./output-transform.js";
 import type { HandlerClass, RequestHandler } from "./request-handler.js";
 import {
   assignRequestId,
@@ -71,6 +72,8 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
   private readonly defaultHandlerArgs: Record<string, unknown>;
   /** @internal The resolved `requestId` setting, or null when off. */
   readonly requestIds: RequestIdConfig | null;
+  /** The `transforms` setting: output transform classes run on every response, or null. */
+  readonly transforms: OutputTransformClass[] | null;
   /**
    * Routes of host rules whose pattern matches the `defaultHost` setting, tried (after every
    * other route) for requests without `X-Real-Ip` — Tornado's `DefaultHostMatches`. Null while
@@ -106,6 +109,7 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
       throw new TypeError("defaultHost must be a host name string");
     }
     this.requestIds = resolveRequestIdConfig(settings.requestId);
+    this.transforms = checkTransforms(settings.transforms);
     this.defaultHandler = settings.defaultHandlerClass ?? ErrorHandler;
     this.defaultHandlerArgs =
       settings.defaultHandlerArgs ??

@@ -57,6 +57,11 @@ export {
   type NodeRequestListener,
   toNodeHeaders,
 } from "./node-handler.js";
+export type {
+  OutputTransform,
+  OutputTransformClass,
+  TransformedFirstChunk,
+} from "./output-transform.js";
 export { type ByteRange, formatContentRange, parseRangeHeader } from "./range.js";
 export { RedirectHandler } from "./redirect-handler.js";
 export {

@@ -29,6 +29,7 @@ import {
   isHeaderName,
 } from "./header-list.js";
 import { HTTPError, MissingArgumentError } from "./http-error.js";
+import type { OutputTransform, OutputTransformClass } from "./output-transform.js";
 import { decodeXsrfToken, encodeXsrfToken, newXsrfTokenBytes } from "./xsrf.js";
 
 /** A RequestHandler subclass as routes name it. */
@@ -165,6 +166,8 @@ export class RequestHandler {
   private xsrfTokenValue: string | null = null;
   private rawXsrf: { token: Buffer; timestamp: number; fromCookie: boolean } | null = null;
   private gzip: GzipTransform | null = null;
+  /** This response's output transforms (the `transforms` setting), once its headers flushed. */
+  private transforms: OutputTransform[] | null = null;
   private flushChain: Promise<void> | null = null;
   /** @internal Resolves when a streamed body has been fully received. */
   bodyDone: Promise<void> | null = null;
@@ -562,6 +565,8 @@ export class RequestHandler {
     if (!this.headersWrittenFlag) {
       this.headersWrittenFlag = true;
       const headers = this.headers;
+      const transformClasses = this.application.transforms;
+      if (transformClasses !== null) chunk = this.startTransforms(transformClasses, chunk, final);
       if (this.application.settings.compressResponse === true) {
         const gz = GzipTransform.forResponse(this.request, this.statusCode, headers, chunk, final);
         if (gz !== null) {
@@ -585,6 +590,11 @@ export class RequestHandler {
       }
       return conn.writeHeaders(start, headers, isHead ? undefined : chunk);
     }
+    const transforms = this.transforms;
+    if (transforms !== null) {
+      for (let i = 0; i < transforms.length; i++)
+        chunk = transforms[i].transformChunk(chunk, final);
+    }
     if (this.gzip !== null) {
       const gz = this.gzip;
       return this.chain(() =>
@@ -593,6 +603,22 @@ export class RequestHandler {
     }
     if (isHead || chunk.length === 0) return Promise.resolve();
     return conn.write(chunk);
+  }
+
+  /** Make this response's output transforms and run their `transformFirstChunk`. */
+  private startTransforms(classes: OutputTransformClass[], chunk: Buffer, final: boolean): Buffer {
+    const transforms: OutputTransform[] = [];
+    const headers = this.headers;
+    let out = chunk;
+    for (const Cls of classes) {
+      const t = new Cls(this.request);
+      transforms.push(t);
+      const r = t.transformFirstChunk(this.statusCode, headers, out, final);
+      if (r.statusCode !== this.statusCode) this.setStatus(r.statusCode);
+      out = r.chunk;
+    }
+    this.transforms = transforms;
+    return out;
   }
 
   private writeOut(chunk: Buffer, isHead: boolean): Promise<void> {

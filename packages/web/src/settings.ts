@@ -4,6 +4,7 @@
 import type { Logger } from "@t/ioloop";
 import type { CookieOptions } from "./cookies/set-cookie.js";
 import type { CookieSecret } from "./cookies/signed-value.js";
+import type { OutputTransformClass } from "./output-transform.js";
 import type { HandlerClass, RequestHandler } from "./request-handler.js";
 import type { RequestIdOptions } from "./request-id.js";
 import type { TemplateEngine } from "./template.js";
@@ -67,6 +68,12 @@ export interface ApplicationSettings {
    * also tried for any host, after the other routes, unless the request carries `X-Real-Ip`.
    */
   defaultHost?: string;
+  /**
+   * Output transforms (Tornado's `transforms`): classes made per response that may rewrite its
+   * status, headers and body on the way out, in order, before `compressResponse`. Default none
+   * (and then they cost nothing).
+   */
+  transforms?: OutputTransformClass[];
   /** Values of your own for your handlers (`this.settings.custom.x`): never checked. */
   custom?: Record<string, unknown>;
 }
@@ -95,6 +102,7 @@ const OWN_SETTINGS = [
   "defaultHandlerClass",
   "defaultHandlerArgs",
   "defaultHost",
+  "transforms",
   "custom",
 ] as const;
 
