@@ -7,7 +7,7 @@ import { ExpectLogError } from "./errors.js";
 const LEVELS = ["debug", "info", "warn", "error"] as const;
 
 /**
- * The names the @t layers log under (`namedLogger(logger, name)`): `expectLog` watches these
+ * The names the `@t` layers log under (`namedLogger(logger, name)`): `expectLog` watches these
  * children of the logger too.
  */
 export const LAYER_LOGGER_NAMES: readonly string[] = [
