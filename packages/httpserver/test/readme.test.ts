@@ -1,9 +1,9 @@
-// The README's Usage example is examples/hello.mjs, and it runs as written: serves with no loop
-// ceremony, prints what the README says, and the process ends by itself after shutdown().
+// The README's Usage example is examples/hello.mjs, and it runs as written: no loop ceremony, the
+// output the README shows, and the process ends by itself.
 
-import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { readmeCodeBlock, runScript } from "@t-tools/testing";
 import { describe, expect, it } from "vitest";
 
 const pkg = fileURLToPath(new URL("..", import.meta.url));
@@ -11,29 +11,12 @@ const example = readFileSync(new URL("../examples/hello.mjs", import.meta.url), 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 
 describe("README Usage", () => {
-  it("shows examples/hello.mjs (without its header comment)", () => {
-    const block = /## Usage[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(block).toBe(example.slice(example.indexOf("\n") + 1));
+  it("shows examples/hello.mjs", () => {
+    expect(readmeCodeBlock(readme, "## Usage")).toBe(example.slice(example.indexOf("\n") + 1));
   });
 
-  it("runs, prints the README's results, and exits 0 on its own", async () => {
-    const { code, stdout, stderr } = await new Promise<{
-      code: number | null;
-      stdout: string;
-      stderr: string;
-    }>((resolve) => {
-      execFile(
-        process.execPath,
-        ["examples/hello.mjs"],
-        { cwd: pkg, timeout: 60_000, env: { ...process.env, T_LOG_LEVEL: "info" } },
-        (err, stdout, stderr) =>
-          resolve({
-            code: err === null ? 0 : ((err as { code?: number }).code ?? null),
-            stdout,
-            stderr,
-          }),
-      );
-    });
+  it("runs, prints what the README says, and exits 0 on its own", async () => {
+    const { code, stdout, stderr } = await runScript("examples/hello.mjs", [], { cwd: pkg });
     expect(code).toBe(0);
     expect(stdout).toBe("200 Hello, reader\n");
     expect(stderr).toBe("");

@@ -17,6 +17,12 @@ export {
   withLoop,
 } from "./loop-fixture.js";
 export {
+  type RunScriptOptions,
+  readmeCodeBlock,
+  runScript,
+  type ScriptResult,
+} from "./run-script.js";
+export {
   type AppTarget,
   type Listenable,
   type StartAppOptions,

@@ -14,6 +14,11 @@ export {
   LoopFixture,
   type LoopFixtureOptions,
 } from "../../../packages/testing/src/loop-fixture.js";
+export {
+  readmeCodeBlock,
+  runScript,
+  type ScriptResult,
+} from "../../../packages/testing/src/run-script.js";
 export { rejection, sleep, within } from "../../../packages/testing/src/waits.js";
 export { tlsFixtures } from "./tls-fixtures.js";
 
