@@ -47,9 +47,10 @@ export interface ChunkSink {
 /**
  * Decodes `chunk-size [ext] CRLF data CRLF … 0 CRLF trailers CRLF` a byte range at a time, with a
  * numeric state. Chunk sizes are 1..13 hex digits; extensions must be `;token[=token|quoted]`
- * (whitespace around `;` and `=` allowed, at most MAX_CHUNK_EXTENSION_BYTES per line); trailer
- * fields are validated like header fields and discarded. Violations throw HTTPInputError (400;
- * 413 when the declared sizes pass `maxBodySize`; 431 when trailers pass `maxTrailerSize`).
+ * (whitespace around `;` and `=` allowed; extensions and the whitespace before them together at
+ * most MAX_CHUNK_EXTENSION_BYTES per line); trailer fields are validated like header fields and
+ * discarded. Violations throw HTTPInputError (400; 413 when the declared sizes pass
+ * `maxBodySize`; 431 when trailers pass `maxTrailerSize`).
  */
 export class ChunkedDecoder {
   private state = SIZE_FIRST;
@@ -117,6 +118,7 @@ export class ChunkedDecoder {
           } else if (c === SEMI) {
             state = EXT_NAME_PRE;
           } else if (c === SP || c === HT) {
+            this.extByte();
             state = AFTER_SIZE;
           } else {
             throw new HTTPInputError("Invalid chunk size");
@@ -124,6 +126,8 @@ export class ChunkedDecoder {
           break;
         }
         case AFTER_SIZE:
+          // Whitespace before `;` is part of the line's extension budget, like the extension.
+          this.extByte();
           if (c === SEMI) state = EXT_NAME_PRE;
           else if (c !== SP && c !== HT) throw new HTTPInputError("Invalid chunk size line");
           break;
