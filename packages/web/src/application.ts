@@ -9,7 +9,7 @@ import {
   HTTPServer,
   type HTTPServerConnectionDelegate,
   type HTTPServerOptions,
-  HTTPServerRequest,
+  type HTTPServerRequest,
   type RequestStartLine,
 } from "@t/httpserver";
 import { IOLoop, type Logger, namedLogger } from "@t/ioloop";
@@ -18,6 +18,7 @@ import { accessLogFields, formatAccessLine } from "./access-log.js";
 import { ErrorHandler } from "./error-handler.js";
 import { ReverseUrlError } from "./errors.js";
 import { checkTransforms, type OutputTransformClass } from "./output-transform.js";
+import { requestFromHead } from "./request-from-head.js";
 import type { HandlerClass, RequestHandler } from "./request-handler.js";
 import {
   assignRequestId,
@@ -385,14 +386,7 @@ class RequestDispatcher implements HTTPMessageDelegate, RouteTarget {
     }
     let request = this.request;
     if (request === null) {
-      request = new HTTPServerRequest();
-      request.method = startLine.method;
-      request.uri = startLine.path;
-      request.version = startLine.version;
-      request.headers = headers;
-      request.remoteIp = conn.remoteIp;
-      request.protocol = conn.protocol;
-      request.connection = conn;
+      request = requestFromHead(startLine, headers, conn);
       this.request = request;
       this.app.routeInto(this, request);
     }

@@ -5,11 +5,12 @@ import {
   type HTTP1Connection,
   HTTPHeaders,
   type HTTPMessageDelegate,
-  HTTPServerRequest,
+  type HTTPServerRequest,
   type RequestCallback,
   type RequestStartLine,
 } from "@t/httpserver";
 import type { Logger } from "@t/ioloop";
+import { requestFromHead } from "./request-from-head.js";
 
 /** The server connection each routed request arrived on (for HTTPServerConnectionDelegate targets). */
 const serverConnections = new WeakMap<HTTPServerRequest, unknown>();
@@ -43,14 +44,7 @@ export class RoutingDelegate implements HTTPMessageDelegate {
 
   headersReceived(startLine: RequestStartLine, headers: HTTPHeaders): void | PromiseLike<void> {
     const conn = this.connection;
-    const request = new HTTPServerRequest();
-    request.method = startLine.method;
-    request.uri = startLine.path;
-    request.version = startLine.version;
-    request.headers = headers;
-    request.remoteIp = conn.remoteIp;
-    request.protocol = conn.protocol;
-    request.connection = conn;
+    const request = requestFromHead(startLine, headers, conn);
     request.formLimits = conn.params.formLimits;
     serverConnections.set(request, this.serverConn);
     const delegate = this.router.findHandler(request) ?? new NotFoundDelegate(conn);
