@@ -1,5 +1,6 @@
 // Exchange: one attempt at a request — queued, connecting, then sending and receiving on a connection.
 
+import { BodyAccumulator } from "@t/httpserver";
 import type { IOLoop, TimeoutHandle } from "@t/ioloop";
 import type { ClientConnection } from "./client-connection.js";
 import type { ConnectAttempt } from "./connector.js";
@@ -31,7 +32,8 @@ const BUFFER = 0;
 const CALLBACK = 1;
 const CHANNEL = 2;
 
-const EMPTY = Buffer.alloc(0);
+/** Most bytes allocated up front for a buffered body of known length (it grows from there). */
+const MAX_INITIAL_BODY_BYTES = 1024 * 1024;
 
 /** What an exchange reports to the pool that runs it. */
 export interface ExchangeOwner {
@@ -93,7 +95,8 @@ export class Exchange implements SweepTarget, DecodedSink {
   private rejectFn!: (err: unknown) => void;
   private resolvedEarly = false;
   private mode = BUFFER;
-  private chunks: Buffer[] = [];
+  /** The buffered body: one growable Buffer, whatever the size of the pieces. */
+  private readonly buffered = new BodyAccumulator();
   private bodySize = 0;
   private decoder: ContentDecoder | null = null;
   private channel: BodyChannel | null = null;
@@ -220,6 +223,7 @@ export class Exchange implements SweepTarget, DecodedSink {
         }
       }
     }
+    const length = head.framing === BodyFraming.Length ? head.contentLength : -1;
     if (req.decompressResponse && head.framing !== BodyFraming.None) {
       const coding = decodableCoding(headers.get("content-encoding"));
       if (coding !== null) {
@@ -241,6 +245,7 @@ export class Exchange implements SweepTarget, DecodedSink {
       startTime: ctx.startTime,
     };
     if (this.redirectTo !== null) {
+      this.buffered.reset(0, req.maxBodySize);
       this.response = new HTTPResponse(init);
       return;
     }
@@ -268,6 +273,12 @@ export class Exchange implements SweepTarget, DecodedSink {
       this.resolvedEarly = true;
       this.resolveFn(this.response);
     } else {
+      // Buffered: allocate a known length once (capped, a server may lie), else grow by doubling.
+      if (length >= 0 && this.decoder === null) {
+        this.buffered.reset(Math.min(length, MAX_INITIAL_BODY_BYTES), length);
+      } else {
+        this.buffered.reset(0, req.maxBodySize);
+      }
       this.response = new HTTPResponse(init);
     }
   }
@@ -275,9 +286,15 @@ export class Exchange implements SweepTarget, DecodedSink {
   /** @internal Body bytes (still content-encoded) from the connection; transient. */
   onBodyData(buf: Buffer, start: number, end: number): void {
     if (this.state === DONE) return;
+    const decoding = this.decoder !== null;
+    if (!decoding && this.mode === BUFFER) {
+      // Straight into the body buffer: no Buffer per piece (a body of 1-byte chunks).
+      this.bodySize += end - start;
+      this.buffered.append(buf, start, end);
+      return;
+    }
     const piece = Buffer.allocUnsafe(end - start);
     buf.copy(piece, 0, start, end);
-    const decoding = this.decoder !== null;
     const wait = decoding ? (this.decoder as ContentDecoder).write(piece) : this.deliver(piece);
     if (wait !== undefined) {
       this.conn?.pause();
@@ -374,7 +391,7 @@ export class Exchange implements SweepTarget, DecodedSink {
       case CHANNEL:
         return (this.channel as BodyChannel).push(piece);
       default:
-        this.chunks.push(piece);
+        this.buffered.append(piece, 0, piece.length);
         return undefined;
     }
   }
@@ -388,10 +405,7 @@ export class Exchange implements SweepTarget, DecodedSink {
     this.state = DONE;
     this.cleanup();
     const response = this.response as HTTPResponse;
-    const chunks = this.chunks;
-    response.body =
-      chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-    this.chunks = [];
+    response.body = this.buffered.take();
     response.requestTimeMs = this.owner.loop.time() - this.context.startMs;
     if (this.resolvedEarly) (this.channel as BodyChannel).end();
     else this.resolveFn(response);
