@@ -16,11 +16,21 @@ import { HTTPConnectionError, HTTPProxyError, HTTPTimeoutError } from "./errors.
 import type { HTTPRequest } from "./http-request.js";
 import type { RequestTarget } from "./request-target.js";
 
-/** A connect in progress; `cancel` closes whatever stream it has opened so far. */
+/**
+ * A connect in progress. `cancel` aborts `signal` (which TCPClient.connect watches: resolution,
+ * connect and TLS handshake stop, their sockets close) and closes whatever stream it has opened
+ * so far (a proxy tunnel, a TLS upgrade).
+ */
 export class ConnectAttempt {
   private stream: IOStream | SSLIOStream | null = null;
+  private readonly controller = new AbortController();
   /** True once cancelled: the attempt's result is closed and discarded. */
   cancelled = false;
+
+  /** Aborted by `cancel`. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
 
   /** @internal Remember the stream being set up. */
   track<T extends IOStream | SSLIOStream>(stream: T): T {
@@ -29,9 +39,18 @@ export class ConnectAttempt {
     return stream;
   }
 
-  /** Give up: close the stream being set up. */
+  /** @internal The attempt failed: close the stream it had opened, if any. */
+  discard(): void {
+    const stream = this.stream;
+    this.stream = null;
+    stream?.close();
+  }
+
+  /** Give up: stop the connect and close the stream being set up. */
   cancel(): void {
+    if (this.cancelled) return;
     this.cancelled = true;
+    this.controller.abort();
     this.stream?.close();
   }
 }
@@ -81,6 +100,7 @@ export async function openStream(
         (await tcp.connect(proxy.host, proxy.port, {
           family,
           timeoutMs: connectTimeout,
+          signal: attempt.signal,
         })) as IOStream,
       );
       if (!target.secure) return stream;
@@ -91,9 +111,12 @@ export async function openStream(
       family,
       timeoutMs: connectTimeout,
       ssl: target.secure ? tlsOptionsOf(request, target.host) : undefined,
+      signal: attempt.signal,
     });
     return attempt.track(stream);
   } catch (err) {
+    // A refused or malformed tunnel, a failed TLS upgrade: the socket must not outlive it.
+    attempt.discard();
     throw connectError(err, target, timeoutMs);
   }
 }

@@ -116,3 +116,52 @@ describe("finding 1: a body of tiny chunks", () => {
     expect(held / n).toBeLessThan(8);
   });
 });
+
+describe("finding 2: a refused CONNECT tunnel", () => {
+  it.each([
+    ["407, kept open", "HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n"],
+    ["malformed answer", "HTTP/1.1 2OO Fine\r\n\r\n"],
+    ["bytes after the 200", "HTTP/1.1 200 Connection Established\r\n\r\nsurprise"],
+  ])("closes the socket to the proxy (%s)", async (_name, answer) => {
+    const base = socketFds();
+    const proxy = await fx.serveRaw(async (s) => {
+      await readHead(s);
+      s.write(answer); // and keep the connection open, as squid does
+    });
+    const client = fx.client();
+    for (let i = 0; i < 10; i++) {
+      const err = await client
+        .fetch("https://localhost:9/", { proxy: `http://u:p@127.0.0.1:${proxy.port}` })
+        .catch((e) => e);
+      expect(err.code).toBe("T_ERR_HTTP_PROXY");
+    }
+    expect(client.stats()).toMatchObject({ inFlight: 0, connections: 0 });
+    // The proxy's listening socket is the only one left once the client closed its ends.
+    await waitFor(() => socketFds() <= base + 1, { what: "the tunnels' sockets closed" });
+  });
+});
+
+describe("finding 5: an abort during connect", () => {
+  it("closes the connecting socket and frees the origin's connection slot at once", async () => {
+    const base = socketFds();
+    // Accepts TCP but never speaks TLS: the handshake would wait for connectTimeoutMs (20 s).
+    const srv = await fx.serveRaw((s) => s.resume());
+    const closed: boolean[] = [];
+    const client = fx.client({ maxConnectionsPerHost: 1 });
+    const url = `https://127.0.0.1:${srv.port}/`;
+    for (let i = 0; i < 3; i++) {
+      const ac = new AbortController();
+      const pending = client.fetch(url, { signal: ac.signal, ca: tlsFixtures.ca });
+      // The slot is free again: this attempt reaches the server.
+      await waitFor(() => srv.sockets.length === i + 1, { what: `connection ${i + 1}` });
+      srv.sockets[i].on("close", () => {
+        closed[i] = true;
+      });
+      ac.abort();
+      await expect(pending).rejects.toBeInstanceOf(HTTPAbortError);
+      await waitFor(() => closed[i] === true, { what: `connection ${i + 1} closed by the client` });
+    }
+    expect(client.stats()).toMatchObject({ inFlight: 0, queued: 0, connections: 0 });
+    await waitFor(() => socketFds() <= base + 1, { what: "the client's sockets closed" });
+  });
+});
