@@ -4,7 +4,7 @@ import { IOLoop } from "@t/ioloop";
 import { type Resolver, TCPClient } from "@t/tcpserver";
 import { ConnectionPool, type PoolStats } from "./connection-pool.js";
 import { DeadlineSweeper } from "./deadline-sweeper.js";
-import { HTTPClientClosedError, HTTPConnectionError, HTTPTooManyRedirectsError } from "./errors.js";
+import { HTTPClientClosedError, HTTPTooManyRedirectsError } from "./errors.js";
 import { Exchange, type FetchContext } from "./exchange.js";
 import { HTTPRequest, type PemInput, type RequestOptions } from "./http-request.js";
 import { type HTTPResponse, type HTTPResponseStream, statusError } from "./http-response.js";
@@ -199,23 +199,12 @@ export class AsyncHTTPClient {
     const startMs = this.loop.time();
     const startTime = Date.now();
     let redirects = 0;
-    let fresh = false;
     for (;;) {
-      const context: FetchContext = { startMs, startTime, redirects, streamBody, fresh };
+      const context: FetchContext = { startMs, startTime, redirects, streamBody };
       const ex = new Exchange(this.pool, request, connectionKey(request), context);
+      // A stale pooled connection is retried by the exchange itself (ahead of the queue).
       this.pool.submit(ex);
-      let response: HTTPResponse;
-      try {
-        response = await ex.promise;
-      } catch (err) {
-        if (!fresh && ex.stale && err instanceof HTTPConnectionError && request.retryable) {
-          // The pooled connection had been closed by the server: once more on a new one.
-          fresh = true;
-          continue;
-        }
-        throw err;
-      }
-      fresh = false;
+      const response = await ex.promise;
       const location = ex.redirectTo;
       if (location !== null) {
         if (redirects >= request.maxRedirects) {

@@ -68,6 +68,8 @@ export class ClientConnection implements ResponseSink, SweepTarget {
   /** Bytes read out of a closed stream that the paused consumer has not taken yet. */
   private tail: Buffer | null = null;
   private closePending = false;
+  /** The close callback and data consumer are set (at the first `start`). */
+  private started = false;
 
   constructor(
     stream: IOStream | SSLIOStream,
@@ -82,9 +84,7 @@ export class ClientConnection implements ResponseSink, SweepTarget {
     this.now = now;
     this.parser = new ResponseParser(maxHeaderSize);
     this.consumer = (buf, start, end) => this.onData(buf, start, end);
-    stream.setCloseCallback(() => this.onStreamClosed());
     setNoDelay(stream.fileno());
-    stream.setDataConsumer(this.consumer);
   }
 
   /** True once closed (or closing). */
@@ -92,8 +92,21 @@ export class ClientConnection implements ResponseSink, SweepTarget {
     return this.isClosed || this.stream.closed();
   }
 
-  /** Send `ex`'s request on this (idle) connection and parse its response. */
+  /**
+   * Send `ex`'s request on this (idle) connection and parse its response. The first call starts
+   * reading: bytes the server sent before it (even during the TLS handshake) are then parsed as
+   * the response, once the pool has registered the connection.
+   */
   start(ex: Exchange): void {
+    this.send(ex);
+    if (!this.started) {
+      this.started = true;
+      this.stream.setCloseCallback(() => this.onStreamClosed());
+      if (!this.paused) this.stream.setDataConsumer(this.consumer);
+    }
+  }
+
+  private send(ex: Exchange): void {
     this.exchange = ex;
     this.ended = false;
     this.bodySent = false;

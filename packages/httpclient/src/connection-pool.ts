@@ -124,6 +124,21 @@ export class ConnectionPool implements ConnectionOwner, ExchangeOwner {
     this.dispatch();
   }
 
+  /** @internal */
+  exchangeRetry(ex: Exchange): void {
+    if (ex.holdsSlot) {
+      ex.holdsSlot = false;
+      this.running.delete(ex);
+      this.inFlight--;
+    }
+    if (this.closed) {
+      ex.fail(new HTTPClientClosedError("the client was closed"));
+      return;
+    }
+    this.queue.unshift(ex);
+    this.dispatch();
+  }
+
   // ---------------------------------------------------------------- ConnectionOwner
 
   /** @internal */
@@ -196,7 +211,7 @@ export class ConnectionPool implements ConnectionOwner, ExchangeOwner {
       this.hosts.set(ex.key, host);
     }
     const idle = host.idle;
-    if (!ex.context.fresh) {
+    if (!ex.fresh) {
       while (idle.length > 0) {
         const conn = idle.pop() as ClientConnection;
         this.sweeper.delete(conn);
@@ -252,6 +267,8 @@ export class ConnectionPool implements ConnectionOwner, ExchangeOwner {
       return;
     }
     if (ex.attempt === attempt) ex.attempt = null;
+    // Registered before anything can close it (it reads nothing until `start`): the counts of
+    // `host.open` and `all` stay exact whatever the server sends or does.
     const conn = new ClientConnection(
       stream,
       host.key,
@@ -260,12 +277,13 @@ export class ConnectionPool implements ConnectionOwner, ExchangeOwner {
       this.now,
     );
     this.all.add(conn);
-    if (ex.state === DONE || this.closed || attempt.cancelled) {
+    if ((ex.state !== CONNECTING && ex.state !== QUEUED) || this.closed || attempt.cancelled) {
       conn.close();
       return;
     }
-    if (ex.state !== CONNECTING && ex.state !== QUEUED) {
+    if (conn.closed) {
       conn.close();
+      ex.onConnectionLost(stream.error, 0);
       return;
     }
     conn.start(ex);

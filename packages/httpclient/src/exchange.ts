@@ -41,6 +41,8 @@ export interface ExchangeOwner {
   readonly sweeper: DeadlineSweeper;
   /** The exchange finished or failed: free its slot or drop it from the queue. */
   exchangeDone(ex: Exchange): void;
+  /** Run the exchange again on a new connection, ahead of the queue (its pooled one was stale). */
+  exchangeRetry(ex: Exchange): void;
 }
 
 /** What the client knows of the fetch an exchange belongs to. */
@@ -53,8 +55,6 @@ export interface FetchContext {
   readonly redirects: number;
   /** `client.stream`: resolve at the head and hand the body to an async iterator. */
   readonly streamBody: boolean;
-  /** Use a new connection (the retry after a stale pooled one). */
-  readonly fresh: boolean;
 }
 
 /**
@@ -80,6 +80,8 @@ export class Exchange implements SweepTarget, DecodedSink {
   holdsSlot = false;
   /** The connection had served earlier requests (a failure before any byte may mean it was stale). */
   reused = false;
+  /** Needs a new connection: the retry after a pooled one turned out stale. */
+  fresh = false;
   /** Loop time of the last bytes from the server (or of the start of the phase). */
   lastActivity = 0;
   /** The final response head. */
@@ -89,7 +91,7 @@ export class Exchange implements SweepTarget, DecodedSink {
   redirectTo: string | null = null;
 
   private readonly owner: ExchangeOwner;
-  private readonly connectDeadline: number;
+  private connectDeadline: number;
   private readonly requestDeadline: number;
   private resolveFn!: (r: HTTPResponse) => void;
   private rejectFn!: (err: unknown) => void;
@@ -327,12 +329,26 @@ export class Exchange implements SweepTarget, DecodedSink {
             `connection to ${this.request.target.origin} closed before the response was complete${why}`,
             cause,
           );
-    this.stale = this.reused && bytesSeen === 0;
+    if (this.reused && bytesSeen === 0 && !this.fresh && this.request.retryable) {
+      // The pooled connection had been closed by the server: once more on a new one, first in
+      // line (the requests queued behind this one keep their order).
+      this.retryFresh();
+      return;
+    }
     this.fail(err);
   }
 
-  /** True when the failure was a pooled connection that the server had closed (retry once). */
-  stale = false;
+  /** Back to the queue's head for a new connection, with a new connect deadline. */
+  private retryFresh(): void {
+    this.dropContinue();
+    this.state = QUEUED;
+    this.fresh = true;
+    this.reused = false;
+    const now = this.owner.loop.time();
+    this.lastActivity = now;
+    this.connectDeadline = now + this.request.connectTimeoutMs;
+    this.owner.exchangeRetry(this);
+  }
 
   // ---------------------------------------------------------------- DecodedSink
 

@@ -64,17 +64,24 @@ function memoryAfterGc(): number {
 
 /** A TLS server (node:tls, TLS 1.2) on 127.0.0.1 with the test certificate. */
 async function tlsServer(onSocket: (s: tls.TLSSocket, index: number) => void) {
-  let n = 0;
+  const sockets: tls.TLSSocket[] = [];
   const server = tls.createServer(
     { key: tlsFixtures.key, cert: tlsFixtures.cert, maxVersion: "TLSv1.2" },
     (s) => {
       s.on("error", () => {});
-      onSocket(s, n++);
+      sockets.push(s);
+      onSocket(s, sockets.length - 1);
     },
   );
   server.on("tlsClientError", () => {});
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  fx.onDispose(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  fx.onDispose(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  );
   return (server.address() as net.AddressInfo).port;
 }
 
@@ -163,5 +170,55 @@ describe("finding 5: an abort during connect", () => {
     }
     expect(client.stats()).toMatchObject({ inFlight: 0, queued: 0, connections: 0 });
     await waitFor(() => socketFds() <= base + 1, { what: "the client's sockets closed" });
+  });
+});
+
+describe("finding 3: bytes right after the TLS handshake", () => {
+  it("cannot wedge an origin: after many such connections a good request still succeeds", async () => {
+    const bad = 6;
+    const port = await tlsServer(async (s, i) => {
+      if (i < bad) {
+        s.write("garbage before any request\r\n");
+        return;
+      }
+      await readHead(s as unknown as net.Socket);
+      s.end("HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\ngood");
+    });
+    const client = fx.client({ maxConnectionsPerHost: 2, defaults: { ca: tlsFixtures.ca } });
+    const url = `https://127.0.0.1:${port}/`;
+    for (let i = 0; i < bad; i++) {
+      const err = await client.fetch(url, { connectTimeoutMs: 5000 }).catch((e) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(err).not.toBeInstanceOf(HTTPTimeoutError);
+    }
+    const res = await client.fetch(url, { connectTimeoutMs: 5000 });
+    expect(res.text()).toBe("good");
+    await waitFor(() => client.stats().connections === 0, { what: "no connection left" });
+  });
+});
+
+describe("a stale pooled connection", () => {
+  it("is retried ahead of the requests queued behind it", async () => {
+    const seen: string[] = [];
+    const srv = await fx.serveRaw(async (s, i) => {
+      let head = await readHead(s);
+      if (i === 0) {
+        s.write("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1");
+        await readHead(s);
+        s.destroy(); // closed as the second request arrives: stale
+        return;
+      }
+      for (;;) {
+        seen.push(head.split(" ")[1]);
+        s.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        head = await readHead(s);
+      }
+    });
+    const client = fx.client({ maxClients: 1 });
+    await client.fetch(srv.url("/1"));
+    const order: string[] = [];
+    await Promise.all(["/2", "/3"].map((p) => client.fetch(srv.url(p)).then(() => order.push(p))));
+    expect(seen).toEqual(["/2", "/3"]);
+    expect(order).toEqual(["/2", "/3"]);
   });
 });
