@@ -1,5 +1,6 @@
 // AsyncHTTPClient: Tornado's client API — fetch and stream with redirects, retries and raiseError.
 
+import { createHash } from "node:crypto";
 import { IOLoop } from "@t/ioloop";
 import { type Resolver, TCPClient } from "@t/tcpserver";
 import { ConnectionPool, type PoolStats } from "./connection-pool.js";
@@ -9,6 +10,7 @@ import { Exchange, type FetchContext } from "./exchange.js";
 import { HTTPRequest, type PemInput, type RequestOptions } from "./http-request.js";
 import { type HTTPResponse, type HTTPResponseStream, statusError } from "./http-response.js";
 import {
+  checkBufferSize,
   checkCount,
   checkTimeout,
   DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
@@ -30,20 +32,38 @@ export interface AsyncHTTPClientOptions {
   maxConnectionsPerHost?: number;
   /** How long an idle keep-alive connection is kept; 0 closes it at once. Default 4000. */
   keepAliveTimeoutMs?: number;
-  /** Most bytes of a response head (and of a proxy's answer to CONNECT). Default 65536. */
+  /** Most bytes of a response head (and of a proxy's answer to CONNECT), at most 1 GiB. Default 65536. */
   maxHeaderSize?: number;
-  /** Bytes per read(2) on a connection. Default 65536. */
+  /** Bytes per read(2) on a connection, at most 1 GiB. Default 65536. */
   readChunkSize?: number;
   /** Name resolution (TCPClient's resolver). Default `dns.lookup`, every address. */
   resolver?: Resolver;
 }
 
-/** A key part for TLS material given as objects: equal buffers by identity, strings by value. */
+/** Digests of secrets and PEM strings already seen (bounded; dropped when full). */
+const digests = new Map<string, string>();
+const MAX_DIGESTS = 256;
+
+/** sha256 of `s` (base64), remembered: a key part that stands for the whole content. */
+function digest(s: string): string {
+  let d = digests.get(s);
+  if (d === undefined) {
+    d = createHash("sha256").update(s).digest("base64");
+    if (digests.size >= MAX_DIGESTS) digests.clear();
+    digests.set(s, d);
+  }
+  return d;
+}
+
+/**
+ * A key part for TLS material: strings by the digest of their whole content, Buffers and
+ * arrays by identity (a Buffer changed after use is the caller's concern).
+ */
 const pemIds = new WeakMap<object, number>();
 let nextPemId = 1;
 function pemKey(p: PemInput | undefined): string {
   if (p === undefined) return "";
-  if (typeof p === "string") return p.length < 64 ? p : `s${p.length}:${p.slice(-48)}`;
+  if (typeof p === "string") return `s${digest(p)}`;
   let id = pemIds.get(p as object);
   if (id === undefined) {
     id = nextPemId++;
@@ -56,8 +76,16 @@ function pemKey(p: PemInput | undefined): string {
 function connectionKey(r: HTTPRequest): string {
   const t = r.target;
   const proxy = r.proxy;
-  let key = proxy !== null && !t.secure ? `proxy ${proxy.origin} ${proxy.username}` : t.origin;
-  if (proxy !== null && t.secure) key += ` via ${proxy.origin} ${proxy.username}`;
+  // The proxy's credentials are part of the key (hashed): a tunnel or proxy connection opened
+  // with one password is never lent to a request with another.
+  const via =
+    proxy === null
+      ? ""
+      : proxy.username === "" && proxy.password === ""
+        ? proxy.origin
+        : `${proxy.origin} ${digest(`${proxy.username}:${proxy.password}`)}`;
+  let key = proxy !== null && !t.secure ? `proxy ${via}` : t.origin;
+  if (proxy !== null && t.secure) key += ` via ${via}`;
   if (r.unixSocketPath !== undefined) key += ` unix ${r.unixSocketPath}`;
   if (t.secure) {
     key += ` tls ${r.validateCert ? 1 : 0}`;
@@ -119,12 +147,12 @@ export class AsyncHTTPClient {
             options.keepAliveTimeoutMs,
             DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
           );
-    const maxHeaderSize = checkCount(
+    const maxHeaderSize = checkBufferSize(
       "maxHeaderSize",
       options.maxHeaderSize,
       DEFAULT_MAX_HEADER_SIZE,
     );
-    const readChunkSize = checkCount("readChunkSize", options.readChunkSize, 64 * 1024);
+    const readChunkSize = checkBufferSize("readChunkSize", options.readChunkSize, 64 * 1024);
     if (options.resolver !== undefined && typeof options.resolver !== "function") {
       throw new TypeError("resolver must be a function (host, family) => Promise<addresses>");
     }

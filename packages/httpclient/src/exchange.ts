@@ -7,13 +7,15 @@ import type { ConnectAttempt } from "./connector.js";
 import { ContentDecoder, type DecodedSink, decodableCoding } from "./content-decoder.js";
 import type { DeadlineSweeper, SweepTarget } from "./deadline-sweeper.js";
 import { HTTPAbortError, HTTPConnectionError, HTTPTimeoutError } from "./errors.js";
-import { type HTTPRequest, isStreamBody } from "./http-request.js";
+import type { HTTPRequest } from "./http-request.js";
 import {
   BodyChannel,
   HTTPResponse,
   HTTPResponseStream,
   type ResponseInit,
 } from "./http-response.js";
+import { canFollow } from "./redirects.js";
+import { parseTarget } from "./request-target.js";
 import { BodyFraming, type ResponseHead } from "./response-head.js";
 
 /** Waiting for a free connection (maxClients / maxConnectionsPerHost). */
@@ -105,6 +107,8 @@ export class Exchange implements SweepTarget, DecodedSink {
   /** streamingCallback promises not settled yet; reading resumes and the body ends at 0. */
   private outstanding = 0;
   private endPending = false;
+  /** Reading is paused until the body's consumer catches up: the server is not idle. */
+  private waitingForConsumer = false;
   private settledFn: (() => void) | null = null;
   private continueCallback: (() => void) | null = null;
   private continueTimer: TimeoutHandle | null = null;
@@ -166,7 +170,11 @@ export class Exchange implements SweepTarget, DecodedSink {
               "connect",
             ),
       );
-    } else if (state === ACTIVE && now - this.lastActivity >= r.idleTimeoutMs) {
+    } else if (
+      state === ACTIVE &&
+      !this.waitingForConsumer &&
+      now - this.lastActivity >= r.idleTimeoutMs
+    ) {
       this.fail(
         new HTTPTimeoutError(
           `no data from ${r.target.origin} for ${r.idleTimeoutMs} ms (idleTimeoutMs)`,
@@ -213,15 +221,18 @@ export class Exchange implements SweepTarget, DecodedSink {
     const req = this.request;
     const headers = head.headers;
     const ctx = this.context;
-    const replayable = !(head.code === 307 || head.code === 308) || !isStreamBody(req.body);
-    if (req.followRedirects && REDIRECT_CODES.has(head.code) && replayable) {
+    if (req.followRedirects && REDIRECT_CODES.has(head.code) && canFollow(req, head.code)) {
       const location = headers.get("location");
       if (location !== undefined) {
         try {
           const next = new URL(location, req.url);
-          if (next.protocol === "http:" || next.protocol === "https:") this.redirectTo = next.href;
+          if (next.protocol === "http:" || next.protocol === "https:") {
+            parseTarget(next.href);
+            this.redirectTo = next.href;
+          }
         } catch {
-          // An unparsable Location is not followed: the 3xx is the response.
+          // A Location that cannot be fetched (unparsable, a bad userinfo escape) is not
+          // followed: the 3xx is the response.
         }
       }
     }
@@ -299,6 +310,7 @@ export class Exchange implements SweepTarget, DecodedSink {
     buf.copy(piece, 0, start, end);
     const wait = decoding ? (this.decoder as ContentDecoder).write(piece) : this.deliver(piece);
     if (wait !== undefined) {
+      this.waitingForConsumer = true;
       this.conn?.pause();
       // Callback promises resume reading when the last one settles (see `settled`).
       if (decoding || this.mode !== CALLBACK) wait.then(this.resume, this.failWith);
@@ -447,7 +459,7 @@ export class Exchange implements SweepTarget, DecodedSink {
     if (this.settledFn === null) {
       this.settledFn = () => {
         if (--this.outstanding > 0 || this.state === DONE) return;
-        this.conn?.resume();
+        this.readOn();
         if (this.endPending) {
           this.endPending = false;
           this.finishBody();
@@ -459,8 +471,15 @@ export class Exchange implements SweepTarget, DecodedSink {
 
   /** Resumes the connection after backpressure (made once, when first needed). */
   private get resume(): () => void {
-    if (this.resumeFn === null) this.resumeFn = () => this.conn?.resume();
+    if (this.resumeFn === null) this.resumeFn = () => this.readOn();
     return this.resumeFn;
+  }
+
+  /** The consumer caught up: read again; idleTimeoutMs counts from now. */
+  private readOn(): void {
+    this.waitingForConsumer = false;
+    this.lastActivity = this.owner.loop.time();
+    this.conn?.resume();
   }
 
   /** Fails the exchange with a rejection's reason (made once, when first needed). */

@@ -1,6 +1,7 @@
 // HTTPRequest: one request and every option that shapes it, validated and merged with defaults.
 
 import { HTTPHeaders, type HTTPHeadersInit, isToken } from "@t/httpserver";
+import { checkFieldValue, headersFrom } from "./field-values.js";
 import {
   checkBoolean,
   checkCount,
@@ -189,19 +190,20 @@ export class HTTPRequest {
     this.method = method;
     if (o.headers !== undefined && d.headers !== undefined) {
       // Per-request fields replace default fields of the same name.
-      const given = new HTTPHeaders(o.headers);
-      const merged = new HTTPHeaders(d.headers);
+      const given = headersFrom(o.headers);
+      const merged = headersFrom(d.headers);
       for (const name of given.keys()) merged.delete(name);
       for (const [name, value] of given) merged.add(name, value);
       this.headers = merged;
     } else {
       const h = o.headers ?? d.headers;
-      this.headers = h === undefined ? new HTTPHeaders() : new HTTPHeaders(h);
+      this.headers = h === undefined ? new HTTPHeaders() : headersFrom(h);
     }
     this.body = checkBody(o.body);
     this.authUsername = optionalString("authUsername", o.authUsername ?? d.authUsername);
     this.authPassword = optionalString("authPassword", o.authPassword ?? d.authPassword);
-    this.userAgent = optionalString("userAgent", o.userAgent ?? d.userAgent);
+    const userAgent = optionalString("userAgent", o.userAgent ?? d.userAgent);
+    this.userAgent = userAgent === undefined ? undefined : checkFieldValue("userAgent", userAgent);
     this.connectTimeoutMs = checkTimeout(
       "connectTimeoutMs",
       o.connectTimeoutMs ?? d.connectTimeoutMs,

@@ -47,6 +47,25 @@ export function checkCount(name: string, value: unknown, fallback: number, min =
   return value;
 }
 
+/** Largest buffer size option (maxHeaderSize, readChunkSize): 1 GiB. */
+export const MAX_BUFFER_OPTION_BYTES = 2 ** 30;
+
+/** A buffer size option: an integer of bytes in 1..MAX_BUFFER_OPTION_BYTES (not Infinity). */
+export function checkBufferSize(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (
+    typeof value !== "number" ||
+    !Number.isInteger(value) ||
+    value < 1 ||
+    value > MAX_BUFFER_OPTION_BYTES
+  ) {
+    throw new RangeError(
+      `${name} must be an integer number of bytes from 1 to ${MAX_BUFFER_OPTION_BYTES}, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
 /** A boolean option. */
 export function checkBoolean(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;

@@ -17,6 +17,21 @@ const CONTENT_FIELDS = new Set([
 /** Credentials never sent to another origin than the one they were given for. */
 const CREDENTIAL_FIELDS = new Set(["authorization", "cookie", "proxy-authorization"]);
 
+/** True when a `code` redirect of `method` turns the request into a GET (or HEAD) without a body. */
+function dropsBody(code: number, method: string): boolean {
+  return (
+    (code === 303 && method !== "HEAD") || ((code === 301 || code === 302) && method === "POST")
+  );
+}
+
+/**
+ * True when a `code` redirect of `request` can be followed: not when the request would have to
+ * be sent again with its streamed body (which can be read only once). Decided at the head.
+ */
+export function canFollow(request: HTTPRequest, code: number): boolean {
+  return !isStreamBody(request.body) || dropsBody(code, request.method);
+}
+
 /**
  * The request to send after a `code` redirect of `request` to `location` (absolute), or null
  * when it cannot be followed: a 307/308 would have to replay a streamed body. 303 turns any
@@ -31,14 +46,10 @@ export function redirectedRequest(
 ): HTTPRequest | null {
   let method = request.method;
   let body = request.body;
-  let dropBody = false;
-  if (
-    (code === 303 && method !== "HEAD") ||
-    ((code === 301 || code === 302) && method === "POST")
-  ) {
-    method = method === "HEAD" ? "HEAD" : "GET";
+  const dropBody = dropsBody(code, method);
+  if (dropBody) {
+    method = "GET";
     body = undefined;
-    dropBody = true;
   } else if (isStreamBody(body)) {
     return null;
   }

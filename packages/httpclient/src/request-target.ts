@@ -24,7 +24,7 @@ const cache = new Map<string, RequestTarget>();
 /** Most URLs remembered; the cache is dropped when full (programs fetch a few URLs many times). */
 const CACHE_SIZE = 512;
 
-/** Parse an `http:` or `https:` URL; throws TypeError for anything else. */
+/** Parse an `http:` or `https:` URL; throws TypeError for anything else (or a bad userinfo escape). */
 export function parseTarget(url: string | URL): RequestTarget {
   if (typeof url === "string") {
     const hit = cache.get(url);
@@ -65,7 +65,18 @@ function fromUrl(u: URL, given: string): RequestTarget {
     hostHeader: u.host,
     path: `${u.pathname}${u.search}`,
     origin: `${scheme}//${u.hostname}:${port}`,
-    username: decodeURIComponent(u.username),
-    password: decodeURIComponent(u.password),
+    username: decodeUserinfo(u.username),
+    password: decodeUserinfo(u.password),
   };
+}
+
+/** A percent-encoded user name or password; TypeError for a bad escape (not a URIError). */
+function decodeUserinfo(s: string): string {
+  if (s.indexOf("%") === -1) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    // The URL is not quoted: it holds credentials.
+    throw new TypeError("invalid percent-escape in the userinfo (user:password@) of a URL");
+  }
 }

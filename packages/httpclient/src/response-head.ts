@@ -30,7 +30,9 @@ export interface ResponseHead {
 
 /**
  * Parse the head `buf[start, end)` (ending with CRLF CRLF) of a response to a `method` request.
- * Throws HTTPMalformedResponseError for a bad status line or field (httpserver's strict
+ * The status is three digits, 100..999 (600..999 are taken as server errors, RFC 9110 §15); a
+ * status line without the SP before an empty reason is accepted. Throws
+ * HTTPMalformedResponseError for a bad status line or field (httpserver's strict
  * `parseResponseStartLine` and `HTTPHeaders.parse`: no obs-fold, no bare CR/LF, no whitespace
  * before the colon), for conflicting Content-Length values, for Transfer-Encoding together with
  * Content-Length, for a Transfer-Encoding other than `chunked`, or for one in an HTTP/1.0
@@ -49,7 +51,10 @@ export function parseResponseHead(
   let reason: string;
   let headers: HTTPHeaders;
   try {
-    const line = parseResponseStartLine(text.slice(0, eol));
+    const first = text.slice(0, eol);
+    // `HTTP/1.1 200` without the SP before an empty reason: servers send it, browsers,
+    // curl and undici accept it (RFC 9112 §4 requires the SP).
+    const line = parseResponseStartLine(first.length === 12 ? `${first} ` : first);
     version = line.version;
     code = line.code;
     reason = line.reason;

@@ -222,3 +222,215 @@ describe("a stale pooled connection", () => {
     expect(order).toEqual(["/2", "/3"]);
   });
 });
+
+/** A TLS origin that answers every request on a connection with 200 "secret" (keep-alive). */
+async function keepAliveTlsOrigin(): Promise<number> {
+  return tlsServer(async (s) => {
+    for (;;) {
+      await readHead(s as unknown as net.Socket);
+      s.write("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecret");
+    }
+  });
+}
+
+describe("finding 4: the pool key of TLS and proxy settings", () => {
+  it("does not lend a connection verified with one CA bundle to a request with another", async () => {
+    const port = await keepAliveTlsOrigin();
+    // Same length, same end: only the content differs (the leaf certificate is no trust anchor).
+    const tail = `\n# ${"-".repeat(60)} end of bundle\n`;
+    let good = tlsFixtures.ca.toString("latin1");
+    let bad = tlsFixtures.cert.toString("latin1");
+    if (good.length < bad.length) good += "\n".repeat(bad.length - good.length);
+    else bad += "\n".repeat(good.length - bad.length);
+    const client = fx.client();
+    const url = `https://localhost:${port}/`;
+    expect((await client.fetch(url, { ca: good + tail })).text()).toBe("secret");
+    expect(client.stats().idle).toBe(1);
+    await expect(client.fetch(url, { ca: bad + tail })).rejects.toMatchObject({
+      code: "T_ERR_HTTP_CONNECTION",
+    });
+  });
+
+  it("does not lend a tunnel opened with one proxy password to a request with another", async () => {
+    const port = await keepAliveTlsOrigin();
+    const good = `Basic ${Buffer.from("u:right").toString("base64")}`;
+    const proxy = await fx.serveRaw(async (s) => {
+      const head = await readHead(s);
+      if (!head.includes(`\r\nProxy-Authorization: ${good}\r\n`)) {
+        s.end("HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n");
+        return;
+      }
+      const { connect } = await import("node:net");
+      const upstream = connect(port, "127.0.0.1", () => {
+        s.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        s.pipe(upstream);
+        upstream.pipe(s);
+      });
+      upstream.on("error", () => s.destroy());
+      s.on("close", () => upstream.destroy());
+    });
+    const client = fx.client({ defaults: { ca: tlsFixtures.ca } });
+    const url = `https://localhost:${port}/`;
+    const res = await client.fetch(url, { proxy: `http://u:right@127.0.0.1:${proxy.port}` });
+    expect(res.text()).toBe("secret");
+    expect(client.stats().idle).toBe(1);
+    const err = await client
+      .fetch(url, { proxy: `http://u:wrong@127.0.0.1:${proxy.port}` })
+      .catch((e) => e);
+    expect(err.code).toBe("T_ERR_HTTP_PROXY");
+    expect(err.status).toBe(407);
+  });
+});
+
+describe("finding 6: userAgent", () => {
+  it.each([
+    ["ua\r\nX-Injected: yes", /CR, LF or NUL/],
+    ["caf\u00e9 \u20ac", /U\+00FF/],
+  ])("is checked as a header value: %j", async (ua, why) => {
+    const srv = await fx.serveRaw((s) => s.destroy());
+    const client = fx.client();
+    const err = await client.fetch(srv.url(), { userAgent: ua }).catch((e) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err.message).toMatch(/userAgent/);
+    expect(err.message).toMatch(why);
+    expect(srv.sockets.length).toBe(0);
+    expect(() => new AsyncHTTPClient({ loop: fx.loop, defaults: { userAgent: ua } })).toThrow(
+      TypeError,
+    );
+  });
+});
+
+describe("finding 7: a bad percent-escape in URL userinfo", () => {
+  it("is a TypeError from fetch", async () => {
+    const client = fx.client();
+    const err = await client.fetch("http://%zz@127.0.0.1:1/").catch((e) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err.message).toMatch(/userinfo/);
+  });
+
+  it("in a Location is not followed: the 3xx is the answer", async () => {
+    const srv = await fx.serveRaw(async (s) => {
+      await readHead(s);
+      s.end(
+        "HTTP/1.1 302 Found\r\nLocation: http://%zz@127.0.0.1:1/\r\nContent-Length: 1\r\n\r\nx",
+      );
+    });
+    const client = fx.client();
+    const res = await client.fetch(srv.url(), { raiseError: false });
+    expect(res.code).toBe(302);
+    expect(res.text()).toBe("x");
+    const err = await client.fetch(srv.url()).catch((e) => e);
+    expect(err).toBeInstanceOf(HTTPClientError);
+    expect(err.status).toBe(302);
+  });
+});
+
+describe("finding 8: a redirect that cannot be followed with a streamed body", () => {
+  it.each([301, 302, 307])("leaves stream() a readable %i response", async (code) => {
+    const srv = await fx.serveRaw(async (s) => {
+      await readHead(s);
+      s.end(
+        `HTTP/1.1 ${code} Moved\r\nLocation: /elsewhere\r\nContent-Length: 13\r\nConnection: close\r\n\r\nredirect body`,
+      );
+    });
+    const client = fx.client();
+    const lines: string[] = [];
+    const res = await client.stream(srv.url(), {
+      method: "PUT",
+      body: (async function* () {
+        yield "abc";
+      })(),
+      headers: { "Content-Length": "3" },
+      raiseError: false,
+      headerCallback: (line) => lines.push(line),
+    });
+    expect(res).toBeInstanceOf(HTTPResponseStream);
+    expect(res.code).toBe(code);
+    expect(lines[0]).toMatch(new RegExp(`^HTTP/1.1 ${code} `));
+    const parts: Buffer[] = [];
+    for await (const chunk of res) parts.push(chunk);
+    expect(Buffer.concat(parts).toString()).toBe("redirect body");
+    expect(srv.sockets.length).toBe(1);
+  });
+});
+
+describe("finding 9: idleTimeoutMs and a slow consumer", () => {
+  it("does not fire while reading is paused for the consumer", async () => {
+    const big = Buffer.alloc(8 * 1024 * 1024, "b");
+    const srv = await fx.serveRaw(async (s, i) => {
+      await readHead(s);
+      if (i === 0) {
+        s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${big.length}\r\n\r\n`);
+        s.end(big);
+      }
+      // The second connection never answers: its idle timeout is the test's clock.
+    });
+    const client = fx.client();
+    const res = await client.stream(srv.url("/big"), { idleTimeoutMs: 200 });
+    let n = 0;
+    for await (const chunk of res) {
+      if (n === 0) {
+        // A consumer slower than idleTimeoutMs: it waits until a request started after this
+        // one has timed out for silence (so this one's idle deadline has passed too).
+        const silent = await client
+          .fetch(srv.url("/silent"), { idleTimeoutMs: 200 })
+          .catch((e) => e);
+        expect(silent).toBeInstanceOf(HTTPTimeoutError);
+        expect(silent.phase).toBe("idle");
+      }
+      n += chunk.length;
+    }
+    expect(n).toBe(big.length);
+  });
+});
+
+describe("finding 11: sizes of Infinity", () => {
+  it.each(["readChunkSize", "maxHeaderSize"])("are refused for %s", (name) => {
+    expect(() => new AsyncHTTPClient({ loop: fx.loop, [name]: Number.POSITIVE_INFINITY })).toThrow(
+      RangeError,
+    );
+    expect(() => new AsyncHTTPClient({ loop: fx.loop, [name]: 2 ** 60 })).toThrow(RangeError);
+  });
+});
+
+describe("status lines", () => {
+  it("accepts a status line without a reason phrase or the space before it", async () => {
+    const srv = await fx.serveRaw(async (s) => {
+      await readHead(s);
+      s.write("HTTP/1.1 200\r\nContent-Length: 2\r\n\r\nok");
+    });
+    const res = await fx.client().fetch(srv.url());
+    expect(res.code).toBe(200);
+    expect(res.reason).toBe("");
+    expect(res.text()).toBe("ok");
+  });
+
+  it("takes a status of 600..999 as a server error (RFC 9110 §15), and refuses other lengths", async () => {
+    const srv = await fx.serveRaw(async (s, i) => {
+      await readHead(s);
+      s.end(
+        i === 0
+          ? "HTTP/1.1 600 Odd\r\nContent-Length: 1\r\n\r\n!"
+          : "HTTP/1.1 1000 Odd\r\nContent-Length: 1\r\n\r\n!",
+      );
+    });
+    const client = fx.client();
+    const err = await client.fetch(srv.url()).catch((e) => e);
+    expect(err).toBeInstanceOf(HTTPClientError);
+    expect(err.status).toBe(600);
+    expect(err.response.text()).toBe("!");
+    await expect(client.fetch(srv.url())).rejects.toBeInstanceOf(HTTPMalformedResponseError);
+  });
+});
+
+describe("header values beyond latin1", () => {
+  it("are refused with a message that says so", async () => {
+    const client = fx.client();
+    const err = await client
+      .fetch("http://127.0.0.1:1/", { headers: { "X-Price": "5 \u20ac" } })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err.message).toMatch(/X-Price/);
+    expect(err.message).toMatch(/U\+00FF/);
+  });
+});
