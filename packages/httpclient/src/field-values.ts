@@ -39,9 +39,7 @@ export function headersFrom(init: HTTPHeadersInit): HTTPHeaders {
         : Object.entries(init as object);
     for (const [name, value] of pairs) {
       for (const v of Array.isArray(value) ? value : [value]) {
-        if (typeof v === "string" && /[^\u0000-\u00ff]/.test(v)) {
-          checkFieldValue(`value of header ${name}`, v);
-        }
+        if (typeof v === "string") checkFieldValue(`value of header ${name}`, v);
       }
     }
     throw err;
