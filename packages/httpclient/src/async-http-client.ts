@@ -2,7 +2,7 @@
 
 import { createHash } from "node:crypto";
 import { IOLoop } from "@t/ioloop";
-import { type Resolver, TCPClient } from "@t/tcpserver";
+import { type ResolveFunction, type Resolver, TCPClient } from "@t/tcpserver";
 import { ConnectionPool, type PoolStats } from "./connection-pool.js";
 import { DeadlineSweeper } from "./deadline-sweeper.js";
 import { HTTPClientClosedError, HTTPTooManyRedirectsError } from "./errors.js";
@@ -36,8 +36,12 @@ export interface AsyncHTTPClientOptions {
   maxHeaderSize?: number;
   /** Bytes per read(2) on a connection, at most 1 GiB. Default 65536. */
   readChunkSize?: number;
-  /** Name resolution (TCPClient's resolver). Default `dns.lookup`, every address. */
-  resolver?: Resolver;
+  /**
+   * Name resolution, as `TCPClient` takes it: a `Resolver` (e.g. @t/tcpserver's `OverrideResolver`
+   * or a bounded `CachingResolver`) or a function `(host, family) => Promise<addresses>`.
+   * Default `dns.lookup`, every address.
+   */
+  resolver?: Resolver | ResolveFunction;
 }
 
 /** Digests of secrets and PEM strings already seen (bounded; dropped when full). */
@@ -153,8 +157,17 @@ export class AsyncHTTPClient {
       DEFAULT_MAX_HEADER_SIZE,
     );
     const readChunkSize = checkBufferSize("readChunkSize", options.readChunkSize, 64 * 1024);
-    if (options.resolver !== undefined && typeof options.resolver !== "function") {
-      throw new TypeError("resolver must be a function (host, family) => Promise<addresses>");
+    const resolver = options.resolver;
+    if (
+      resolver !== undefined &&
+      typeof resolver !== "function" &&
+      (resolver === null ||
+        typeof resolver !== "object" ||
+        typeof (resolver as Resolver).resolve !== "function")
+    ) {
+      throw new TypeError(
+        "resolver must be a Resolver (with resolve(host, port, { family })) or a function (host, family) => Promise<addresses>",
+      );
     }
     // Unconsumed bytes are bounded by the head limit or by one paused read.
     const streamOptions = {

@@ -1,6 +1,7 @@
 // fetch against real servers: bodies both ways, keep-alive reuse, status errors, header callbacks.
 
 import { Readable } from "node:stream";
+import { defaultResolver, OverrideResolver } from "@t/tcpserver";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HTTPClientError, HTTPRequest, HTTPResponse } from "../src/index.js";
 import { ClientFixture, reply } from "./helpers.js";
@@ -31,6 +32,15 @@ describe("fetch", () => {
     expect(res.redirects).toBe(0);
     expect(res.requestTimeMs).toBeGreaterThanOrEqual(0);
     expect(res.request.method).toBe("GET");
+  });
+
+  it("resolves names through a Resolver from @t/tcpserver (OverrideResolver), and refuses a bad one", async () => {
+    const srv = await fx.serveT((req) => reply(req, 200, `host ${req.host}`));
+    const resolver = new OverrideResolver(defaultResolver, { "api.example.test": "127.0.0.1" });
+    const client = fx.client({ resolver });
+    const res = await client.fetch(`http://api.example.test:${srv.port}/`);
+    expect(res.text()).toBe(`host api.example.test:${srv.port}`);
+    expect(() => fx.client({ resolver: {} as never })).toThrow(/resolver must be a Resolver/);
   });
 
   it("reuses one keep-alive connection for 25 sequential requests to @t/httpserver", async () => {
