@@ -263,10 +263,14 @@ function checkName(name: string): string {
   return name;
 }
 
-/** `value` if it holds no CR, LF or NUL, else TypeError. */
+/** `value` if it holds no CR, LF or NUL and nothing beyond U+00FF, else TypeError saying which. */
 function checkValue(name: string, value: string): string {
   if (!isSafeFieldValue(value)) {
-    throw new TypeError(`value of header ${name} must not contain CR, LF or NUL`);
+    throw new TypeError(
+      /[\r\n\0]/.test(value)
+        ? `value of header ${name} must not contain CR, LF or NUL`
+        : `value of header ${name} must not contain characters beyond U+00FF (encode them, e.g. percent-encoding or RFC 8187)`,
+    );
   }
   return value;
 }

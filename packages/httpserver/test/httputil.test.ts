@@ -22,6 +22,13 @@ describe("HTTPHeaders", () => {
     expect(() => new HTTPHeaders({ "X-A": "v\u010d\u010aInjected: yes" })).toThrow(TypeError);
     expect(() => new HTTPHeaders().add("X-A", `${"y".repeat(80)}\u010a`)).toThrow(TypeError);
     expect(() => new HTTPHeaders().add("X-A", "caf\u00e9")).not.toThrow();
+    // The message says what is wrong: a character beyond latin1 is not "CR, LF or NUL".
+    expect(() => new HTTPHeaders().add("X-A", "5 \u20ac")).toThrow(
+      "value of header X-A must not contain characters beyond U+00FF",
+    );
+    expect(() => new HTTPHeaders().add("X-A", "a\rb")).toThrow(
+      "value of header X-A must not contain CR, LF or NUL",
+    );
   });
 
   it("is case-insensitive, ordered and multi-valued", () => {
