@@ -65,6 +65,24 @@ describe("async context per request", () => {
     expect(bodies).toEqual(["server|sync /a", "server|sync /b", "server|sync /c"]);
   });
 
+  it("a storage first used inside a later request on a keep-alive connection stays in it", async () => {
+    // While no AsyncLocalStorage holds anything the server may run consecutive requests in one
+    // scope; the first store must end that.
+    const als = new AsyncLocalStorage<string>();
+    const { port } = await fx.serve((req) => {
+      const seen = als.getStore() ?? "none";
+      if (req.uri === "/enter") als.enterWith("entered");
+      reply(req, seen);
+    });
+    const c = await fx.connect(port);
+    const bodies = [];
+    for (const path of ["/a", "/b", "/enter", "/c", "/d"]) {
+      await c.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      bodies.push((await c.readResponse()).body.toString());
+    }
+    expect(bodies).toEqual(["none", "none", "none", "none", "none"]);
+  });
+
   it("interleaved async requests on many connections each keep their own value", async () => {
     const als = new AsyncLocalStorage<string>();
     const { port } = await fx.serve(async (req) => {
