@@ -37,7 +37,9 @@ class Hello extends RequestHandler {
 class Slow extends RequestHandler {
   async get() {
     const before = currentRequestId();
-    await new Promise((r) => fx.loop.callLater(1 + (this.getArgument("n", "0") === "1" ? 3 : 0), r));
+    await new Promise((r) =>
+      fx.loop.callLater(1 + (this.getArgument("n", "0") === "1" ? 3 : 0), r),
+    );
     await Promise.resolve();
     this.write(`${before} ${currentRequestId()} ${this.requestId}`);
   }

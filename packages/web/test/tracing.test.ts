@@ -4,14 +4,7 @@
 // right parents. No part of OpenTelemetry is mocked: the SDK's in-memory exporter collects.
 
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
-import {
-  context,
-  ROOT_CONTEXT,
-  type Span,
-  SpanKind,
-  trace,
-  TraceFlags,
-} from "@opentelemetry/api";
+import { context, ROOT_CONTEXT, type Span, SpanKind, TraceFlags, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import {
   BasicTracerProvider,
