@@ -3,9 +3,10 @@
 // connections alike, and survive the request's own awaits.
 
 import { AsyncLocalStorage } from "node:async_hooks";
+import tls from "node:tls";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HTTPHeaders, type HTTPServerRequest } from "../src/index.js";
-import { ServerFixture } from "./helpers.js";
+import { ServerFixture, tlsFixtures, within } from "./helpers.js";
 
 let fx: ServerFixture;
 beforeEach(() => {
@@ -81,6 +82,46 @@ describe("async context per request", () => {
       bodies.push((await c.readResponse()).body.toString());
     }
     expect(bodies).toEqual(["none", "none", "none", "none", "none"]);
+  });
+
+  it("over TLS too: many pipelined requests, none starts in an earlier one's context", async () => {
+    // A TLS stream delivers through its socket's events, which a resume may schedule from an
+    // earlier request's context (review finding): every request must still start clean.
+    const als = new AsyncLocalStorage<string>();
+    const { port } = await fx.serve(
+      (req) => {
+        const seen = als.getStore() ?? "none";
+        als.enterWith(`set by ${req.uri}`);
+        req.connection.writeHeaders({ code: 200 }, new HTTPHeaders(), `${seen}|`);
+        req.connection.finish();
+      },
+      { ssl: { key: tlsFixtures.key, cert: tlsFixtures.cert } },
+    );
+    const sock = tls.connect({
+      port,
+      host: "127.0.0.1",
+      ca: tlsFixtures.ca,
+      servername: "localhost",
+    });
+    fx.track({ close: () => sock.destroy() });
+    await new Promise((r) => sock.once("secureConnect", r));
+    const n = 2000;
+    let text = "";
+    sock.setEncoding("latin1");
+    const done = new Promise<void>((resolve) => {
+      sock.on("data", (d: string) => {
+        text += d;
+        if (text.split("|").length - 1 >= n) resolve();
+      });
+    });
+    const pad = `X-Pad: ${"p".repeat(100)}\r\n`;
+    let batch = "";
+    for (let i = 0; i < n; i++) batch += `GET /r${i} HTTP/1.1\r\nHost: x\r\n${pad}\r\n`;
+    sock.write(batch);
+    await within(done, 60_000, "the TLS responses");
+    const seen = [...text.matchAll(/\r\n\r\n([^|]*)\|/g)].map((m) => m[1]);
+    expect(seen).toHaveLength(n);
+    expect(seen.filter((v) => v !== "none")).toEqual([]);
   });
 
   it("interleaved async requests on many connections each keep their own value", async () => {
