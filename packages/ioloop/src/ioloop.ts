@@ -526,8 +526,10 @@ export class IOLoop {
 
   /**
    * Starts the loop, runs `fn` on it, and stops once its result settles; returns that result.
-   * With `timeoutMs`, rejects with {@link TimeoutError} if it takes longer. Rejects with
-   * {@link LoopStoppedError} if someone else stops the loop first.
+   * A run begun by a server or connect ({@link IOLoop.startIfIdle}) is taken over, as `start()`
+   * does. With `timeoutMs`, rejects with {@link TimeoutError} if it takes longer. Rejects with
+   * {@link LoopStoppedError} if someone else stops the loop first, and throws
+   * {@link LoopRunningError} when `start()` already runs it.
    */
   runSync<T>(fn: () => T | PromiseLike<T>, options: { timeoutMs?: number } = {}): Promise<T> {
     checkFunction(fn, "fn");
@@ -537,7 +539,9 @@ export class IOLoop {
       if (timeoutMs <= 0) throw new RangeError(`timeoutMs must be > 0, got ${timeoutMs}`);
     }
     if (this.isClosed) throw new LoopClosedError("runSync()");
-    if (this.isRunning) throw new LoopRunningError("runSync()");
+    // A run that a server or connect started (startIfIdle) is taken over, as start() does:
+    // Tornado's `server.listen(); IOLoop.current().run_sync(main)`.
+    if (this.isRunning && !this.autoStarted) throw new LoopRunningError("runSync()");
     // 0 pending, 1 fulfilled, 2 rejected, 3 timed out, 4 abandoned (the loop was stopped)
     let outcome = 0;
     let value: T | undefined;

@@ -39,6 +39,17 @@ describe("startIfIdle", () => {
     expect(resolved).toBe(true);
   });
 
+  it("runSync() takes an automatic run over too (Tornado's listen(); run_sync(main))", async () => {
+    const { loop } = newLoop();
+    loop.startIfIdle();
+    const result = await loop.runSync(async () => {
+      await new Promise<void>((resolve) => loop.callLater(1, resolve));
+      return 42;
+    });
+    expect(result).toBe(42);
+    expect(loop.running).toBe(false); // stopped when fn settled, as runSync always does
+  });
+
   it("an explicitly started loop is left alone", async () => {
     const { loop } = newLoop();
     const run = loop.start();

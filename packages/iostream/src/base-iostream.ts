@@ -134,6 +134,8 @@ export abstract class BaseIOStream {
 
   private closeCallback: (() => void) | null = null;
   private drainCallback: (() => void) | null = null;
+  /** `drain()` was called: a drain callback set later (an upgrade's) runs at once. */
+  private drainRequested = false;
   private consumer: DataConsumer | null = null;
   private delivering = false;
   /** A Promise read was started from inside the consumer; it runs once the consumer returns. */
@@ -220,6 +222,9 @@ export abstract class BaseIOStream {
       throw new TypeError("setDrainCallback expects a function or null");
     }
     this.drainCallback = callback;
+    // Asked to wind down before this owner took the stream (a WebSocket upgraded while its
+    // server was already shutting down): tell it now.
+    if (callback !== null && this.drainRequested) this.drain();
   }
 
   /**
@@ -228,6 +233,7 @@ export abstract class BaseIOStream {
    * the server closes the stream at its deadline.
    */
   drain(): void {
+    this.drainRequested = true;
     const cb = this.drainCallback;
     this.drainCallback = null;
     if (cb !== null && !this.isClosed) cb();

@@ -1051,6 +1051,7 @@ export class RpcConnection {
           call.timer = null;
         }
         call.ctx?.abort(gone);
+        if (call.diag !== null) finishTraced(call.diag, gone);
       }
       this.inbound.clear();
     }

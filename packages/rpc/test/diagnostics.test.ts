@@ -74,4 +74,21 @@ describe("RPC diagnostics channels", () => {
     // Outside a handler the bound store is not set.
     expect(span.getStore()).toBeUndefined();
   });
+
+  it("publishes finish for a call in flight when its connection closes", async () => {
+    const { server, port } = await fx.server();
+    let release: () => void = () => {};
+    server.register("slow", () => new Promise<void>((r) => (release = r)));
+    const client = await fx.connect(port);
+    const call = client.call("slow").catch((err: unknown) => err);
+    await until(() => starts.length === 1);
+    client.close();
+    expect(await call).toMatchObject({ name: "RpcDisconnectedError" });
+    await until(() => finishes.length === 1);
+    expect(finishes[0]?.message).toBe(starts[0]);
+    expect(finishes[0]?.error).toMatchObject({ name: "RpcDisconnectedError" });
+    release(); // the handler settling later publishes nothing more
+    await new Promise((r) => fx.loop.callLater(5, r));
+    expect(finishes).toHaveLength(1);
+  });
 });

@@ -283,7 +283,14 @@ export class TCPServer implements StreamTracker {
    * 1001 "going away"). A subclass may override it to do more.
    */
   protected drainConnections(): void {
-    for (const stream of [...this.connections]) stream.drain();
+    for (const stream of [...this.connections]) {
+      try {
+        stream.drain();
+      } catch (err) {
+        // One owner's failure must not stop the others from winding down (nor the deadline).
+        this.logger.error(err, "error in a connection's drain callback");
+      }
+    }
   }
 
   private async runShutdown(deadlineMs: number): Promise<void> {

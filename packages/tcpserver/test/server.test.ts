@@ -337,6 +337,60 @@ describe("TCPServer stop, bind/start and shutdown", () => {
     expect(() => s.addSockets([])).toThrow(ServerStateError);
   });
 
+  it("shutdown asks every connection's owner to wind down; one that throws stops none of the others", async () => {
+    const drained: number[] = [];
+    let n = 0;
+    const s = server({
+      handleStream: async (stream) => {
+        const id = n++;
+        stream.setDrainCallback(() => {
+          drained.push(id);
+          if (id === 0) throw new Error("drain callback of connection 0 failed");
+          stream.close();
+        });
+        await echo(stream);
+      },
+    });
+    await s.listen(0, "127.0.0.1");
+    const { port } = s.addresses()[0];
+    const first = await fx.connect("127.0.0.1", port);
+    await exchange(first, "a\n");
+    const second = await fx.connect("127.0.0.1", port);
+    await exchange(second, "b\n");
+    let hookRan = false;
+    s.addShutdownHook(() => {
+      hookRan = true;
+    });
+    const closed = closedByPeer(second);
+    // Connection 0 stays open (its owner failed): the deadline closes it; the hook still runs.
+    await within(s.shutdown({ deadlineMs: 200 }), 10_000, "shutdown");
+    expect(drained.sort()).toEqual([0, 1]);
+    await within(closed, 5000, "the second connection closed by its drain callback");
+    expect(hookRan).toBe(true);
+    expect(s.connectionCount).toBe(0);
+    const errors = fx.logger.problems().map((e) => CapturingLogger.text(e));
+    expect(errors.some((t) => t.includes("drain callback of connection 0 failed"))).toBe(true);
+    fx.logger.entries.length = 0; // the expected error is checked
+  });
+
+  it("a drain callback set after the drain was asked for runs at once (an upgrade during shutdown)", async () => {
+    let later: () => void = () => {};
+    const calls: string[] = [];
+    const s = server({
+      handleStream: async (stream) => {
+        later = () => stream.setDrainCallback(() => calls.push("late owner"));
+        await echo(stream);
+      },
+    });
+    await s.listen(0, "127.0.0.1");
+    const c = await fx.connect("127.0.0.1", s.addresses()[0].port);
+    await exchange(c, "x\n");
+    const done = s.shutdown({ deadlineMs: 200 }); // no callback yet: nothing to call
+    later();
+    expect(calls).toEqual(["late owner"]);
+    await within(done, 10_000, "shutdown");
+  });
+
   it("shutdown closes connections still open at the deadline", async () => {
     const s = server();
     await s.listen(0, "127.0.0.1");
