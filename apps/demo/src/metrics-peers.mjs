@@ -67,7 +67,8 @@ export class MetricsPeers {
     const server = this.server;
     this.server = null;
     if (server === null) return;
-    server.stop();
+    // Close the siblings' keep-alive connections too, not only the listening socket.
+    await server.shutdown({ deadlineMs: 1000 });
     await unlink(this.path).catch(() => {});
   }
 

@@ -121,6 +121,8 @@ export class WebSocketConnection implements FrameSink {
   private readonly isServer: boolean;
   private readonly url: string;
   private readonly subprotocol: string | null;
+  /** `t.websocket.open` was published (so a close is too: the two come in pairs). */
+  private openPublished = false;
   private readonly maxMessageSize: number;
   private readonly pingIntervalMs: number;
   private readonly pingTimeoutMs: number;
@@ -234,6 +236,7 @@ export class WebSocketConnection implements FrameSink {
     if (this.pingIntervalMs > 0) {
       this.pingTimer = this.loop.callLater(this.pingIntervalMs, this.onPingTick);
     }
+    this.openPublished = true;
     if (webSocketOpenChannel.hasSubscribers) {
       webSocketOpenChannel.publish({
         connection: this,
@@ -867,7 +870,7 @@ export class WebSocketConnection implements FrameSink {
     this.corkPromise = this.corkResolve = this.corkReject = null;
     this.cork = [];
     reject?.(new WebSocketClosedError());
-    if (webSocketCloseChannel.hasSubscribers) {
+    if (this.openPublished && webSocketCloseChannel.hasSubscribers) {
       webSocketCloseChannel.publish({
         connection: this,
         isServer: this.isServer,
