@@ -1,12 +1,12 @@
 // Application: routes + settings, and the HTTPServer delegate that dispatches requests to handlers.
 
 import {
-  BodyAccumulator,
+  type BodyAccumulator,
   formKind,
   type HTTP1Connection,
   type HTTPHeaders,
   type HTTPMessageDelegate,
-  HTTPServer,
+  type HTTPServer,
   type HTTPServerConnectionDelegate,
   type HTTPServerOptions,
   type HTTPServerRequest,
@@ -34,6 +34,7 @@ import {
   toURLSpecs,
   URLSpec,
 } from "./routing.js";
+import { appendBody, listenWith } from "./serve.js";
 import { type ApplicationSettings, checkSettings } from "./settings.js";
 import { StaticFileHandler } from "./static-file-handler.js";
 import { EtaTemplateEngine, type TemplateEngine } from "./template.js";
@@ -71,6 +72,8 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
   readonly staticHashes = new Map<string, string>();
   private readonly defaultHandler: HandlerClass;
   private readonly defaultHandlerArgs: Record<string, unknown>;
+  private loggerBase: Logger | null = null;
+  private namedLoggerValue: Logger | null = null;
   /** @internal The resolved `requestId` setting, or null when off. */
   readonly requestIds: RequestIdConfig | null;
   /** The `transforms` setting: output transform classes run on every response, or null. */
@@ -166,9 +169,15 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
     return this.named.get(name);
   }
 
-  /** The logger for errors and access lines. */
+  /** The logger for errors and access lines (`@t/web`'s child of the configured one). */
   get logger(): Logger {
-    return namedLogger(this.settings.logger ?? IOLoop.current().logger, "@t/web");
+    const base = this.settings.logger ?? IOLoop.current().logger;
+    // Read per request (the access log): look the named child up only when the base changes.
+    if (base !== this.loggerBase) {
+      this.loggerBase = base;
+      this.namedLoggerValue = namedLogger(base, "@t/web");
+    }
+    return this.namedLoggerValue as Logger;
   }
 
   /** Whether error pages carry stack traces. */
@@ -320,9 +329,7 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
     serverOptions: HTTPServerOptions = {},
     bindOptions?: BindOptions,
   ): Promise<HTTPServer> {
-    const server = new HTTPServer(this, serverOptions);
-    await server.listen(port, address, bindOptions);
-    return server;
+    return listenWith(this, port, address, serverOptions, bindOptions);
   }
 }
 
@@ -455,13 +462,7 @@ class RequestDispatcher implements HTTPMessageDelegate, RouteTarget {
       }
       return handler.dataReceived(chunk);
     }
-    let body = this.body;
-    if (body === null) {
-      body = new BodyAccumulator();
-      body.reset(chunk.length);
-      this.body = body;
-    }
-    body.append(chunk, 0, chunk.length);
+    this.body = appendBody(this.body, chunk);
   }
 
   finish(): void {

@@ -1,7 +1,7 @@
 // The message delegates a Router uses: one that routes at the headers, a bare 404, a callback adapter.
 
 import {
-  BodyAccumulator,
+  type BodyAccumulator,
   type HTTP1Connection,
   HTTPHeaders,
   type HTTPMessageDelegate,
@@ -11,6 +11,7 @@ import {
 } from "@t/httpserver";
 import type { Logger } from "@t/ioloop";
 import { requestFromHead } from "./request-from-head.js";
+import { appendBody } from "./serve.js";
 
 /** The server connection each routed request arrived on (for HTTPServerConnectionDelegate targets). */
 const serverConnections = new WeakMap<HTTPServerRequest, unknown>();
@@ -110,13 +111,7 @@ export class CallableAdapter implements HTTPMessageDelegate {
   headersReceived(): void {}
 
   dataReceived(chunk: Buffer): void {
-    let body = this.body;
-    if (body === null) {
-      body = new BodyAccumulator();
-      body.reset(chunk.length);
-      this.body = body;
-    }
-    body.append(chunk, 0, chunk.length);
+    this.body = appendBody(this.body, chunk);
   }
 
   finish(): void {

@@ -3,18 +3,19 @@
 import type {
   HTTP1Connection,
   HTTPMessageDelegate,
+  HTTPServer,
   HTTPServerConnectionDelegate,
   HTTPServerOptions,
   HTTPServerRequest,
   RequestCallback,
 } from "@t/httpserver";
-import { HTTPServer } from "@t/httpserver";
 import { IOLoop, type Logger, namedLogger } from "@t/ioloop";
 import type { BindOptions } from "@t/tcpserver";
 import { Application } from "./application.js";
 import { Matcher, PathMatches, type RouteParams } from "./matchers.js";
 import type { HandlerClass } from "./request-handler.js";
 import { CallableAdapter, RoutingDelegate, serverConnectionOf } from "./routing-delegate.js";
+import { listenWith } from "./serve.js";
 
 /**
  * Decides which delegate serves a request (Tornado's `routing.Router`). A Router is an
@@ -47,9 +48,7 @@ export abstract class Router implements HTTPServerConnectionDelegate<unknown, HT
     serverOptions: HTTPServerOptions = {},
     bindOptions?: BindOptions,
   ): Promise<HTTPServer> {
-    const server = new HTTPServer(this, serverOptions);
-    await server.listen(port, address, bindOptions);
-    return server;
+    return listenWith(this, port, address, serverOptions, bindOptions);
   }
 }
 
