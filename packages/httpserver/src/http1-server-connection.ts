@@ -191,12 +191,8 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     this.maxBodySize = ctx.params.maxBodySize;
     this.bodyTimeoutMs = ctx.params.bodyTimeoutMs;
     this.phaseStart = 0;
-    // Only a descriptor stream's consumer runs in the stream's own context on a read event: a TLS
-    // stream delivers through its socket's events, which may run in an earlier request's context
-    // (a resume scheduled from it), so its requests always take the connection-scope path.
-    const readsInOwnContext = !(stream instanceof SSLIOStream);
     this.onData = (buf, start, end) => {
-      if (this.offering || !readsInOwnContext) return this.consume(buf, start, end);
+      if (this.offering) return this.consume(buf, start, end);
       this.readEntry = true;
       try {
         return this.consume(buf, start, end);

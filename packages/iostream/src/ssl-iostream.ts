@@ -1,5 +1,6 @@
 // SSLIOStream: TLS over one of our socket streams, using Node's OpenSSL (never our own crypto).
 
+import { AsyncResource } from "node:async_hooks";
 import { Duplex } from "node:stream";
 import * as tls from "node:tls";
 import { READ, WRITE } from "@t/ioloop";
@@ -131,22 +132,39 @@ export class SSLIOStream extends BaseIOStream {
       });
     });
     this.handshake.catch(() => {});
-    socket.on("data", (chunk: Buffer) => {
-      this.plain.push(chunk);
-      this.plainBytes += chunk.length;
-      if (this.plainBytes >= this.limits.readChunkSize) socket.pause();
-      this.handleEvents(READ);
-    });
-    socket.on("end", () => {
-      this.ended = true;
-      this.handleEvents(READ);
-    });
-    socket.on("drain", () => this.handleEvents(WRITE));
+    // The socket's events run in the async context this stream was made in, as a descriptor
+    // stream's reads run in the context of its loop handler: a `resume()` called from some
+    // request's context schedules the next 'data' there, and that must not become the context
+    // of whatever the bytes start (the next request on a keep-alive connection).
+    const own = <A extends unknown[]>(fn: (...args: A) => void) => AsyncResource.bind(fn);
+    socket.on(
+      "data",
+      own((chunk: Buffer) => {
+        this.plain.push(chunk);
+        this.plainBytes += chunk.length;
+        if (this.plainBytes >= this.limits.readChunkSize) socket.pause();
+        this.handleEvents(READ);
+      }),
+    );
+    socket.on(
+      "end",
+      own(() => {
+        this.ended = true;
+        this.handleEvents(READ);
+      }),
+    );
+    socket.on(
+      "drain",
+      own(() => this.handleEvents(WRITE)),
+    );
     socket.on("error", (err) => this.close(err));
-    socket.on("close", () => {
-      this.ended = true;
-      if (!this.closed()) this.handleEvents(READ);
-    });
+    socket.on(
+      "close",
+      own(() => {
+        this.ended = true;
+        if (!this.closed()) this.handleEvents(READ);
+      }),
+    );
   }
 
   /** Resolves once the TLS handshake completed; rejects with the TLS error otherwise. */
