@@ -1,4 +1,5 @@
-// Byte-class lookup tables of RFC 9110 (tchar, field-value bytes) used by the parsers.
+// Byte classes of RFC 9110 (tchar, field-value bytes) for the parsers, and the one definition of
+// a safe field name (isToken) and value (isSafeFieldValue) that every header writer uses.
 
 /** 1 for the `tchar` bytes of RFC 9110 §5.6.2 (token characters), else 0. */
 export const TCHAR: Uint8Array = new Uint8Array(256);
@@ -25,7 +26,10 @@ for (let c = 0; c < 256; c++) {
           : 0;
 }
 
-/** True when every character of `s` is a tchar (a valid field name or method). */
+/**
+ * True when `s` is a non-empty run of tchars: a valid field name or method. The one definition
+ * of a safe field name: HTTPHeaders, @t/web and the clients check names with it.
+ */
 export function isToken(s: string): boolean {
   const n = s.length;
   if (n === 0) return false;
@@ -41,7 +45,9 @@ const UNSAFE_VALUE_CHAR = /[\0\r\n\u0100-\uffff]/;
 
 /**
  * True when `s` is safe in a header line: no CR, LF or NUL, and nothing beyond latin1 — heads
- * are written one byte per character, so U+010D U+010A would otherwise go out as CR LF.
+ * are written one byte per character, so U+010D U+010A would otherwise go out as CR LF. The one
+ * definition of a safe field value (and reason phrase): HTTPHeaders, @t/web and the clients check
+ * values with it. Other control bytes (HTAB, 0x01–0x1f, DEL) pass: they cannot end a line.
  */
 export function isSafeFieldValue(s: string): boolean {
   const n = s.length;

@@ -12,7 +12,8 @@ export type HTTPHeadersInit =
 /**
  * Header fields in arrival order, with case-insensitive names and repeated fields kept
  * (Tornado's `HTTPHeaders`). Fields live in one flat `[name, value, name, value, …]` array;
- * lower-cased names are computed only when a lookup first needs them.
+ * names are compared length first and then ignoring ASCII case, so a lookup allocates nothing
+ * (no lower-cased copy of the key, no array of lower-cased names).
  *
  * ```ts
  * const h = new HTTPHeaders({ "Content-Type": "text/plain" });
@@ -25,8 +26,6 @@ export type HTTPHeadersInit =
 export class HTTPHeaders implements Iterable<[string, string]> {
   /** Flat `[name, value, …]` pairs, names as first given. Do not modify directly. */
   private readonly list: string[];
-  /** Lower-cased names (one per pair), built lazily. */
-  private lower: string[] | null = null;
 
   /** Headers from an object (arrays add one field per element), pairs, or another HTTPHeaders. */
   constructor(init?: HTTPHeadersInit) {
@@ -125,22 +124,10 @@ export class HTTPHeaders implements Iterable<[string, string]> {
     return this.list;
   }
 
-  private lowerNames(): string[] {
-    let lower = this.lower;
-    if (lower === null) {
-      const list = this.list;
-      lower = new Array(list.length >> 1);
-      for (let i = 0; i < list.length; i += 2) lower[i >> 1] = list[i].toLowerCase();
-      this.lower = lower;
-    }
-    return lower;
-  }
-
   /** True when at least one field is named `name` (case-insensitive). */
   has(name: string): boolean {
-    const key = name.toLowerCase();
-    const lower = this.lowerNames();
-    for (let i = 0; i < lower.length; i++) if (lower[i] === key) return true;
+    const list = this.list;
+    for (let i = 0; i < list.length; i += 2) if (sameFieldName(list[i], name)) return true;
     return false;
   }
 
@@ -148,12 +135,11 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   get(name: string): string | undefined;
   get(name: string, defaultValue: string): string;
   get(name: string, defaultValue?: string): string | undefined {
-    const key = name.toLowerCase();
-    const lower = this.lowerNames();
+    const list = this.list;
     let found: string | undefined;
-    for (let i = 0; i < lower.length; i++) {
-      if (lower[i] === key) {
-        const v = this.list[2 * i + 1];
+    for (let i = 0; i < list.length; i += 2) {
+      if (sameFieldName(list[i], name)) {
+        const v = list[i + 1];
         found = found === undefined ? v : `${found},${v}`;
       }
     }
@@ -162,10 +148,11 @@ export class HTTPHeaders implements Iterable<[string, string]> {
 
   /** Every value of `name` in order (empty when absent). */
   getList(name: string): string[] {
-    const key = name.toLowerCase();
-    const lower = this.lowerNames();
+    const list = this.list;
     const out: string[] = [];
-    for (let i = 0; i < lower.length; i++) if (lower[i] === key) out.push(this.list[2 * i + 1]);
+    for (let i = 0; i < list.length; i += 2) {
+      if (sameFieldName(list[i], name)) out.push(list[i + 1]);
+    }
     return out;
   }
 
@@ -173,34 +160,48 @@ export class HTTPHeaders implements Iterable<[string, string]> {
   add(name: string, value: string | number): void {
     const v = checkField(name, value);
     this.list.push(name, v);
-    if (this.lower !== null) this.lower.push(name.toLowerCase());
   }
 
-  /** Replace every field named `name` with a single one. */
+  /** Replace every field named `name` with a single one (at the end). */
   set(name: string, value: string | number): void {
     const v = checkField(name, value);
+    const list = this.list;
+    const n = list.length;
+    // Common case: the only field of that name is the last one: replace it in place.
+    if (n >= 2 && sameFieldName(list[n - 2], name)) {
+      let other = false;
+      for (let i = 0; i < n - 2; i += 2) {
+        if (sameFieldName(list[i], name)) {
+          other = true;
+          break;
+        }
+      }
+      if (!other) {
+        list[n - 2] = name;
+        list[n - 1] = v;
+        return;
+      }
+    }
     this.delete(name);
-    this.list.push(name, v);
-    if (this.lower !== null) this.lower.push(name.toLowerCase());
+    list.push(name, v);
   }
 
-  /** Remove every field named `name`; true when one was there. */
+  /** Remove every field named `name` (the others keep their order); true when one was there. */
   delete(name: string): boolean {
-    const key = name.toLowerCase();
-    const lower = this.lowerNames();
     const list = this.list;
+    const n = list.length;
     let w = 0;
-    for (let r = 0; r < lower.length; r++) {
-      if (lower[r] === key) continue;
-      lower[w] = lower[r];
-      list[2 * w] = list[2 * r];
-      list[2 * w + 1] = list[2 * r + 1];
-      w++;
+    for (let r = 0; r < n; r += 2) {
+      if (sameFieldName(list[r], name)) continue;
+      if (w !== r) {
+        list[w] = list[r];
+        list[w + 1] = list[r + 1];
+      }
+      w += 2;
     }
-    const removed = w !== lower.length;
-    lower.length = w;
-    list.length = 2 * w;
-    return removed;
+    if (w === n) return false;
+    list.length = w;
+    return true;
   }
 
   /** Every `[name, value]` field in order (Tornado's `get_all`). */
@@ -216,13 +217,14 @@ export class HTTPHeaders implements Iterable<[string, string]> {
 
   /** The distinct names (as first given), in order of first appearance. */
   keys(): string[] {
-    const lower = this.lowerNames();
+    const list = this.list;
     const seen = new Set<string>();
     const out: string[] = [];
-    for (let i = 0; i < lower.length; i++) {
-      if (!seen.has(lower[i])) {
-        seen.add(lower[i]);
-        out.push(this.list[2 * i]);
+    for (let i = 0; i < list.length; i += 2) {
+      const key = list[i].toLowerCase();
+      if (!seen.has(key)) {
+        seen.add(key);
+        out.push(list[i]);
       }
     }
     return out;
@@ -247,6 +249,26 @@ export class HTTPHeaders implements Iterable<[string, string]> {
     for (const name of this.keys()) out[name] = this.get(name) as string;
     return out;
   }
+}
+
+/**
+ * True when field names `a` and `b` are the same ignoring ASCII case: lengths first (most
+ * fields differ there), then identity, then a case-folding compare; nothing is allocated.
+ * Field names are tokens (ASCII), so ASCII folding is all the case-insensitivity they need.
+ */
+function sameFieldName(a: string, b: string): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  if (a === b) return true;
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0x41 && x <= 0x5a) x += 0x20;
+    if (y >= 0x41 && y <= 0x5a) y += 0x20;
+    if (x !== y) return false;
+  }
+  return true;
 }
 
 /** Field names already validated (bounded; most programs use a handful). */
