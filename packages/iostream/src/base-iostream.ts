@@ -71,6 +71,12 @@ interface WriteWaiter {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+function noop(): void {}
+/** The write-promise policy: mark `p` handled, so that a write nobody awaits cannot crash. */
+function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(noop);
+  return p;
+}
 /**
  * Read buffer shared by every consumer-mode stream of this thread: consumers see bytes only
  * during their call, so one buffer serves all connections and an idle one holds none.
@@ -133,6 +139,20 @@ export abstract class BaseIOStream {
   protected connectInFlight = false;
 
   private closeCallback: (() => void) | null = null;
+  /** The owner's synchronous hook: runs once when the stream stops holding its descriptor. */
+  private closeHook: (() => void) | null = null;
+  /** `cork()` depth (plus one while the data consumer runs): writes queue without flushing. */
+  private corks = 0;
+  /** `pauseReading()` was called: the data consumer is not offered bytes. */
+  private consumerPaused = false;
+  /** Queued output at or above which the data consumer is not offered bytes (backpressure). */
+  private highWaterMark: number;
+  /** `closeWhenWritten()` was called: close once the write queue is empty and uncorked. */
+  private closeWhenFlushed = false;
+  /** Writes were queued while corked: the uncork flushes them. */
+  private flushPending = false;
+  /** The consumer was held back by queued output with bytes left for it: offer them once below. */
+  private heldBack = false;
   private drainCallback: (() => void) | null = null;
   /** `drain()` was called: a drain callback set later (an upgrade's) runs at once. */
   private drainRequested = false;
@@ -149,6 +169,7 @@ export abstract class BaseIOStream {
       Math.min(MIN_READ_SPACE, this.limits.readChunkSize),
       this.limits.readChunkSize,
     );
+    this.highWaterMark = this.limits.writeHighWaterMark;
     this.onEvents = (_fd, events) => this.handleEvents(events);
     this.onReadAbort = () => this.abortRead();
   }
@@ -237,6 +258,117 @@ export abstract class BaseIOStream {
     const cb = this.drainCallback;
     this.drainCallback = null;
     if (cb !== null && !this.isClosed) cb();
+  }
+
+  /**
+   * The owner's close hook: `hook` runs synchronously, once, when this stream stops holding its
+   * descriptor — closed by either side, or handed over by `startTls` (replaces any earlier one).
+   * It is for whoever tracks the stream (a server counting its connections); the close callback
+   * (`setCloseCallback`) stays the protocol's, and runs later on the loop. An exception thrown by
+   * the hook is logged.
+   */
+  setCloseHook(hook: (() => void) | null): void {
+    if (hook !== null && typeof hook !== "function") {
+      throw new TypeError("setCloseHook expects a function or null");
+    }
+    this.closeHook = hook;
+  }
+
+  // ---------------------------------------------------------------- the protocol core
+
+  /**
+   * Hold written bytes in the queue until the matching {@link BaseIOStream.uncork}, which hands
+   * them to the kernel in one `writev`: the answers to a batch of pipelined requests leave in one
+   * system call. Calls nest. The data consumer always runs corked (see `setDataConsumer`).
+   */
+  cork(): void {
+    this.corks++;
+  }
+
+  /** End one {@link BaseIOStream.cork}; the last one flushes what was queued meanwhile. */
+  uncork(): void {
+    if (this.corks === 0) throw new RangeError("uncork() called without a matching cork()");
+    if (--this.corks === 0) this.settle();
+  }
+
+  /** True while writes are held in the queue (`cork()`, or the data consumer running). */
+  get corked(): boolean {
+    return this.corks > 0;
+  }
+
+  /**
+   * Queue `data` like `write`, without a Promise: the protocols' hot path. A failure cannot be
+   * reported to anyone, so it closes the stream (`error` says why): a queue that would exceed
+   * `maxWriteBufferSize` closes it with StreamBufferFullError, since dropping one piece would
+   * leave a gap in the byte stream. On a closed stream it does nothing. The caller must not
+   * modify `data` afterwards (it is queued by reference).
+   */
+  send(data: Uint8Array): void {
+    if (!(data instanceof Uint8Array)) throw new TypeError("send expects a Buffer or Uint8Array");
+    if (this.isClosed) return;
+    const len = data.length;
+    if (len === 0) return;
+    if (this.wqBytes + len > this.limits.maxWriteBufferSize) {
+      this.close(this.writeBufferFull(len));
+      return;
+    }
+    this.wq.push(data);
+    this.wqBytes += len;
+    this.bytesQueued += len;
+    if (this.corks > 0) {
+      this.flushPending = true;
+      return;
+    }
+    if (!this.connecting && this.wqBytes === len) this.flush();
+    if (!this.isClosed) this.settle();
+  }
+
+  /**
+   * Stop offering input to the data consumer (an asynchronous delegate is busy): bytes that
+   * arrive meanwhile are buffered up to `readChunkSize`, then the stream stops reading from the
+   * descriptor until {@link BaseIOStream.resumeReading}.
+   */
+  pauseReading(): void {
+    this.consumerPaused = true;
+  }
+
+  /**
+   * Offer input to the data consumer again: what was buffered meanwhile is offered at once
+   * (synchronously, corked), unless this is called from inside the consumer, which then simply
+   * goes on.
+   */
+  resumeReading(): void {
+    if (!this.consumerPaused) return;
+    this.consumerPaused = false;
+    if (this.isClosed) return;
+    this.heldBack = true;
+    if (!this.delivering) this.settle();
+  }
+
+  /** True between {@link BaseIOStream.pauseReading} and {@link BaseIOStream.resumeReading}. */
+  get readingPaused(): boolean {
+    return this.consumerPaused;
+  }
+
+  /**
+   * True while queued output is at or above `writeHighWaterMark`: the data consumer is not
+   * offered input until the peer has read enough. A consumer that produces output per message
+   * checks it to stop taking messages in the middle of a batch (return the bytes consumed so far).
+   */
+  get writeBlocked(): boolean {
+    return this.wqBytes >= this.highWaterMark;
+  }
+
+  /**
+   * Close the stream once everything queued has reached the kernel: at once when nothing is
+   * queued (and the stream is not corked), else after the last byte is written. Input keeps being
+   * read and offered meanwhile (an HTTP server discards it, so the peer sees the answer rather
+   * than a reset). Writes made meanwhile are still sent.
+   */
+  closeWhenWritten(): void {
+    if (this.isClosed) return;
+    this.closeWhenFlushed = true;
+    if (this.corks === 0 && !this.delivering) this.settle();
   }
 
   // ---------------------------------------------------------------- reads
@@ -380,56 +512,58 @@ export abstract class BaseIOStream {
     }
     this.consumer = consumer;
     if (this.isClosed) return;
-    if (consumer !== null && this.readKind === ReadKind.None && this.rbuf.length > 0) {
-      try {
-        this.deliver();
-      } catch (err) {
-        this.close(err as Error);
-        return;
-      }
+    if (consumer !== null && this.rbuf.length > 0) {
+      this.heldBack = true;
+      if (!this.delivering) this.settle();
+      return;
     }
-    if (!this.isClosed) this.updateInterest();
+    this.updateInterest();
   }
 
   // ---------------------------------------------------------------- writes
 
   /**
-   * Queue `data` and flush as much as the kernel takes now. Resolves when all of it reached the
-   * kernel; rejects with StreamClosedError if the stream closes first, or StreamBufferFullError
-   * when the queue would exceed `maxWriteBufferSize`. The caller must not modify `data` until then.
+   * Queue `data` and flush as much as the kernel takes now (while corked: at the uncork).
+   * Resolves when all of it reached the kernel; rejects with StreamClosedError if the stream
+   * closes first, or StreamBufferFullError when the queue would exceed `maxWriteBufferSize` (the
+   * stream stays open). The caller must not modify `data` until then.
+   *
+   * The rejection policy: every Promise `write` returns is already marked handled, so a write
+   * nobody awaits never becomes an unhandled rejection — its failure still closes or is reported
+   * through the stream (`closed()`, `error`, the close callback). Await it to see the error.
    */
   write(data: Uint8Array | string): Promise<void> {
     const chunk = typeof data === "string" ? Buffer.from(data) : data;
     if (!(chunk instanceof Uint8Array)) {
       throw new TypeError("write expects a string, Buffer or Uint8Array");
     }
-    if (this.isClosed) return Promise.reject(new StreamClosedError(this.error));
+    if (this.isClosed) return handled(Promise.reject(new StreamClosedError(this.error)));
     const len = chunk.length;
     if (len === 0) return RESOLVED;
     if (this.wqBytes + len > this.limits.maxWriteBufferSize) {
-      return Promise.reject(
-        new StreamBufferFullError(
-          `write of ${len} bytes would exceed maxWriteBufferSize (${this.limits.maxWriteBufferSize} bytes, ${this.wqBytes} queued)`,
-        ),
-      );
+      return handled(Promise.reject(this.writeBufferFull(len)));
     }
     this.wq.push(chunk);
     this.wqBytes += len;
     this.bytesQueued += len;
-    if (!this.connecting && this.wqBytes === len) {
+    if (this.corks > 0) {
+      this.flushPending = true;
+    } else if (!this.connecting && this.wqBytes === len) {
       // Nothing was queued before: try the kernel right away (the common, allocation-free case).
       this.flush();
-      if (this.isClosed) return Promise.reject(new StreamClosedError(this.error));
+      if (this.isClosed) return handled(Promise.reject(new StreamClosedError(this.error)));
       if (this.wqBytes === 0) {
-        this.updateInterest();
+        this.settle();
         return RESOLVED;
       }
     }
     const target = this.bytesQueued;
-    const p = new Promise<void>((resolve, reject) => {
-      this.waiters.push({ target, resolve, reject });
-    });
-    this.updateInterest();
+    const p = handled(
+      new Promise<void>((resolve, reject) => {
+        this.waiters.push({ target, resolve, reject });
+      }),
+    );
+    if (this.corks === 0) this.updateInterest();
     return p;
   }
 
@@ -464,6 +598,7 @@ export abstract class BaseIOStream {
     }
     this.wq.length = 0;
     this.wqBytes = 0;
+    this.runCloseHook();
     const cb = this.closeCallback;
     if (cb !== null) {
       this.closeCallback = null;
@@ -564,7 +699,7 @@ export abstract class BaseIOStream {
     for (;;) {
       if (
         this.readKind === ReadKind.None &&
-        this.consumer === null &&
+        !this.consumerLive() &&
         !hangup &&
         rbuf.length >= this.limits.readChunkSize
       ) {
@@ -573,12 +708,7 @@ export abstract class BaseIOStream {
       let n: number | null;
       let asked: number;
       const target = this.readTarget;
-      if (
-        this.consumer !== null &&
-        this.readKind === ReadKind.None &&
-        rbuf.length === 0 &&
-        !scratchBusy
-      ) {
+      if (this.consumerLive() && rbuf.length === 0 && !scratchBusy) {
         // Consumer mode with nothing buffered: read into the shared scratch buffer; only bytes
         // the consumer leaves are copied into this stream's own buffer.
         asked = Math.min(scratch.length, this.limits.readChunkSize);
@@ -630,8 +760,12 @@ export abstract class BaseIOStream {
         return;
       }
       if (this.consumer !== null && this.readKind === ReadKind.None) {
-        this.deliver();
-        if (this.isClosed) return;
+        if (this.consumerLive()) {
+          this.deliver();
+          if (this.isClosed) return;
+        } else if (!this.consumerPaused) {
+          this.heldBack = true; // held back by queued output: offered once it drains
+        }
       }
       if (n < asked) {
         this.drained = true;
@@ -649,14 +783,9 @@ export abstract class BaseIOStream {
     this.delivering = true;
     scratchBusy = true;
     try {
-      while (
-        off < n &&
-        this.consumer !== null &&
-        this.readKind === ReadKind.None &&
-        !this.isClosed
-      ) {
+      while (off < n && this.consumerLive() && !this.isClosed) {
         const avail = n - off;
-        const used = this.consumer(scratch, off, n);
+        const used = (this.consumer as DataConsumer)(scratch, off, n);
         if (!(used >= 0 && used <= avail)) {
           throw new RangeError(`data consumer must return 0..${avail} bytes consumed, got ${used}`);
         }
@@ -669,7 +798,10 @@ export abstract class BaseIOStream {
         }
         if (used === 0) break;
       }
-      if (off < n && !this.isClosed) this.rbuf.append(scratch.subarray(off, n));
+      if (off < n && !this.isClosed) {
+        this.rbuf.append(scratch.subarray(off, n));
+        if (this.wqBytes >= this.highWaterMark) this.heldBack = true;
+      }
     } finally {
       this.delivering = false;
       scratchBusy = false;
@@ -682,14 +814,9 @@ export abstract class BaseIOStream {
     this.delivering = true;
     try {
       const rbuf = this.rbuf;
-      while (
-        this.consumer !== null &&
-        this.readKind === ReadKind.None &&
-        !this.isClosed &&
-        rbuf.length > 0
-      ) {
+      while (this.consumerLive() && !this.isClosed && rbuf.length > 0) {
         const avail = rbuf.length;
-        const used = this.consumer(rbuf.buf, rbuf.start, rbuf.end);
+        const used = (this.consumer as DataConsumer)(rbuf.buf, rbuf.start, rbuf.end);
         if (!(used >= 0 && used <= avail)) {
           throw new RangeError(`data consumer must return 0..${avail} bytes consumed, got ${used}`);
         }
@@ -703,6 +830,8 @@ export abstract class BaseIOStream {
       // An idle consumer-mode stream (a keep-alive connection) holds no read buffer.
       if (rbuf.length === 0 && this.consumer !== null && this.readKind === ReadKind.None) {
         rbuf.release();
+      } else if (rbuf.length > 0 && this.wqBytes >= this.highWaterMark) {
+        this.heldBack = true;
       }
     } finally {
       this.delivering = false;
@@ -864,7 +993,7 @@ export abstract class BaseIOStream {
     if (
       !this.eof &&
       (this.readKind !== ReadKind.None ||
-        this.consumer !== null ||
+        this.consumerLive() ||
         this.rbuf.length < this.limits.readChunkSize)
     ) {
       want |= READ;
@@ -890,14 +1019,89 @@ export abstract class BaseIOStream {
     }
     if (events & (READ | ERROR)) {
       this.drained = false;
+      // The data consumer runs corked: what it writes for a batch leaves in one writev.
+      this.corks++;
       this.readLoop((events & ERROR) !== 0);
+      this.corks--;
       if (this.isClosed) return;
       if (events & ERROR && !(events & READ)) {
         this.close(this.pendingError());
         return;
       }
     }
+    this.settle();
+  }
+
+  /**
+   * After I/O or the last uncork: flush what was written while corked, close if
+   * `closeWhenWritten` asked and the queue is empty, offer input that queued output held back
+   * (or `resumeReading` released) once below the high-water mark, and update our interest.
+   */
+  private settle(): void {
+    for (;;) {
+      if (this.isClosed || this.corks > 0) return;
+      if (this.flushPending) {
+        this.flushPending = false;
+        if (this.wqBytes > 0 && !this.connecting) {
+          this.flush();
+          if (this.isClosed) return;
+        }
+      }
+      if (this.closeWhenFlushed && this.wqBytes === 0 && !this.connecting) {
+        this.close();
+        return;
+      }
+      if (!this.heldBack || this.delivering || !this.consumerLive()) break;
+      this.heldBack = false;
+      this.corks++;
+      try {
+        if (this.rbuf.length > 0) this.deliver();
+      } catch (err) {
+        this.corks--;
+        this.close(err as Error);
+        return;
+      }
+      this.corks--;
+      // A descriptor stream learns of more input from the loop (its READ interest is back);
+      // a stream fed by a transport pulls what that transport held meanwhile.
+      if (!this.isClosed && this.consumerLive()) this.inputReleased();
+    }
     this.updateInterest();
+  }
+
+  /**
+   * The data consumer may take input again after being held back (paused, or by queued output):
+   * a stream whose input does not come from loop events on its own descriptor (TLS) reads on
+   * here. Descriptor streams need nothing: their READ interest is restored.
+   */
+  protected inputReleased(): void {}
+
+  /** True when the data consumer may be offered bytes now. */
+  private consumerLive(): boolean {
+    return (
+      this.consumer !== null &&
+      this.readKind === ReadKind.None &&
+      !this.consumerPaused &&
+      this.wqBytes < this.highWaterMark
+    );
+  }
+
+  private writeBufferFull(len: number): StreamBufferFullError {
+    return new StreamBufferFullError(
+      `write of ${len} bytes would exceed maxWriteBufferSize (${this.limits.maxWriteBufferSize} bytes, ${this.wqBytes} queued)`,
+    );
+  }
+
+  /** Tell the owner (once) that the stream no longer holds its descriptor. */
+  private runCloseHook(): void {
+    const hook = this.closeHook;
+    if (hook === null) return;
+    this.closeHook = null;
+    try {
+      hook();
+    } catch (err) {
+      this.loop.logger.error({ err }, "exception in a stream's close hook");
+    }
   }
 
   /** Called on WRITE/ERROR while connecting (IOStream overrides). */
@@ -927,6 +1131,7 @@ export abstract class BaseIOStream {
     }
     this.isClosed = true;
     this.closeCallback = null;
+    this.runCloseHook();
     return fd;
   }
 

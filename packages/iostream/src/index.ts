@@ -10,17 +10,21 @@ export {
 } from "./base-iostream.js";
 export {
   CalledProcessError,
+  ERROR_CODES,
+  IOStreamError,
   ReadPendingError,
   StreamBufferFullError,
   StreamClosedError,
   StreamStateError,
   UnsatisfiableReadError,
 } from "./errors.js";
+export { ConnectionSweeper, type Sweepable, sweepIntervalFor } from "./connection-sweeper.js";
 export { FdIOStream } from "./fd-iostream.js";
 export { IOStream } from "./iostream.js";
 export {
   DEFAULT_MAX_BUFFER_SIZE,
   DEFAULT_READ_CHUNK_SIZE,
+  DEFAULT_WRITE_HIGH_WATER_MARK,
   type IOStreamOptions,
   type StreamLimits,
 } from "./options.js";

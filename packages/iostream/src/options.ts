@@ -12,6 +12,14 @@ export interface IOStreamOptions {
   readChunkSize?: number;
   /** Most bytes the write queue may hold; a write beyond it is rejected. Default: unlimited. */
   maxWriteBufferSize?: number;
+  /**
+   * Backpressure from output to input: while at least this many bytes wait in the write queue,
+   * the data consumer (`setDataConsumer`) is offered no more input and the stream reads at most
+   * `readChunkSize` ahead; it is offered again once the queue drains below. A pipelining HTTP
+   * client or an RPC peer that does not read our answers stops being read. Default 64 KiB;
+   * `Infinity` turns it off.
+   */
+  writeHighWaterMark?: number;
 }
 
 /** Validated limits. */
@@ -19,12 +27,15 @@ export interface StreamLimits {
   maxBufferSize: number;
   readChunkSize: number;
   maxWriteBufferSize: number;
+  writeHighWaterMark: number;
 }
 
 /** 100 MiB, Tornado's default `max_buffer_size`. */
 export const DEFAULT_MAX_BUFFER_SIZE = 100 * 1024 * 1024;
 /** 64 KiB, Tornado's default `read_chunk_size`. */
 export const DEFAULT_READ_CHUNK_SIZE = 64 * 1024;
+/** 64 KiB of queued output stops the data consumer being offered input (`writeHighWaterMark`). */
+export const DEFAULT_WRITE_HIGH_WATER_MARK = 64 * 1024;
 
 function positiveInt(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
@@ -46,5 +57,9 @@ export function resolveLimits(options: IOStreamOptions | undefined): StreamLimit
       o.maxWriteBufferSize,
       Number.POSITIVE_INFINITY,
     ),
+    writeHighWaterMark:
+      o.writeHighWaterMark === Number.POSITIVE_INFINITY
+        ? Number.POSITIVE_INFINITY
+        : positiveInt("writeHighWaterMark", o.writeHighWaterMark, DEFAULT_WRITE_HIGH_WATER_MARK),
   };
 }

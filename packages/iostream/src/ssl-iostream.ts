@@ -204,6 +204,10 @@ export class SSLIOStream extends BaseIOStream {
     }
   }
 
+  protected override inputReleased(): void {
+    if (!this.closed() && (this.plainBytes > 0 || this.ended)) this.handleEvents(READ);
+  }
+
   protected closeFd(): void {
     this.cancelHandshakeTimer();
     this.socket.destroy();

@@ -1,0 +1,121 @@
+// ConnectionSweeper: one coarse periodic sweep that enforces the deadlines of many connections or calls.
+
+import { type IOLoop, PeriodicCallback } from "@t/ioloop";
+
+/** Something with deadlines (a connection, an exchange, a call), checked once per sweep. */
+export interface Sweepable {
+  /** Called once per sweep with the loop's time (ms); acts on any deadline that has passed. */
+  sweep(nowMs: number): void;
+}
+
+/**
+ * Sweeps a set of connections every `intervalMs` with one `PeriodicCallback` — no timer per
+ * connection or per call (uSockets' timeout sweep in `loop.c`, undici's fast timers). Every
+ * protocol on the core uses it: HTTP/1 server and client connections, WebSocket pings, RPC
+ * call deadlines. Items stamp the start of a phase with {@link ConnectionSweeper.stamp}, a coarse
+ * clock that reads "the next sweep's time", so a deadline never fires early and fires at most one
+ * interval late.
+ *
+ * The sweep runs while anything is tracked: `add` starts it, and it stops itself at the first
+ * sweep that finds nothing tracked (so one-at-a-time traffic does not start and stop a timer per
+ * connection), or at {@link ConnectionSweeper.stop}.
+ */
+export class ConnectionSweeper<T extends Sweepable = Sweepable> {
+  /** Coarse time for phase stamps: the time of the next sweep (ms, loop clock). */
+  stamp: number;
+  /** The tracked items. */
+  readonly connections: Set<T> = new Set();
+  private interval: number;
+  private periodic: PeriodicCallback | null = null;
+  private readonly onSweep: () => void;
+
+  /**
+   * @param loop The loop whose clock and timers drive the sweep.
+   * @param intervalMs Milliseconds between sweeps (> 0); see {@link sweepIntervalFor}.
+   */
+  constructor(
+    readonly loop: IOLoop,
+    intervalMs: number,
+  ) {
+    checkInterval(intervalMs);
+    this.interval = intervalMs;
+    this.stamp = loop.time() + intervalMs;
+    this.onSweep = () => this.sweep();
+  }
+
+  /** Milliseconds between sweeps. */
+  get intervalMs(): number {
+    return this.interval;
+  }
+
+  /** Track an item (starts the sweep if it is not running). */
+  add(item: T): void {
+    this.connections.add(item);
+    if (this.periodic === null) {
+      // A fresh stamp: a stale one would cut a fresh connection at the first sweep.
+      this.stamp = this.loop.time() + this.interval;
+      this.periodic = new PeriodicCallback(this.onSweep, this.interval, 0, this.loop);
+      this.periodic.start();
+    }
+  }
+
+  /** Forget an item (the sweep stops by itself at its next run when nothing is left). */
+  delete(item: T): void {
+    this.connections.delete(item);
+  }
+
+  /** Number of tracked items. */
+  get size(): number {
+    return this.connections.size;
+  }
+
+  /**
+   * Sweep at least every `intervalMs` from now on (a client that met a shorter timeout): the
+   * interval only ever shrinks, and a running sweep restarts with it.
+   */
+  shortenInterval(intervalMs: number): void {
+    checkInterval(intervalMs);
+    if (intervalMs >= this.interval) return;
+    this.interval = intervalMs;
+    if (this.periodic !== null) {
+      this.periodic.stop();
+      this.periodic = null;
+      if (this.connections.size > 0) {
+        this.periodic = new PeriodicCallback(this.onSweep, this.interval, 0, this.loop);
+        this.periodic.start();
+      }
+    }
+    const next = this.loop.time() + intervalMs;
+    if (next < this.stamp) this.stamp = next;
+  }
+
+  /** Check every item now (also run by the periodic callback). */
+  sweep(): void {
+    const now = this.loop.time();
+    this.stamp = now + this.interval;
+    for (const item of this.connections) item.sweep(now);
+    if (this.connections.size === 0) this.stop();
+  }
+
+  /** Stop sweeping now (the items stay tracked; the next `add` starts it again). */
+  stop(): void {
+    if (this.periodic !== null) {
+      this.periodic.stop();
+      this.periodic = null;
+    }
+  }
+}
+
+/** The sweep interval for a set of timeouts: a quarter of the smallest, within 10 ms … 1 s. */
+export function sweepIntervalFor(...timeoutsMs: number[]): number {
+  let min = Number.POSITIVE_INFINITY;
+  for (const t of timeoutsMs) if (t > 0 && t < min) min = t;
+  if (!Number.isFinite(min)) return 1000;
+  return Math.max(10, Math.min(1000, Math.floor(min / 4)));
+}
+
+function checkInterval(intervalMs: number): void {
+  if (typeof intervalMs !== "number" || !(intervalMs > 0) || !Number.isFinite(intervalMs)) {
+    throw new RangeError(`intervalMs must be a finite number of ms > 0, got ${intervalMs}`);
+  }
+}
