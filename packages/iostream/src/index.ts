@@ -8,6 +8,7 @@ export {
   type PartialReadOptions,
   type ReadOptions,
 } from "./base-iostream.js";
+export { ConnectionSweeper, type Sweepable, sweepIntervalFor } from "./connection-sweeper.js";
 export {
   CalledProcessError,
   ERROR_CODES,
@@ -18,7 +19,6 @@ export {
   StreamStateError,
   UnsatisfiableReadError,
 } from "./errors.js";
-export { ConnectionSweeper, type Sweepable, sweepIntervalFor } from "./connection-sweeper.js";
 export { FdIOStream } from "./fd-iostream.js";
 export { IOStream } from "./iostream.js";
 export {
