@@ -2,14 +2,13 @@
 
 import * as tls from "node:tls";
 import { IOLoop, type Logger, namedLogger, type TimeoutHandle } from "@t/ioloop";
-import { IOStream, type IOStreamOptions, type SSLIOStream, StreamClosedError } from "@t/iostream";
+import { IOStream, type IOStreamOptions, SSLIOStream } from "@t/iostream";
 import { close, getsockname, type SocketAddress } from "@t/poller-native";
 import { addAcceptHandler } from "./accept-handler.js";
 import { type BindOptions, bindSockets } from "./bind-sockets.js";
 import { ServerStateError } from "./errors.js";
 import { forgetListeningFd } from "./inherited-fds.js";
 import { forkProcesses } from "./process.js";
-import { ServerIOStream, ServerSSLIOStream, type StreamTracker } from "./server-streams.js";
 
 /** A connection handler: gets each accepted stream (after the TLS handshake when `ssl`). */
 export type StreamHandler = (
@@ -55,7 +54,7 @@ function isSecureContext(x: object): x is tls.SecureContext {
  * Three ways to start: `listen()` (one process), `bind()` + `start(n)` (pre-fork `n`
  * processes sharing the sockets), or `addSockets(await bindSockets(...))`.
  */
-export class TCPServer implements StreamTracker {
+export class TCPServer {
   /**
    * The name this server's lines are logged under (`logger.child({ name })` when the logger has
    * `child`, e.g. pino's); subclasses set their package's.
@@ -211,10 +210,16 @@ export class TCPServer implements StreamTracker {
     stream.close();
   }
 
-  /** @internal StreamTracker: a connection stream closed. */
-  streamClosed(stream: IOStream | SSLIOStream): void {
-    if (!this.connections.delete(stream)) return;
-    if (this.drained !== null && this.connections.size === 0) this.drained();
+  /**
+   * Count `stream` as one of this server's connections until it closes (or hands its descriptor
+   * to a TLS stream with `startTls`): the stream's owner close hook forgets it.
+   */
+  private track(stream: IOStream | SSLIOStream): void {
+    this.connections.add(stream);
+    stream.setCloseHook(() => {
+      if (!this.connections.delete(stream)) return;
+      if (this.drained !== null && this.connections.size === 0) this.drained();
+    });
   }
 
   private closeListening(fd: number): void {
@@ -228,18 +233,18 @@ export class TCPServer implements StreamTracker {
 
   private handleConnection(fd: number, address: SocketAddress): void {
     if (this.secureContext === null) {
-      const stream = new ServerIOStream(fd, this.streamOptions, this);
-      this.connections.add(stream);
+      const stream = new IOStream(fd, this.streamOptions);
+      this.track(stream);
       this.runHandler(stream, address);
       return;
     }
     // The server side of TLS: count the TLS stream; its transport stays private.
-    const tlsStream = new ServerSSLIOStream(
-      new IOStream(fd, this.streamOptions),
-      { ...this.streamOptions, serverSide: true, tls: { secureContext: this.secureContext } },
-      this,
-    );
-    this.connections.add(tlsStream);
+    const tlsStream = new SSLIOStream(new IOStream(fd, this.streamOptions), {
+      ...this.streamOptions,
+      serverSide: true,
+      tls: { secureContext: this.secureContext },
+    });
+    this.track(tlsStream);
     tlsStream.waitForHandshake().then(
       () => {
         if (!tlsStream.closed()) this.runHandler(tlsStream, address);
@@ -268,7 +273,8 @@ export class TCPServer implements StreamTracker {
   }
 
   private handlerFailed(stream: IOStream | SSLIOStream, address: SocketAddress, err: unknown) {
-    if (err instanceof StreamClosedError) {
+    // By code, not instanceof: the stream may come from another installed copy of @t/iostream.
+    if ((err as { code?: unknown } | null)?.code === "T_ERR_STREAM_CLOSED") {
       this.logger.debug({ err }, `connection from ${formatAddress(address)} closed`);
     } else {
       this.logger.error(err, `error in connection handler for ${formatAddress(address)}`);

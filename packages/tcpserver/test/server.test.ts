@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { IOStream, SSLIOStream } from "@t/iostream";
+import { type IOStream, SSLIOStream } from "@t/iostream";
 import * as pn from "@t/poller-native";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -163,11 +163,12 @@ describe("TCPServer echo", () => {
 
 describe("TCPServer TLS", () => {
   it("hands handleStream an SSLIOStream after the handshake and echoes through TLS", async () => {
-    let seen = "";
+    let seen: unknown = null;
     const s = server({
       ssl: { key: tlsFixtures.key, cert: tlsFixtures.cert },
       handleStream: async (stream) => {
-        seen = stream.constructor.name;
+        seen = stream;
+        expect(s.connectionCount).toBe(1);
         await echo(stream);
       },
     });
@@ -180,8 +181,45 @@ describe("TCPServer TLS", () => {
       expect((await within(stream.readUntil("\n"))).toString()).toBe("secret\n");
       stream.close();
     }
-    expect(seen).toBe("ServerSSLIOStream");
+    expect(seen).toBeInstanceOf(SSLIOStream);
+    // The owner close hook forgot each TLS connection once it closed.
+    await waitFor(() => s.connectionCount === 0);
     expect(fx.logger.problems()).toEqual([]);
+  });
+
+  it("stops counting a connection whose handler upgrades it with startTls (the close hook)", async () => {
+    let countAfterUpgrade = -1;
+    const s = server({
+      handleStream: async (stream) => {
+        const plain = stream as IOStream;
+        await plain.readUntil("\n");
+        const upgrading = plain.startTls({
+          serverSide: true,
+          tls: { key: tlsFixtures.key, cert: tlsFixtures.cert },
+        });
+        countAfterUpgrade = s.connectionCount;
+        const tls = await upgrading;
+        await echo(tls);
+      },
+    });
+    await s.listen(0, "127.0.0.1");
+    const { port } = s.addresses()[0];
+    const c = fx.track(await new TCPClient({ loop: fx.loop }).connect("127.0.0.1", port));
+    await c.write("STARTTLS\n");
+    await waitFor(() => countAfterUpgrade !== -1);
+    expect(countAfterUpgrade).toBe(0);
+    const tls = fx.track(
+      await within(
+        (c as IOStream).startTls({
+          serverSide: false,
+          serverHostname: "localhost",
+          tls: { ca: tlsFixtures.ca },
+        }),
+      ),
+    );
+    await tls.write("secret\n");
+    expect((await within(tls.readUntil("\n"))).toString()).toBe("secret\n");
+    tls.close();
   });
 
   it("logs a failed handshake at debug level (peers cannot flood the log) and closes the connection", async () => {
