@@ -2,9 +2,9 @@
 
 import { createHash } from "node:crypto";
 import { IOLoop } from "@t/ioloop";
+import { ConnectionSweeper } from "@t/iostream";
 import { type ResolveFunction, type Resolver, TCPClient } from "@t/tcpserver";
 import { ConnectionPool, type PoolStats } from "./connection-pool.js";
-import { DeadlineSweeper } from "./deadline-sweeper.js";
 import { HTTPClientClosedError, HTTPTooManyRedirectsError } from "./errors.js";
 import { Exchange, type FetchContext } from "./exchange.js";
 import { HTTPRequest, type PemInput, type RequestOptions } from "./http-request.js";
@@ -120,7 +120,7 @@ export class AsyncHTTPClient {
   /** Request options applied to every request. */
   readonly defaults: Readonly<RequestOptions>;
   private readonly pool: ConnectionPool;
-  private readonly sweeper: DeadlineSweeper;
+  private readonly sweeper: ConnectionSweeper;
   private closed = false;
   private readonly noDefaults: boolean;
 
@@ -176,7 +176,7 @@ export class AsyncHTTPClient {
       maxBufferSize: maxHeaderSize + 2 * readChunkSize,
     };
     const tcp = new TCPClient({ ...streamOptions, resolver: options.resolver });
-    this.sweeper = new DeadlineSweeper(this.loop);
+    this.sweeper = new ConnectionSweeper(this.loop, 1000);
     this.pool = new ConnectionPool(this.loop, this.sweeper, tcp, streamOptions, {
       maxClients,
       maxConnectionsPerHost,

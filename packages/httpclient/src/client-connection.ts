@@ -1,8 +1,7 @@
 // ClientConnection: one HTTP/1.1 connection of the pool — writes requests, parses responses, one at a time.
 
-import type { DataConsumer, IOStream, SSLIOStream } from "@t/iostream";
+import type { DataConsumer, IOStream, SSLIOStream, Sweepable } from "@t/iostream";
 import { constants, setsockopt } from "@t/poller-native";
-import type { SweepTarget } from "./deadline-sweeper.js";
 import { HTTPMalformedResponseError } from "./errors.js";
 import { ACTIVE, type Exchange } from "./exchange.js";
 import { isStreamBody } from "./http-request.js";
@@ -22,8 +21,6 @@ export interface ConnectionOwner {
 const EMPTY = Buffer.alloc(0);
 const CRLF = Buffer.from("\r\n", "latin1");
 const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
-/** Bodies up to this size are copied next to the head so that a request is one write. */
-const COPY_LIMIT = 16 * 1024;
 
 function noop(): void {}
 
@@ -41,10 +38,11 @@ function setNoDelay(fd: number): void {
  * with a {@link ResponseParser} fed by the stream's data-consumer mode (no Promise per read).
  * It is handed back to the pool only when the response was read to its end, the request body
  * was sent completely, both sides allow keep-alive and no stray bytes followed the response.
- * Body backpressure (`pause`/`resume`) detaches the consumer, so the stream stops reading
- * once a chunk is buffered.
+ * Body backpressure (`pause`/`resume`) pauses the stream's reading, so it stops reading once a
+ * chunk is buffered. A request leaves corked: head and body in one `writev`. Writes use the
+ * stream's `send` (no Promise): a failed write closes the stream, and the close fails the exchange.
  */
-export class ClientConnection implements ResponseSink, SweepTarget {
+export class ClientConnection implements ResponseSink, Sweepable {
   readonly stream: IOStream | SSLIOStream;
   /** The pool key. */
   readonly key: string;
@@ -102,7 +100,7 @@ export class ClientConnection implements ResponseSink, SweepTarget {
     if (!this.started) {
       this.started = true;
       this.stream.setCloseCallback(() => this.onStreamClosed());
-      if (!this.paused) this.stream.setDataConsumer(this.consumer);
+      this.stream.setDataConsumer(this.consumer);
     }
   }
 
@@ -117,7 +115,7 @@ export class ClientConnection implements ResponseSink, SweepTarget {
     const body = req.body;
     const stream = this.stream;
     if (body === undefined) {
-      stream.write(requestHead(req, NO_BODY, false)).catch(noop);
+      stream.send(requestHead(req, NO_BODY, false));
       this.bodySent = true;
       return;
     }
@@ -126,18 +124,17 @@ export class ClientConnection implements ResponseSink, SweepTarget {
       const expect = req.expect100Continue && bytes.length > 0;
       const head = requestHead(req, bytes.length, expect);
       if (expect) {
-        stream.write(head).catch(noop);
+        stream.send(head);
         ex.waitForContinue(() => {
           if (this.exchange !== ex || this.closed) return;
-          stream.write(bytes).catch(noop);
+          stream.send(bytes);
           this.bodySent = true;
         });
-      } else if (bytes.length <= COPY_LIMIT) {
-        stream.write(Buffer.concat([head, bytes])).catch(noop);
-        this.bodySent = true;
       } else {
-        stream.write(head).catch(noop);
-        stream.write(bytes).catch(noop);
+        stream.cork();
+        stream.send(head);
+        stream.send(bytes);
+        stream.uncork();
         this.bodySent = true;
       }
       return;
@@ -150,7 +147,7 @@ export class ClientConnection implements ResponseSink, SweepTarget {
       return;
     }
     const head = requestHead(req, declared >= 0 ? declared : CHUNKED, req.expect100Continue);
-    stream.write(head).catch(noop);
+    stream.send(head);
     const pump = () => {
       this.pumpBody(ex, body as AsyncIterable<Uint8Array | string>, declared).catch(noop);
     };
@@ -162,16 +159,15 @@ export class ClientConnection implements ResponseSink, SweepTarget {
   pause(): void {
     if (this.paused) return;
     this.paused = true;
-    if (!this.stream.closed()) this.stream.setDataConsumer(null);
+    this.stream.pauseReading();
   }
 
   /** Deliver body bytes again (buffered ones first). */
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    if (this.exchange === null) return;
-    if (!this.stream.closed()) this.stream.setDataConsumer(this.consumer);
-    else this.drainTail().catch(noop);
+    if (!this.stream.closed()) this.stream.resumeReading();
+    else if (this.exchange !== null) this.drainTail().catch(noop);
   }
 
   /** The exchange gave up (timeout, abort, failure): close unless it is no longer ours. */
@@ -253,7 +249,7 @@ export class ClientConnection implements ResponseSink, SweepTarget {
       !this.closed;
     if (this.paused) {
       this.paused = false;
-      if (reusable) this.stream.setDataConsumer(this.consumer);
+      if (reusable) this.stream.resumeReading();
     }
     if (reusable) this.owner.connectionIdle(this);
     else this.close();
@@ -332,9 +328,12 @@ export class ClientConnection implements ResponseSink, SweepTarget {
           throw new TypeError(`request body is longer than its Content-Length (${declared})`);
         }
         if (chunked) {
-          stream.write(Buffer.from(`${bytes.length.toString(16)}\r\n`, "latin1")).catch(noop);
-          stream.write(bytes).catch(noop);
-          await stream.write(CRLF);
+          stream.cork();
+          stream.send(Buffer.from(`${bytes.length.toString(16)}\r\n`, "latin1"));
+          stream.send(bytes);
+          const written = stream.write(CRLF);
+          stream.uncork();
+          await written;
         } else {
           await stream.write(bytes);
         }
@@ -347,7 +346,7 @@ export class ClientConnection implements ResponseSink, SweepTarget {
           `request body ended after ${sent} of its Content-Length of ${declared} bytes`,
         );
       }
-      if (chunked) stream.write(LAST_CHUNK).catch(noop);
+      if (chunked) stream.send(LAST_CHUNK);
       this.bodySent = true;
     } catch (err) {
       // A write failing because the connection closed is reported by the close; a source that

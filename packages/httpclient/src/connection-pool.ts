@@ -1,11 +1,10 @@
 // ConnectionPool: keep-alive connections per origin, maxConnectionsPerHost, maxClients and the FIFO queue.
 
 import type { IOLoop } from "@t/ioloop";
-import type { IOStreamOptions } from "@t/iostream";
+import { type ConnectionSweeper, type IOStreamOptions, sweepIntervalFor } from "@t/iostream";
 import type { TCPClient } from "@t/tcpserver";
 import { ClientConnection, type ConnectionOwner } from "./client-connection.js";
 import { ConnectAttempt, openStream } from "./connector.js";
-import type { DeadlineSweeper } from "./deadline-sweeper.js";
 import { HTTPClientClosedError } from "./errors.js";
 import { CONNECTING, DONE, type Exchange, type ExchangeOwner, QUEUED } from "./exchange.js";
 
@@ -47,7 +46,7 @@ export interface PoolStats {
  */
 export class ConnectionPool implements ConnectionOwner, ExchangeOwner {
   readonly loop: IOLoop;
-  readonly sweeper: DeadlineSweeper;
+  readonly sweeper: ConnectionSweeper;
   private readonly hosts = new Map<string, HostPool>();
   private readonly all = new Set<ClientConnection>();
   /** Exchanges holding a slot (connecting or on a connection). */
@@ -61,7 +60,7 @@ export class ConnectionPool implements ConnectionOwner, ExchangeOwner {
 
   constructor(
     loop: IOLoop,
-    sweeper: DeadlineSweeper,
+    sweeper: ConnectionSweeper,
     private readonly tcp: TCPClient,
     private readonly streamOptions: IOStreamOptions,
     private readonly settings: PoolSettings,
@@ -150,7 +149,8 @@ export class ConnectionPool implements ConnectionOwner, ExchangeOwner {
     const host = this.hosts.get(conn.key) as HostPool;
     conn.idleDeadline = this.loop.time() + this.settings.keepAliveTimeoutMs;
     host.idle.push(conn);
-    this.sweeper.add(conn, this.settings.keepAliveTimeoutMs);
+    this.sweeper.shortenInterval(sweepIntervalFor(this.settings.keepAliveTimeoutMs));
+    this.sweeper.add(conn);
     this.dispatch();
   }
 

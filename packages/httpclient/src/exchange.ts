@@ -2,10 +2,10 @@
 
 import { BodyAccumulator } from "@t/httpserver";
 import type { IOLoop, TimeoutHandle } from "@t/ioloop";
+import { type ConnectionSweeper, type Sweepable, sweepIntervalFor } from "@t/iostream";
 import type { ClientConnection } from "./client-connection.js";
 import type { ConnectAttempt } from "./connector.js";
 import { ContentDecoder, type DecodedSink, decodableCoding } from "./content-decoder.js";
-import type { DeadlineSweeper, SweepTarget } from "./deadline-sweeper.js";
 import { HTTPAbortError, HTTPConnectionError, HTTPTimeoutError } from "./errors.js";
 import type { HTTPRequest } from "./http-request.js";
 import {
@@ -40,7 +40,7 @@ const MAX_INITIAL_BODY_BYTES = 1024 * 1024;
 /** What an exchange reports to the pool that runs it. */
 export interface ExchangeOwner {
   readonly loop: IOLoop;
-  readonly sweeper: DeadlineSweeper;
+  readonly sweeper: ConnectionSweeper;
   /** The exchange finished or failed: free its slot or drop it from the queue. */
   exchangeDone(ex: Exchange): void;
   /** Run the exchange again on a new connection, ahead of the queue (its pooled one was stale). */
@@ -67,7 +67,7 @@ export interface FetchContext {
  * `promise` settles once: with the response (at its end, or at its head for a stream) or an
  * error.
  */
-export class Exchange implements SweepTarget, DecodedSink {
+export class Exchange implements Sweepable, DecodedSink {
   state = QUEUED;
   readonly request: HTTPRequest;
   /** The pool key: origin plus whatever makes connections differ (proxy, TLS options, socket). */
@@ -134,7 +134,10 @@ export class Exchange implements SweepTarget, DecodedSink {
       request.requestTimeoutMs,
       request.idleTimeoutMs,
     );
-    if (Number.isFinite(shortest)) owner.sweeper.add(this, shortest);
+    if (Number.isFinite(shortest)) {
+      owner.sweeper.shortenInterval(sweepIntervalFor(shortest));
+      owner.sweeper.add(this);
+    }
     const signal = request.signal;
     if (signal !== undefined) {
       if (signal.aborted) {

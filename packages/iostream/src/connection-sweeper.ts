@@ -97,6 +97,12 @@ export class ConnectionSweeper<T extends Sweepable = Sweepable> {
     if (this.connections.size === 0) this.stop();
   }
 
+  /** Forget every item and stop sweeping (a client being closed). */
+  clear(): void {
+    this.connections.clear();
+    this.stop();
+  }
+
   /** Stop sweeping now (the items stay tracked; the next `add` starts it again). */
   stop(): void {
     if (this.periodic !== null) {
