@@ -351,6 +351,42 @@ export abstract class BaseIOStream {
   }
 
   /**
+   * Set the output backpressure mark (see the `writeHighWaterMark` option; `Infinity` turns it
+   * off): the protocol that owns the stream decides, e.g. an HTTP/1 server sets
+   * `SERVER_WRITE_HIGH_WATER_MARK`.
+   */
+  setWriteHighWaterMark(bytes: number): void {
+    if (
+      typeof bytes !== "number" ||
+      !(bytes >= 1) ||
+      (!Number.isInteger(bytes) && bytes !== Number.POSITIVE_INFINITY)
+    ) {
+      throw new RangeError(`writeHighWaterMark must be an integer >= 1 or Infinity, got ${bytes}`);
+    }
+    const wasBlocked = this.wqBytes >= this.highWaterMark;
+    this.highWaterMark = bytes;
+    if (wasBlocked && this.wqBytes < bytes && !this.isClosed) {
+      this.heldBack = true;
+      if (!this.delivering) this.settle();
+    }
+  }
+
+  /**
+   * Resolves once every byte queued so far reached the kernel (at once when nothing is queued);
+   * rejects with StreamClosedError if the stream closes first (marked handled, as `write`'s).
+   */
+  whenWritten(): Promise<void> {
+    if (this.wqBytes === 0) return RESOLVED;
+    if (this.isClosed) return handled(Promise.reject(new StreamClosedError(this.error)));
+    const target = this.bytesQueued;
+    return handled(
+      new Promise<void>((resolve, reject) => {
+        this.waiters.push({ target, resolve, reject });
+      }),
+    );
+  }
+
+  /**
    * True while queued output is at or above `writeHighWaterMark`: the data consumer is not
    * offered input until the peer has read enough. A consumer that produces output per message
    * checks it to stop taking messages in the middle of a batch (return the bytes consumed so far).

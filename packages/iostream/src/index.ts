@@ -24,8 +24,8 @@ export { IOStream } from "./iostream.js";
 export {
   DEFAULT_MAX_BUFFER_SIZE,
   DEFAULT_READ_CHUNK_SIZE,
-  DEFAULT_WRITE_HIGH_WATER_MARK,
   type IOStreamOptions,
+  SERVER_WRITE_HIGH_WATER_MARK,
   type StreamLimits,
 } from "./options.js";
 export { PipeIOStream } from "./pipe-iostream.js";

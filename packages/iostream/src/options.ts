@@ -15,9 +15,11 @@ export interface IOStreamOptions {
   /**
    * Backpressure from output to input: while at least this many bytes wait in the write queue,
    * the data consumer (`setDataConsumer`) is offered no more input and the stream reads at most
-   * `readChunkSize` ahead; it is offered again once the queue drains below. A pipelining HTTP
-   * client or an RPC peer that does not read our answers stops being read. Default 64 KiB;
-   * `Infinity` turns it off.
+   * `readChunkSize` ahead; it is offered again once the queue drains below. Default `Infinity`
+   * (off): only a protocol that writes nothing but answers may turn it on (an HTTP/1 or RPC
+   * server, with {@link SERVER_WRITE_HIGH_WATER_MARK}) — for a full-duplex one (WebSocket, a
+   * client streaming an upload) two peers that both write faster than they read would each stop
+   * reading the other and deadlock. Also settable later with `setWriteHighWaterMark`.
    */
   writeHighWaterMark?: number;
 }
@@ -34,8 +36,11 @@ export interface StreamLimits {
 export const DEFAULT_MAX_BUFFER_SIZE = 100 * 1024 * 1024;
 /** 64 KiB, Tornado's default `read_chunk_size`. */
 export const DEFAULT_READ_CHUNK_SIZE = 64 * 1024;
-/** 64 KiB of queued output stops the data consumer being offered input (`writeHighWaterMark`). */
-export const DEFAULT_WRITE_HIGH_WATER_MARK = 64 * 1024;
+/**
+ * 64 KiB: the `writeHighWaterMark` request/response servers set (HTTP/1, RPC): a client that
+ * pipelines requests without reading the answers stops being read once this much waits for it.
+ */
+export const SERVER_WRITE_HIGH_WATER_MARK = 64 * 1024;
 
 function positiveInt(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
@@ -60,6 +65,6 @@ export function resolveLimits(options: IOStreamOptions | undefined): StreamLimit
     writeHighWaterMark:
       o.writeHighWaterMark === Number.POSITIVE_INFINITY
         ? Number.POSITIVE_INFINITY
-        : positiveInt("writeHighWaterMark", o.writeHighWaterMark, DEFAULT_WRITE_HIGH_WATER_MARK),
+        : positiveInt("writeHighWaterMark", o.writeHighWaterMark, Number.POSITIVE_INFINITY),
   };
 }

@@ -239,6 +239,25 @@ describe("output backpressure (writeHighWaterMark)", () => {
     expect(worstQueuedAtOffer).toBeLessThan(mark);
   });
 
+  it("is off by default; setWriteHighWaterMark turns it on, and lowering it below the queue blocks", async () => {
+    const [s, c] = fx.unixPair();
+    s.cork();
+    s.send(Buffer.alloc(4096));
+    expect(s.writeBlocked).toBe(false);
+    s.setWriteHighWaterMark(1024);
+    expect(s.writeBlocked).toBe(true);
+    s.setWriteHighWaterMark(Number.POSITIVE_INFINITY);
+    expect(s.writeBlocked).toBe(false);
+    expect(() => s.setWriteHighWaterMark(0)).toThrow(RangeError);
+    expect(() => s.setWriteHighWaterMark(1.5)).toThrow(RangeError);
+    const written = s.whenWritten();
+    s.uncork();
+    await within(written);
+    expect(s.bytesWritten).toBe(4096);
+    await within(readN(c, 4096));
+    expect(s.whenWritten()).toBe(s.whenWritten()); // nothing queued: the shared resolved Promise
+  });
+
   it("Infinity turns the mark off; a bad mark is a RangeError or TypeError", () => {
     expect(() => fx.unixPair({ writeHighWaterMark: 0 })).toThrow(RangeError);
     expect(() => fx.unixPair({ writeHighWaterMark: "1" as unknown as number })).toThrow(TypeError);
