@@ -3,24 +3,32 @@
 import type { HTTPResponse } from "./http-response.js";
 
 /**
+ * Base class of every error @t/httpclient throws: catch them all with
+ * `instanceof AsyncHTTPClientError` (within one installed copy of the package) or branch on
+ * `code`, which is stable across versions and copies. The base's own code, `T_ERR_HTTPCLIENT`,
+ * is never thrown by the package itself. (A status outside 200..299 is the narrower
+ * {@link HTTPClientError}, Tornado's name.)
+ */
+export class AsyncHTTPClientError extends Error {
+  override readonly name: string = "AsyncHTTPClientError";
+  /** Stable machine-readable code, e.g. `T_ERR_HTTP_STATUS`. */
+  readonly code: string = "T_ERR_HTTPCLIENT";
+}
+
+/**
  * The server answered with a status outside 200..299 and the request had `raiseError` (the
  * default) — Tornado's `HTTPClientError`. `status` is the HTTP status (Tornado's `code`; here
  * `code` is the stable string every `@t` error carries) and `response` the full response, body
  * included. Subclasses cover the client-side failures Tornado also reports as HTTPClientError.
  */
-export class HTTPClientError extends Error {
+export class HTTPClientError extends AsyncHTTPClientError {
   override readonly name: string = "HTTPClientError";
-  readonly code: string = "T_ERR_HTTP_STATUS";
+  override readonly code: string = "T_ERR_HTTP_STATUS";
   /** The HTTP status code (599 for timeouts, Tornado's convention). */
   readonly status: number;
   /** The response, when one was received. */
   readonly response: HTTPResponse | undefined;
-  constructor(
-    message: string,
-    status = 599,
-    response?: HTTPResponse,
-    options?: { cause?: unknown },
-  ) {
+  constructor(message: string, status = 599, response?: HTTPResponse, options?: ErrorOptions) {
     super(message, options);
     this.status = status;
     this.response = response;
@@ -40,7 +48,7 @@ export class HTTPTimeoutError extends HTTPClientError {
   override readonly code: string = "T_ERR_HTTP_TIMEOUT";
   /** The deadline that passed. */
   readonly phase: TimeoutPhase;
-  constructor(message: string, phase: TimeoutPhase = "request", options?: { cause?: unknown }) {
+  constructor(message: string, phase: TimeoutPhase = "request", options?: ErrorOptions) {
     super(message, 599, undefined, options);
     this.phase = phase;
   }
@@ -60,9 +68,9 @@ export class HTTPTooManyRedirectsError extends HTTPClientError {
  * header field, conflicting Content-Length values, Transfer-Encoding with Content-Length, a bad
  * chunk, corrupt gzip/deflate data, bytes on an idle connection. The connection is closed.
  */
-export class HTTPMalformedResponseError extends Error {
+export class HTTPMalformedResponseError extends AsyncHTTPClientError {
   override readonly name = "HTTPMalformedResponseError";
-  readonly code = "T_ERR_HTTP_MALFORMED_RESPONSE";
+  override readonly code = "T_ERR_HTTP_MALFORMED_RESPONSE";
 }
 
 /** Which limit a {@link HTTPResponseTooLargeError} exceeded. */
@@ -73,9 +81,9 @@ export type ResponseLimit = "maxHeaderSize" | "maxBodySize" | "maxTrailerSize";
  * `maxBodySize`, or its chunked trailers. The connection is closed; nothing past the limit was
  * buffered.
  */
-export class HTTPResponseTooLargeError extends Error {
+export class HTTPResponseTooLargeError extends AsyncHTTPClientError {
   override readonly name = "HTTPResponseTooLargeError";
-  readonly code = "T_ERR_HTTP_RESPONSE_TOO_LARGE";
+  override readonly code = "T_ERR_HTTP_RESPONSE_TOO_LARGE";
   /** The option whose limit was passed. */
   readonly limit: ResponseLimit;
   constructor(message: string, limit: ResponseLimit = "maxBodySize") {
@@ -88,50 +96,55 @@ export class HTTPResponseTooLargeError extends Error {
  * The connection failed or closed before the response was complete (ECONNRESET, EOF in the
  * middle of a body, ECONNREFUSED, a TLS error). `cause` is the underlying error, if any.
  */
-export class HTTPConnectionError extends Error {
+export class HTTPConnectionError extends AsyncHTTPClientError {
   override readonly name = "HTTPConnectionError";
-  readonly code = "T_ERR_HTTP_CONNECTION";
-  constructor(message: string, options?: { cause?: unknown }) {
+  override readonly code = "T_ERR_HTTP_CONNECTION";
+  constructor(message: string, options?: ErrorOptions) {
     super(message, options);
   }
 }
 
 /** The request's `AbortSignal` fired; `cause` is the signal's reason. */
-export class HTTPAbortError extends Error {
+export class HTTPAbortError extends AsyncHTTPClientError {
   override readonly name = "HTTPAbortError";
-  readonly code = "T_ERR_HTTP_ABORTED";
-  constructor(message = "The request was aborted", options?: { cause?: unknown }) {
+  override readonly code = "T_ERR_HTTP_ABORTED";
+  constructor(message = "The request was aborted", options?: ErrorOptions) {
     super(message, options);
   }
 }
 
 /** The proxy refused to open a tunnel (a non-2xx answer to CONNECT); `status` is its status. */
-export class HTTPProxyError extends Error {
+export class HTTPProxyError extends AsyncHTTPClientError {
   override readonly name = "HTTPProxyError";
-  readonly code = "T_ERR_HTTP_PROXY";
+  override readonly code = "T_ERR_HTTP_PROXY";
   /** The proxy's HTTP status (0 when its answer could not be parsed). */
   readonly status: number;
-  constructor(message: string, status = 0, options?: { cause?: unknown }) {
+  constructor(message: string, status = 0, options?: ErrorOptions) {
     super(message, options);
     this.status = status;
   }
 }
 
 /** `fetch` on a closed client, or a request still queued or in flight when `close()` was called. */
-export class HTTPClientClosedError extends Error {
+export class HTTPClientClosedError extends AsyncHTTPClientError {
   override readonly name = "HTTPClientClosedError";
-  readonly code = "T_ERR_HTTP_CLIENT_CLOSED";
+  override readonly code = "T_ERR_HTTP_CLIENT_CLOSED";
 }
 
-/** Every code of this package (also the README's Errors table). */
-export const ERROR_CODES = [
-  "T_ERR_HTTP_STATUS",
-  "T_ERR_HTTP_TIMEOUT",
-  "T_ERR_HTTP_TOO_MANY_REDIRECTS",
-  "T_ERR_HTTP_MALFORMED_RESPONSE",
-  "T_ERR_HTTP_RESPONSE_TOO_LARGE",
-  "T_ERR_HTTP_CONNECTION",
-  "T_ERR_HTTP_ABORTED",
-  "T_ERR_HTTP_PROXY",
-  "T_ERR_HTTP_CLIENT_CLOSED",
-] as const;
+/**
+ * Every code of this package, by class name (the README's Errors table lists each). Compare
+ * `err.code` with these rather than using `instanceof` across package boundaries: a program may
+ * load two copies of @t/httpclient.
+ */
+export const ERROR_CODES = Object.freeze({
+  AsyncHTTPClientError: "T_ERR_HTTPCLIENT",
+  HTTPClientError: "T_ERR_HTTP_STATUS",
+  HTTPTimeoutError: "T_ERR_HTTP_TIMEOUT",
+  HTTPTooManyRedirectsError: "T_ERR_HTTP_TOO_MANY_REDIRECTS",
+  HTTPMalformedResponseError: "T_ERR_HTTP_MALFORMED_RESPONSE",
+  HTTPResponseTooLargeError: "T_ERR_HTTP_RESPONSE_TOO_LARGE",
+  HTTPConnectionError: "T_ERR_HTTP_CONNECTION",
+  HTTPAbortError: "T_ERR_HTTP_ABORTED",
+  HTTPProxyError: "T_ERR_HTTP_PROXY",
+  HTTPClientClosedError: "T_ERR_HTTP_CLIENT_CLOSED",
+} as const);

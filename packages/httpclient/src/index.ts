@@ -3,6 +3,7 @@
 export { AsyncHTTPClient, type AsyncHTTPClientOptions } from "./async-http-client.js";
 export type { PoolStats } from "./connection-pool.js";
 export {
+  AsyncHTTPClientError,
   ERROR_CODES,
   HTTPAbortError,
   HTTPClientClosedError,

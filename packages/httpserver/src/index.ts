@@ -32,7 +32,13 @@ export {
   requestStartChannel,
   responseFinishChannel,
 } from "./diagnostics.js";
-export { HTTPConnectionClosedError, HTTPInputError, HTTPOutputError } from "./errors.js";
+export {
+  ERROR_CODES,
+  HTTPConnectionClosedError,
+  HTTPInputError,
+  HTTPOutputError,
+  HTTPServerError,
+} from "./errors.js";
 export { HTTPHeaders, type HTTPHeadersInit } from "./http-headers.js";
 export { HTTPServer, type HTTPServerDelegate } from "./http-server.js";
 export {

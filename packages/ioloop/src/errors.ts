@@ -1,13 +1,35 @@
 // Error classes of @t/ioloop, each with a stable `code` a program may branch on.
 
-/** Base class of every error this package throws; `code` is stable across versions. */
+/**
+ * Base class of every error @t/ioloop throws: catch them all with `instanceof IOLoopError` (within
+ * one installed copy of the package) or branch on `code`, which is stable across versions and
+ * copies. The base's own code, `T_ERR_IOLOOP`, is never thrown by the package itself.
+ */
 export class IOLoopError extends Error {
+  override readonly name: string = "IOLoopError";
   /** Stable machine-readable code, e.g. `T_ERR_FD_REGISTERED`. */
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "IOLoopError";
-    this.code = code;
+  readonly code: string = "T_ERR_IOLOOP";
+  /**
+   * @param message - what went wrong.
+   * @param options - `cause`: the underlying error.
+   */
+  constructor(message?: string, options?: ErrorOptions);
+  /**
+   * @deprecated Pass only the message (each subclass sets its own `code`); this form sets `code`
+   *   to the given string.
+   */
+  constructor(code: string, message: string, options?: ErrorOptions);
+  constructor(
+    messageOrCode?: string,
+    messageOrOptions?: string | ErrorOptions,
+    options?: ErrorOptions,
+  ) {
+    if (typeof messageOrOptions === "string") {
+      super(messageOrOptions, options);
+      this.code = messageOrCode as string;
+    } else {
+      super(messageOrCode, messageOrOptions);
+    }
   }
 }
 
@@ -16,64 +38,63 @@ export class IOLoopError extends Error {
  * condition or queue call given `timeoutMs` (Tornado's `gen.TimeoutError`).
  */
 export class TimeoutError extends IOLoopError {
-  declare readonly code: "T_ERR_TIMEOUT";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("T_ERR_TIMEOUT", message, options);
-    this.name = "TimeoutError";
+  override readonly name = "TimeoutError";
+  override readonly code = "T_ERR_TIMEOUT";
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
   }
 }
 
 /** `addHandler` was called for a descriptor that already has a handler on this loop. */
 export class FdRegisteredError extends IOLoopError {
-  declare readonly code: "T_ERR_FD_REGISTERED";
+  override readonly name = "FdRegisteredError";
+  override readonly code = "T_ERR_FD_REGISTERED";
   /** The descriptor that was already registered. */
   readonly fd: number;
   constructor(fd: number) {
     super(
-      "T_ERR_FD_REGISTERED",
       `fd ${fd} already has a handler on this IOLoop; call updateHandler() to change its events or removeHandler() first`,
     );
-    this.name = "FdRegisteredError";
     this.fd = fd;
   }
 }
 
 /** `updateHandler` was called for a descriptor that has no handler on this loop. */
 export class FdUnknownError extends IOLoopError {
-  declare readonly code: "T_ERR_FD_UNKNOWN";
+  override readonly name = "FdUnknownError";
+  override readonly code = "T_ERR_FD_UNKNOWN";
   /** The descriptor that was not registered. */
   readonly fd: number;
   constructor(fd: number) {
-    super("T_ERR_FD_UNKNOWN", `fd ${fd} has no handler on this IOLoop; call addHandler() first`);
-    this.name = "FdUnknownError";
+    super(`fd ${fd} has no handler on this IOLoop; call addHandler() first`);
     this.fd = fd;
   }
 }
 
 /** The loop was used after `close()`. */
 export class LoopClosedError extends IOLoopError {
-  declare readonly code: "T_ERR_LOOP_CLOSED";
+  override readonly name = "LoopClosedError";
+  override readonly code = "T_ERR_LOOP_CLOSED";
   constructor(operation: string) {
-    super("T_ERR_LOOP_CLOSED", `${operation}: the IOLoop is closed`);
-    this.name = "LoopClosedError";
+    super(`${operation}: the IOLoop is closed`);
   }
 }
 
 /** `start()` or `runSync()` was called on a loop that is already running. */
 export class LoopRunningError extends IOLoopError {
-  declare readonly code: "T_ERR_LOOP_RUNNING";
+  override readonly name = "LoopRunningError";
+  override readonly code = "T_ERR_LOOP_RUNNING";
   constructor(operation: string) {
-    super("T_ERR_LOOP_RUNNING", `${operation}: the IOLoop is already running; stop() it first`);
-    this.name = "LoopRunningError";
+    super(`${operation}: the IOLoop is already running; stop() it first`);
   }
 }
 
 /** `runSync()` ended because the loop was stopped (or closed) before its function settled. */
 export class LoopStoppedError extends IOLoopError {
-  declare readonly code: "T_ERR_LOOP_STOPPED";
+  override readonly name = "LoopStoppedError";
+  override readonly code = "T_ERR_LOOP_STOPPED";
   constructor(operation: string) {
-    super("T_ERR_LOOP_STOPPED", `${operation}: the IOLoop was stopped before the function settled`);
-    this.name = "LoopStoppedError";
+    super(`${operation}: the IOLoop was stopped before the function settled`);
   }
 }
 
@@ -83,28 +104,28 @@ export class LoopStoppedError extends IOLoopError {
  * `"AbortError"`, as for Node's own abortable calls.
  */
 export class AbortError extends IOLoopError {
-  declare readonly code: "T_ERR_ABORTED";
-  constructor(operation = "operation", options?: { cause?: unknown }) {
-    super("T_ERR_ABORTED", `${operation} was aborted`, options);
-    this.name = "AbortError";
+  override readonly name = "AbortError";
+  override readonly code = "T_ERR_ABORTED";
+  constructor(operation = "operation", options?: ErrorOptions) {
+    super(`${operation} was aborted`, options);
   }
 }
 
 /** `Queue.getNowait()` found the queue empty (Tornado's `QueueEmpty`). */
 export class QueueEmptyError extends IOLoopError {
-  declare readonly code: "T_ERR_QUEUE_EMPTY";
+  override readonly name = "QueueEmptyError";
+  override readonly code = "T_ERR_QUEUE_EMPTY";
   constructor(message = "the queue is empty") {
-    super("T_ERR_QUEUE_EMPTY", message);
-    this.name = "QueueEmptyError";
+    super(message);
   }
 }
 
 /** `Queue.putNowait()` found the queue at its `maxsize` (Tornado's `QueueFull`). */
 export class QueueFullError extends IOLoopError {
-  declare readonly code: "T_ERR_QUEUE_FULL";
+  override readonly name = "QueueFullError";
+  override readonly code = "T_ERR_QUEUE_FULL";
   constructor(message = "the queue is full") {
-    super("T_ERR_QUEUE_FULL", message);
-    this.name = "QueueFullError";
+    super(message);
   }
 }
 
@@ -113,18 +134,38 @@ export class QueueFullError extends IOLoopError {
  * released: a release without a matching acquire (a programmer error).
  */
 export class TooManyReleasesError extends IOLoopError {
-  declare readonly code: "T_ERR_TOO_MANY_RELEASES";
+  override readonly name = "TooManyReleasesError";
+  override readonly code = "T_ERR_TOO_MANY_RELEASES";
   constructor(message = "released more times than acquired") {
-    super("T_ERR_TOO_MANY_RELEASES", message);
-    this.name = "TooManyReleasesError";
+    super(message);
   }
 }
 
 /** `Queue.taskDone()` was called more times than items were put (a programmer error). */
 export class TaskDoneError extends IOLoopError {
-  declare readonly code: "T_ERR_TOO_MANY_TASK_DONE";
+  override readonly name = "TaskDoneError";
+  override readonly code = "T_ERR_TOO_MANY_TASK_DONE";
   constructor(message = "taskDone() called more times than items were put") {
-    super("T_ERR_TOO_MANY_TASK_DONE", message);
-    this.name = "TaskDoneError";
+    super(message);
   }
 }
+
+/**
+ * Every code of this package, by class name (the README's Errors table lists each). Compare
+ * `err.code` with these rather than using `instanceof` across package boundaries: a program may
+ * load two copies of @t/ioloop.
+ */
+export const ERROR_CODES = Object.freeze({
+  IOLoopError: "T_ERR_IOLOOP",
+  TimeoutError: "T_ERR_TIMEOUT",
+  FdRegisteredError: "T_ERR_FD_REGISTERED",
+  FdUnknownError: "T_ERR_FD_UNKNOWN",
+  LoopClosedError: "T_ERR_LOOP_CLOSED",
+  LoopRunningError: "T_ERR_LOOP_RUNNING",
+  LoopStoppedError: "T_ERR_LOOP_STOPPED",
+  AbortError: "T_ERR_ABORTED",
+  QueueEmptyError: "T_ERR_QUEUE_EMPTY",
+  QueueFullError: "T_ERR_QUEUE_FULL",
+  TooManyReleasesError: "T_ERR_TOO_MANY_RELEASES",
+  TaskDoneError: "T_ERR_TOO_MANY_TASK_DONE",
+} as const);

@@ -4,6 +4,7 @@ export { ERROR, type PollerBackend, READ, WRITE } from "@t/poller-native";
 export { Condition } from "./condition.js";
 export {
   AbortError,
+  ERROR_CODES,
   FdRegisteredError,
   FdUnknownError,
   IOLoopError,

@@ -1,6 +1,12 @@
 // @t/options public API.
 
-export { OptionsConfigError, OptionsHelpRequested, OptionsParseError } from "./errors.js";
+export {
+  ERROR_CODES,
+  OptionsConfigError,
+  OptionsError,
+  OptionsHelpRequested,
+  OptionsParseError,
+} from "./errors.js";
 export { define, options, parseCommandLine, parseConfigFile } from "./global.js";
 export {
   Option,

@@ -12,10 +12,15 @@ export interface WireError {
   data?: unknown;
 }
 
-/** Base class of every @t/rpc error. */
-export abstract class RpcError extends Error {
+/**
+ * Base class of every error @t/rpc throws: catch them all with `instanceof RpcError` (within one
+ * installed copy of the package) or branch on `code`, which is stable across versions and copies.
+ * The base's own code, `T_ERR_RPC`, is never thrown by the package itself.
+ */
+export class RpcError extends Error {
+  override readonly name: string = "RpcError";
   /** Stable machine-readable code, `T_ERR_RPC_…`. */
-  abstract readonly code: string;
+  readonly code: string = "T_ERR_RPC";
 }
 
 /**
@@ -24,7 +29,7 @@ export abstract class RpcError extends Error {
  */
 export class RpcRemoteError extends RpcError {
   override readonly name = "RpcRemoteError";
-  readonly code = "T_ERR_RPC_REMOTE";
+  override readonly code = "T_ERR_RPC_REMOTE";
   /** The error class name on the remote side (e.g. `"TypeError"`). */
   readonly remoteName: string;
   /** The remote error's `code`, if it had a string one. */
@@ -42,19 +47,19 @@ export class RpcRemoteError extends RpcError {
 /** The peer has no handler registered under the called name. */
 export class RpcMethodNotFoundError extends RpcError {
   override readonly name = "RpcMethodNotFoundError";
-  readonly code = "T_ERR_RPC_METHOD_NOT_FOUND";
+  override readonly code = "T_ERR_RPC_METHOD_NOT_FOUND";
 }
 
 /** No reply arrived within the call's `timeoutMs`; a late reply is ignored. */
 export class RpcTimeoutError extends RpcError {
   override readonly name = "RpcTimeoutError";
-  readonly code = "T_ERR_RPC_TIMEOUT";
+  override readonly code = "T_ERR_RPC_TIMEOUT";
 }
 
 /** The peer's handler did not settle within the peer's `handlerTimeoutMs`. */
 export class RpcHandlerTimeoutError extends RpcError {
   override readonly name = "RpcHandlerTimeoutError";
-  readonly code = "T_ERR_RPC_HANDLER_TIMEOUT";
+  override readonly code = "T_ERR_RPC_HANDLER_TIMEOUT";
 }
 
 /**
@@ -63,7 +68,7 @@ export class RpcHandlerTimeoutError extends RpcError {
  */
 export class RpcDisconnectedError extends RpcError {
   override readonly name = "RpcDisconnectedError";
-  readonly code = "T_ERR_RPC_DISCONNECTED";
+  override readonly code = "T_ERR_RPC_DISCONNECTED";
   constructor(message = "RPC connection is closed", cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
   }
@@ -75,31 +80,31 @@ export class RpcDisconnectedError extends RpcError {
  */
 export class RpcFrameTooLargeError extends RpcError {
   override readonly name = "RpcFrameTooLargeError";
-  readonly code = "T_ERR_RPC_FRAME_TOO_LARGE";
+  override readonly code = "T_ERR_RPC_FRAME_TOO_LARGE";
 }
 
 /** The peer sent bytes that are not valid frames or messages; the connection is closed. */
 export class RpcProtocolError extends RpcError {
   override readonly name = "RpcProtocolError";
-  readonly code = "T_ERR_RPC_PROTOCOL";
+  override readonly code = "T_ERR_RPC_PROTOCOL";
 }
 
 /** Arguments or a result could not be encoded as msgpack (functions, symbols, BigInt, …). */
 export class RpcEncodeError extends RpcError {
   override readonly name = "RpcEncodeError";
-  readonly code = "T_ERR_RPC_ENCODE";
+  override readonly code = "T_ERR_RPC_ENCODE";
 }
 
 /** `server.call` named a client id that is not connected. */
 export class RpcUnknownClientError extends RpcError {
   override readonly name = "RpcUnknownClientError";
-  readonly code = "T_ERR_RPC_UNKNOWN_CLIENT";
+  override readonly code = "T_ERR_RPC_UNKNOWN_CLIENT";
 }
 
 /** The server is shutting down and takes no new calls. */
 export class RpcShuttingDownError extends RpcError {
   override readonly name = "RpcShuttingDownError";
-  readonly code = "T_ERR_RPC_SHUTTING_DOWN";
+  override readonly code = "T_ERR_RPC_SHUTTING_DOWN";
 }
 
 /**
@@ -109,7 +114,7 @@ export class RpcShuttingDownError extends RpcError {
  */
 export class RpcOverloadedError extends RpcError {
   override readonly name = "RpcOverloadedError";
-  readonly code = "T_ERR_RPC_OVERLOADED";
+  override readonly code = "T_ERR_RPC_OVERLOADED";
 }
 
 /**
@@ -119,7 +124,7 @@ export class RpcOverloadedError extends RpcError {
  */
 export class RpcAuthenticationError extends RpcError {
   override readonly name = "RpcAuthenticationError";
-  readonly code = "T_ERR_RPC_AUTH";
+  override readonly code = "T_ERR_RPC_AUTH";
 }
 
 /**
@@ -128,14 +133,37 @@ export class RpcAuthenticationError extends RpcError {
  */
 export class RpcDuplicateClientError extends RpcError {
   override readonly name = "RpcDuplicateClientError";
-  readonly code = "T_ERR_RPC_DUPLICATE_CLIENT";
+  override readonly code = "T_ERR_RPC_DUPLICATE_CLIENT";
 }
 
 /** A handler is already registered under this name (a programmer error, thrown by `register`). */
 export class RpcDuplicateMethodError extends RpcError {
   override readonly name = "RpcDuplicateMethodError";
-  readonly code = "T_ERR_RPC_DUPLICATE_METHOD";
+  override readonly code = "T_ERR_RPC_DUPLICATE_METHOD";
 }
+
+/**
+ * Every code of this package, by class name (the README's Errors table lists each). Compare
+ * `err.code` with these rather than using `instanceof` across package boundaries: a program may
+ * load two copies of @t/rpc.
+ */
+export const ERROR_CODES = Object.freeze({
+  RpcError: "T_ERR_RPC",
+  RpcRemoteError: "T_ERR_RPC_REMOTE",
+  RpcMethodNotFoundError: "T_ERR_RPC_METHOD_NOT_FOUND",
+  RpcTimeoutError: "T_ERR_RPC_TIMEOUT",
+  RpcHandlerTimeoutError: "T_ERR_RPC_HANDLER_TIMEOUT",
+  RpcDisconnectedError: "T_ERR_RPC_DISCONNECTED",
+  RpcFrameTooLargeError: "T_ERR_RPC_FRAME_TOO_LARGE",
+  RpcProtocolError: "T_ERR_RPC_PROTOCOL",
+  RpcEncodeError: "T_ERR_RPC_ENCODE",
+  RpcUnknownClientError: "T_ERR_RPC_UNKNOWN_CLIENT",
+  RpcShuttingDownError: "T_ERR_RPC_SHUTTING_DOWN",
+  RpcOverloadedError: "T_ERR_RPC_OVERLOADED",
+  RpcAuthenticationError: "T_ERR_RPC_AUTH",
+  RpcDuplicateClientError: "T_ERR_RPC_DUPLICATE_CLIENT",
+  RpcDuplicateMethodError: "T_ERR_RPC_DUPLICATE_METHOD",
+} as const);
 
 /** Our classes a wire error with the same name and code is turned back into on the caller side. */
 const KNOWN: Readonly<Record<string, new (message: string) => RpcError>> = {

@@ -3,6 +3,7 @@
 export { Backoff, type BackoffOptions } from "./backoff.js";
 export { type RpcCallMessage, rpcCallFinishChannel, rpcCallStartChannel } from "./diagnostics.js";
 export {
+  ERROR_CODES,
   RpcAuthenticationError,
   RpcDisconnectedError,
   RpcDuplicateClientError,

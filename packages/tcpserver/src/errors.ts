@@ -1,26 +1,48 @@
 // Error classes of @t/tcpserver, each with a stable `code` a program may branch on.
 
-/** Base class of every error this package throws; `code` is stable across versions. */
+/**
+ * Base class of every error @t/tcpserver throws: catch them all with `instanceof TCPServerError`
+ * (within one installed copy of the package) or branch on `code`, which is stable across versions
+ * and copies. The base's own code, `T_ERR_TCPSERVER`, is never thrown by the package itself.
+ */
 export class TCPServerError extends Error {
-  /** Stable machine-readable code, e.g. `T_ERR_CONNECT_TIMEOUT`. */
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "TCPServerError";
-    this.code = code;
+  override readonly name: string = "TCPServerError";
+  /** Stable machine-readable code, e.g. `T_ERR_CONNECT_TIMEOUT` (a {@link BindError}'s is the errno name). */
+  readonly code: string = "T_ERR_TCPSERVER";
+  /**
+   * @param message - what went wrong.
+   * @param options - `cause`: the underlying error.
+   */
+  constructor(message?: string, options?: ErrorOptions);
+  /**
+   * @deprecated Pass only the message (each subclass sets its own `code`); this form sets `code`
+   *   to the given string.
+   */
+  constructor(code: string, message: string, options?: ErrorOptions);
+  constructor(
+    messageOrCode?: string,
+    messageOrOptions?: string | ErrorOptions,
+    options?: ErrorOptions,
+  ) {
+    if (typeof messageOrOptions === "string") {
+      super(messageOrOptions, options);
+      this.code = messageOrCode as string;
+    } else {
+      super(messageOrCode, messageOrOptions);
+    }
   }
 }
 
 /** `TCPClient.connect` did not finish (resolve, connect, TLS handshake) within its `timeoutMs`. */
 export class ConnectTimeoutError extends TCPServerError {
-  declare readonly code: "T_ERR_CONNECT_TIMEOUT";
+  override readonly name = "ConnectTimeoutError";
+  override readonly code = "T_ERR_CONNECT_TIMEOUT";
   /** The host that was being connected to. */
   readonly host: string;
   /** The port that was being connected to. */
   readonly port: number;
   constructor(host: string, port: number, timeoutMs: number) {
-    super("T_ERR_CONNECT_TIMEOUT", `connect to ${host}:${port} timed out after ${timeoutMs} ms`);
-    this.name = "ConnectTimeoutError";
+    super(`connect to ${host}:${port} timed out after ${timeoutMs} ms`);
     this.host = host;
     this.port = port;
   }
@@ -28,31 +50,28 @@ export class ConnectTimeoutError extends TCPServerError {
 
 /** A name resolved to no address usable with the requested family (bind or connect). */
 export class NoAddressError extends TCPServerError {
-  declare readonly code: "T_ERR_NO_ADDRESS";
+  override readonly name = "NoAddressError";
+  override readonly code = "T_ERR_NO_ADDRESS";
   constructor(message: string) {
-    super("T_ERR_NO_ADDRESS", message);
-    this.name = "NoAddressError";
+    super(message);
   }
 }
 
 /** A pre-fork supervisor gave up: children died abnormally more than `maxRestarts` times. */
 export class TooManyRestartsError extends TCPServerError {
-  declare readonly code: "T_ERR_TOO_MANY_RESTARTS";
+  override readonly name = "TooManyRestartsError";
+  override readonly code = "T_ERR_TOO_MANY_RESTARTS";
   constructor(maxRestarts: number) {
-    super(
-      "T_ERR_TOO_MANY_RESTARTS",
-      `too many child restarts (more than maxRestarts = ${maxRestarts}), giving up`,
-    );
-    this.name = "TooManyRestartsError";
+    super(`too many child restarts (more than maxRestarts = ${maxRestarts}), giving up`);
   }
 }
 
 /** A server or process operation called in a state that does not allow it (e.g. `start` twice). */
 export class ServerStateError extends TCPServerError {
-  declare readonly code: "T_ERR_SERVER_STATE";
+  override readonly name = "ServerStateError";
+  override readonly code = "T_ERR_SERVER_STATE";
   constructor(message: string) {
-    super("T_ERR_SERVER_STATE", message);
-    this.name = "ServerStateError";
+    super(message);
   }
 }
 
@@ -99,6 +118,9 @@ function formatListenAddress(address: string, port: number | undefined): string 
  * does with `net.Server`. The low-level error is not attached, so no addon frames are printed.
  */
 export class BindError extends TCPServerError {
+  override readonly name = "BindError";
+  /** The kernel's errno name (`EADDRINUSE`, `EACCES`, …), as in Node's own `listen` errors. */
+  override readonly code: string;
   /** Negative errno, like Node (`-98` for EADDRINUSE on Linux). */
   readonly errno: number;
   /** The call that failed: `"bind"` or `"listen"`. */
@@ -119,11 +141,10 @@ export class BindError extends TCPServerError {
     port: number | undefined,
   ) {
     super(
-      failure.code,
       `cannot listen on ${formatListenAddress(address, port)}: ${failure.description} ` +
         `(${failure.code}); ${bindAdvice(failure.code, address, port)}`,
     );
-    this.name = "BindError";
+    this.code = failure.code;
     this.errno = failure.errno;
     this.syscall = failure.syscall;
     this.address = address;
@@ -131,10 +152,16 @@ export class BindError extends TCPServerError {
   }
 }
 
-/** Every code exported by this package (for documentation checks and `switch` exhaustiveness). */
-export const ERROR_CODES = [
-  "T_ERR_CONNECT_TIMEOUT",
-  "T_ERR_NO_ADDRESS",
-  "T_ERR_TOO_MANY_RESTARTS",
-  "T_ERR_SERVER_STATE",
-] as const;
+/**
+ * Every code of this package, by class name (the README's Errors table lists each).
+ * {@link BindError} is not here: its `code` is the kernel's errno name. Compare `err.code` with
+ * these rather than using `instanceof` across package boundaries: a program may load two copies
+ * of @t/tcpserver.
+ */
+export const ERROR_CODES = Object.freeze({
+  TCPServerError: "T_ERR_TCPSERVER",
+  ConnectTimeoutError: "T_ERR_CONNECT_TIMEOUT",
+  NoAddressError: "T_ERR_NO_ADDRESS",
+  TooManyRestartsError: "T_ERR_TOO_MANY_RESTARTS",
+  ServerStateError: "T_ERR_SERVER_STATE",
+} as const);

@@ -3,7 +3,7 @@
 import { isIP } from "node:net";
 import type * as tls from "node:tls";
 import { AbortError, IOLoop, type TimeoutHandle } from "@t/ioloop";
-import { IOStream, type IOStreamOptions, SSLIOStream, StreamClosedError } from "@t/iostream";
+import { IOStream, type IOStreamOptions, SSLIOStream } from "@t/iostream";
 import { bind, close, socket } from "@t/poller-native";
 import { ConnectTimeoutError, NoAddressError } from "./errors.js";
 import {
@@ -248,8 +248,15 @@ function connectAborted(signal: AbortSignal): AbortError {
   return new AbortError("TCPClient.connect()", { cause: signal.reason });
 }
 
-/** A failed connect rejects with the system error behind the StreamClosedError, Node-style. */
+/**
+ * A failed connect rejects with the system error behind the StreamClosedError, Node-style. By
+ * `code`, as every check of another package's error: two installed copies of @t/iostream have
+ * two StreamClosedError classes.
+ */
 function unwrap(err: unknown): never {
-  if (err instanceof StreamClosedError && err.realError !== undefined) throw err.realError;
+  const closed = err as { code?: unknown; realError?: unknown } | null;
+  if (closed?.code === "T_ERR_STREAM_CLOSED" && closed.realError !== undefined) {
+    throw closed.realError;
+  }
   throw err;
 }

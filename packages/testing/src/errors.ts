@@ -1,14 +1,19 @@
 // Errors of @t/testing: each names what the test waited for or what it left behind.
 
-/** Base class of every @t/testing error. */
+/**
+ * Base class of every error @t/testing throws: catch them all with `instanceof TestingError`
+ * (within one installed copy of the package) or branch on `code`, which is stable across versions
+ * and copies. The base's own code, `T_ERR_TESTING`, is never thrown by the package itself.
+ */
 export class TestingError extends Error {
-  override name = "TestingError";
+  override readonly name: string = "TestingError";
+  /** Stable machine-readable code, e.g. `T_ERR_TEST_TIMEOUT`. */
   readonly code: string = "T_ERR_TESTING";
 }
 
 /** A bounded wait ran out: `waitFor`, `within`, `nextMessage`, `withLoop`'s `timeoutMs`. */
 export class TestTimeoutError extends TestingError {
-  override name = "TestTimeoutError";
+  override readonly name = "TestTimeoutError";
   override readonly code = "T_ERR_TEST_TIMEOUT";
 }
 
@@ -17,7 +22,7 @@ export class TestTimeoutError extends TestingError {
  * timers or callbacks still pending, or sockets still open. The message lists them.
  */
 export class LeakError extends TestingError {
-  override name = "LeakError";
+  override readonly name = "LeakError";
   override readonly code = "T_ERR_TEST_LEAK";
 }
 
@@ -26,14 +31,18 @@ export class LeakError extends TestingError {
  * warnings or errors that did not match.
  */
 export class ExpectLogError extends TestingError {
-  override name = "ExpectLogError";
+  override readonly name = "ExpectLogError";
   override readonly code = "T_ERR_TEST_EXPECT_LOG";
 }
 
-/** Every error code of the package (the README's Errors table lists each). */
-export const ERROR_CODES = [
-  "T_ERR_TESTING",
-  "T_ERR_TEST_TIMEOUT",
-  "T_ERR_TEST_LEAK",
-  "T_ERR_TEST_EXPECT_LOG",
-] as const;
+/**
+ * Every code of this package, by class name (the README's Errors table lists each). Compare
+ * `err.code` with these rather than using `instanceof` across package boundaries: a program may
+ * load two copies of @t/testing.
+ */
+export const ERROR_CODES = Object.freeze({
+  TestingError: "T_ERR_TESTING",
+  TestTimeoutError: "T_ERR_TEST_TIMEOUT",
+  LeakError: "T_ERR_TEST_LEAK",
+  ExpectLogError: "T_ERR_TEST_EXPECT_LOG",
+} as const);

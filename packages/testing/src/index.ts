@@ -2,6 +2,7 @@
 
 export { bindUnusedPort, type UnusedPort } from "./bind-unused-port.js";
 export { CaptureLogger, type LogEntry, type LoggerShape } from "./capture-logger.js";
+export { type ErrorTableOptions, errorTableProblems } from "./error-table.js";
 export {
   ERROR_CODES,
   ExpectLogError,

@@ -1,13 +1,24 @@
 // Error classes of @t/websocket, each with a stable `code`.
 
 /**
+ * Base class of every error @t/websocket throws: catch them all with `instanceof WebSocketError`
+ * (within one installed copy of the package) or branch on `code`, which is stable across versions
+ * and copies. The base's own code, `T_ERR_WEBSOCKET`, is never thrown by the package itself.
+ */
+export class WebSocketError extends Error {
+  override readonly name: string = "WebSocketError";
+  /** Stable machine-readable code, e.g. `T_ERR_WS_CLOSED`. */
+  readonly code: string = "T_ERR_WEBSOCKET";
+}
+
+/**
  * A message, ping or close was sent on a connection that is closed or closing (Tornado's
  * `WebSocketClosedError`). `cause` is the error that closed the underlying stream, if any.
  */
-export class WebSocketClosedError extends Error {
+export class WebSocketClosedError extends WebSocketError {
   override readonly name = "WebSocketClosedError";
-  readonly code = "T_ERR_WS_CLOSED";
-  constructor(message = "WebSocket connection is closed", options?: { cause?: unknown }) {
+  override readonly code = "T_ERR_WS_CLOSED";
+  constructor(message = "WebSocket connection is closed", options?: ErrorOptions) {
     super(message, options);
   }
 }
@@ -17,9 +28,9 @@ export class WebSocketClosedError extends Error {
  * `maxWriteBufferSize`: the peer reads more slowly than the application writes. The connection
  * is failed with close code 1008; later writes reject with WebSocketClosedError.
  */
-export class WebSocketBufferFullError extends Error {
+export class WebSocketBufferFullError extends WebSocketError {
   override readonly name = "WebSocketBufferFullError";
-  readonly code = "T_ERR_WS_BUFFER_FULL";
+  override readonly code = "T_ERR_WS_BUFFER_FULL";
 }
 
 /**
@@ -28,9 +39,9 @@ export class WebSocketBufferFullError extends Error {
  * status the connection was closed with (1002 protocol error, 1007 invalid payload, 1009 too
  * big).
  */
-export class WebSocketProtocolError extends Error {
+export class WebSocketProtocolError extends WebSocketError {
   override readonly name = "WebSocketProtocolError";
-  readonly code = "T_ERR_WS_PROTOCOL";
+  override readonly code = "T_ERR_WS_PROTOCOL";
   /** The close status sent to the peer for this fault. */
   readonly closeCode: number;
   constructor(message: string, closeCode: number) {
@@ -44,19 +55,33 @@ export class WebSocketProtocolError extends Error {
  * `Sec-WebSocket-Accept`, or selected a subprotocol / extension the client did not offer.
  * `statusCode` is the HTTP status the server answered with (0 when no response was parsed).
  */
-export class WebSocketHandshakeError extends Error {
+export class WebSocketHandshakeError extends WebSocketError {
   override readonly name = "WebSocketHandshakeError";
-  readonly code = "T_ERR_WS_HANDSHAKE";
+  override readonly code = "T_ERR_WS_HANDSHAKE";
   /** The HTTP status of the server's answer, or 0. */
   readonly statusCode: number;
-  constructor(message: string, statusCode = 0, options?: { cause?: unknown }) {
+  constructor(message: string, statusCode = 0, options?: ErrorOptions) {
     super(message, options);
     this.statusCode = statusCode;
   }
 }
 
 /** `websocketConnect` did not complete the TCP connect and the handshake within `connectTimeoutMs`. */
-export class WebSocketTimeoutError extends Error {
+export class WebSocketTimeoutError extends WebSocketError {
   override readonly name = "WebSocketTimeoutError";
-  readonly code = "T_ERR_WS_TIMEOUT";
+  override readonly code = "T_ERR_WS_TIMEOUT";
 }
+
+/**
+ * Every code of this package, by class name (the README's Errors table lists each). Compare
+ * `err.code` with these rather than using `instanceof` across package boundaries: a program may
+ * load two copies of @t/websocket.
+ */
+export const ERROR_CODES = Object.freeze({
+  WebSocketError: "T_ERR_WEBSOCKET",
+  WebSocketClosedError: "T_ERR_WS_CLOSED",
+  WebSocketBufferFullError: "T_ERR_WS_BUFFER_FULL",
+  WebSocketProtocolError: "T_ERR_WS_PROTOCOL",
+  WebSocketHandshakeError: "T_ERR_WS_HANDSHAKE",
+  WebSocketTimeoutError: "T_ERR_WS_TIMEOUT",
+} as const);

@@ -21,8 +21,10 @@ export {
   webSocketOpenChannel,
 } from "./diagnostics.js";
 export {
+  ERROR_CODES,
   WebSocketBufferFullError,
   WebSocketClosedError,
+  WebSocketError,
   WebSocketHandshakeError,
   WebSocketProtocolError,
   WebSocketTimeoutError,

@@ -1,7 +1,7 @@
 // Test-only helpers for the suites below @t/testing in the direction rule (iostream, tcpserver,
-// httpserver cannot depend on @t/testing, which depends on them). The logger, the loop fixture
-// and the waits are @t/testing's own files, used here by path; only the TLS fixtures and
-// `until` live here.
+// httpserver cannot depend on @t/testing, which depends on them). The logger, the loop fixture,
+// the waits and the README checks are @t/testing's own files, used here by path; only the TLS
+// fixtures and `until` live here.
 
 import { waitFor as poll } from "../../../packages/testing/src/waits.js";
 
@@ -10,6 +10,10 @@ export {
   type LogEntry,
   type LoggerShape,
 } from "../../../packages/testing/src/capture-logger.js";
+export {
+  type ErrorTableOptions,
+  errorTableProblems,
+} from "../../../packages/testing/src/error-table.js";
 export {
   LoopFixture,
   type LoopFixtureOptions,
