@@ -17,6 +17,7 @@ export { addslash, authenticated, removeslash, streamRequestBody } from "./decor
 export { ErrorHandler } from "./error-handler.js";
 export {
   ClientGoneError,
+  ERROR_CODES,
   HeadersWrittenError,
   HTTPError,
   MissingArgumentError,
@@ -25,6 +26,7 @@ export {
   ReverseUrlError,
   ServerDrainingError,
   TemplateError,
+  WebError,
 } from "./errors.js";
 export {
   jsonDecode,
