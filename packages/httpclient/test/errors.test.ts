@@ -1,36 +1,24 @@
 // Every error class has a name, a stable unique T_ERR_ code, and a row in the README's Errors table.
 
-import { readFileSync } from "node:fs";
+import { errorTableProblems } from "@t/testing";
 import { describe, expect, it } from "vitest";
 import * as errors from "../src/errors.js";
-
-const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-const classes = Object.entries(errors).filter(([, v]) => typeof v === "function") as [
-  string,
-  new (message: string) => Error & { code: string },
-][];
+import * as api from "../src/index.js";
 
 describe("errors", () => {
-  it("every class sets name and a stable, unique T_ERR_HTTP_ code listed in ERROR_CODES", () => {
-    expect(classes.length).toBe(errors.ERROR_CODES.length);
-    const codes = new Set<string>();
-    for (const [name, Cls] of classes) {
-      const e = new Cls("m");
-      expect(e.name).toBe(name);
-      expect(e).toBeInstanceOf(Error);
-      expect(e.code).toMatch(/^T_ERR_HTTP_[A-Z_]+$/);
-      expect(codes.has(e.code)).toBe(false);
-      expect(errors.ERROR_CODES).toContain(e.code);
-      codes.add(e.code);
-    }
+  it("the README's Errors table lists every code with its class, and names no other; every class extends AsyncHTTPClientError", () => {
+    expect(
+      errorTableProblems(new URL("../README.md", import.meta.url), api.ERROR_CODES, {
+        exports: api,
+        base: api.AsyncHTTPClientError,
+      }),
+    ).toEqual([]);
   });
 
-  it("the README's Errors table lists every code with its class", () => {
-    for (const [name, Cls] of classes) {
-      const e = new Cls("m");
-      const row = new RegExp(`\\|\\s*\`${e.code}\`\\s*\\|\\s*\`${name}\`\\s*\\|`);
-      expect(readme, `${e.code} / ${name}`).toMatch(row);
-    }
+  it("errors.ts exports only the classes of ERROR_CODES (and ERROR_CODES)", () => {
+    expect(Object.keys(errors).sort()).toEqual(
+      [...Object.keys(api.ERROR_CODES), "ERROR_CODES"].sort(),
+    );
   });
 
   it("timeouts and redirect overflows are HTTPClientErrors with status 599 / the 3xx", () => {
@@ -41,5 +29,10 @@ describe("errors", () => {
     expect(new errors.HTTPTooManyRedirectsError("many", 302)).toBeInstanceOf(
       errors.HTTPClientError,
     );
+  });
+
+  it("the failures that are not about a status are not HTTPClientErrors", () => {
+    expect(new errors.HTTPConnectionError("reset")).not.toBeInstanceOf(errors.HTTPClientError);
+    expect(new errors.HTTPConnectionError("reset")).toBeInstanceOf(errors.AsyncHTTPClientError);
   });
 });
