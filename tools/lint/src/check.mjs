@@ -87,16 +87,8 @@ export async function checkDirection({
     });
   }
   findings.push(...checkManifests({ workspace, table, below, modules: output.modules }));
-  findings.sort((a, b) =>
-    a.rule === b.rule
-      ? a.where < b.where
-        ? -1
-        : a.where > b.where
-          ? 1
-          : 0
-      : a.rule < b.rule
-        ? -1
-        : 1,
+  findings.sort(
+    (a, b) => order(a.rule, b.rule) || order(a.where, b.where) || order(a.message, b.message),
   );
   const same = (f, k) => f.rule === k.rule && f.where === k.where && f.message === k.message;
   const stale = known
@@ -111,6 +103,11 @@ export async function checkDirection({
     known: known.filter((k) => findings.some((f) => same(f, k))),
     modules: output.summary.totalCruised,
   };
+}
+
+/** Plain string order (code units), the same on every machine. */
+function order(x, y) {
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** Whether every import from `from` to `to` is `import type` (the edge is then type-only). */

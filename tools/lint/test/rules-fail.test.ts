@@ -175,4 +175,25 @@ describe("the direction check on a repository that breaks every rule", () => {
     );
     expect(failure?.stderr).toMatch(/direction rule and import cycles: \d+ violations/);
   }, 120_000);
+
+  it("lets a known violation pass, printed, and fails on a known entry that no longer occurs", async () => {
+    const upward = findings.find((f) => f.rule === "layer-direction" && f.where.includes("mid/"));
+    const gone = {
+      rule: "no-circular",
+      where: "packages/side/src/index.ts",
+      message: "→ x",
+      why: "-",
+    };
+    const run = await checkDirection({
+      root,
+      known: [{ ...(upward as Finding), why: "a test" }, gone],
+    });
+    expect(run.known).toEqual([{ ...(upward as Finding), why: "a test" }]);
+    expect(run.findings).not.toContainEqual(upward);
+    expect(run.findings).toContainEqual({
+      rule: "stale-known-violation",
+      where: "tools/lint/src/known-violations.mjs",
+      message: "no-circular packages/side/src/index.ts no longer occurs: delete its entry",
+    });
+  }, 120_000);
 });
