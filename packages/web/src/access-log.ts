@@ -1,8 +1,24 @@
 // The access log entry written for every finished request: Tornado's line, plus its fields for a
 // structured logger.
 
+import type { HTTPServerRequest } from "@t/httpserver";
 import { FIELDS_IN_MESSAGE } from "@t/ioloop";
-import type { RequestHandler } from "./request-handler.js";
+
+/**
+ * What the access log reads of a finished handler: a RequestHandler (`logFunction` and
+ * `HandlerHost.logRequest` receive the handler itself; these are the members they may rely on
+ * without a cast).
+ */
+export interface LoggedHandler {
+  /** The request that was handled. */
+  readonly request: HTTPServerRequest;
+  /** The request id (the `requestId` setting), or null. */
+  readonly requestId: string | null;
+  /** The response status. */
+  getStatus(): number;
+  /** `GET /path (ip)`. */
+  requestSummary(): string;
+}
 
 /** `200 GET /path (127.0.0.1) 1.23ms` (Tornado's `log_request` format). */
 export function formatAccessLine(
@@ -34,7 +50,7 @@ export interface AccessLogFields {
 }
 
 /** The access log fields of a finished request. */
-export function accessLogFields(handler: RequestHandler, status: number): AccessLogFields {
+export function accessLogFields(handler: LoggedHandler, status: number): AccessLogFields {
   const r = handler.request;
   const conn = r.connection as { bodyBytes?: number } | null;
   return {

@@ -1,31 +1,24 @@
-// Application: routes + settings, and the HTTPServer delegate that dispatches requests to handlers.
+// Application: routes + settings, the host of its handlers, and the HTTPServer delegate that
+// hands each request to a RequestDispatcher.
 
-import {
-  type BodyAccumulator,
-  formKind,
-  type HTTP1Connection,
-  type HTTPHeaders,
-  type HTTPMessageDelegate,
-  type HTTPServer,
-  type HTTPServerConnectionDelegate,
-  type HTTPServerOptions,
-  type HTTPServerRequest,
-  type RequestStartLine,
+import type {
+  HTTP1Connection,
+  HTTPMessageDelegate,
+  HTTPServer,
+  HTTPServerConnectionDelegate,
+  HTTPServerOptions,
+  HTTPServerRequest,
 } from "@t/httpserver";
 import { IOLoop, type Logger, namedLogger } from "@t/ioloop";
 import type { BindOptions } from "@t/tcpserver";
-import { accessLogFields, formatAccessLine } from "./access-log.js";
+import { accessLogFields, formatAccessLine, type LoggedHandler } from "./access-log.js";
 import { ErrorHandler } from "./error-handler.js";
 import { ReverseUrlError } from "./errors.js";
+import type { HandlerHost } from "./handler-host.js";
 import { checkTransforms, type OutputTransformClass } from "./output-transform.js";
-import { requestFromHead } from "./request-from-head.js";
-import type { HandlerClass, RequestHandler } from "./request-handler.js";
-import {
-  assignRequestId,
-  type RequestIdConfig,
-  requestIdStorage,
-  resolveRequestIdConfig,
-} from "./request-id.js";
+import { type DispatchHost, RequestDispatcher, type RouteTarget } from "./request-dispatcher.js";
+import { type HandlerClass, isHandlerClass } from "./request-handler.js";
+import { type RequestIdConfig, resolveRequestIdConfig } from "./request-id.js";
 import {
   compileHostPattern,
   type HostRule,
@@ -34,24 +27,17 @@ import {
   toURLSpecs,
   URLSpec,
 } from "./routing.js";
-import { appendBody, listenWith } from "./serve.js";
+import { listenWith } from "./serve.js";
 import { type ApplicationSettings, checkSettings } from "./settings.js";
 import { StaticFileHandler } from "./static-file-handler.js";
 import { EtaTemplateEngine, type TemplateEngine } from "./template.js";
 
 export type { ApplicationSettings } from "./settings.js";
 
-/** @internal Where `Application.routeInto` writes a request's route. */
-export interface RouteTarget {
-  handlerClass: HandlerClass | null;
-  initArgs: Record<string, unknown>;
-  pathArgs: (string | undefined)[];
-  pathKwargs: Record<string, string | undefined>;
-}
-
 /**
  * A web application (Tornado's `Application`): a list of routes and settings, usable as the
- * delegate of an HTTPServer (so request bodies can be streamed to handlers).
+ * delegate of an HTTPServer (so request bodies can be streamed to handlers). It is the
+ * {@link HandlerHost} of the handlers it runs (`handler.application`).
  *
  * ```ts
  * const app = new Application([[String.raw`/user/(\d+)`, UserHandler, {}, "user"]], { debug: true });
@@ -59,7 +45,9 @@ export interface RouteTarget {
  * app.reverseUrl("user", 42); // "/user/42"
  * ```
  */
-export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1Connection> {
+export class Application
+  implements HTTPServerConnectionDelegate<unknown, HTTP1Connection>, HandlerHost, DispatchHost
+{
   /** The settings given to the constructor. */
   readonly settings: ApplicationSettings;
   /** Host rules in order of precedence; the last one matches any host. */
@@ -68,8 +56,6 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
   readonly routeTable: RouteTable = new RouteTable(this.rules);
   private readonly named = new Map<string, URLSpec>();
   private engine: TemplateEngine | null = null;
-  /** @internal Static file version hashes by absolute path. */
-  readonly staticHashes = new Map<string, string>();
   private readonly defaultHandler: HandlerClass;
   private readonly defaultHandlerArgs: Record<string, unknown>;
   private loggerBase: Logger | null = null;
@@ -97,7 +83,7 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
       if (typeof prefix !== "string" || !prefix.startsWith("/")) {
         throw new TypeError('staticUrlPrefix must be a string starting with "/"');
       }
-      const cls = settings.staticHandlerClass ?? StaticFileHandler;
+      const cls = (settings.staticHandlerClass as HandlerClass | undefined) ?? StaticFileHandler;
       const args = { ...(settings.staticHandlerArgs ?? {}), path: settings.staticPath };
       specs.push(
         new URLSpec(`${escapeRegex(prefix)}(.*)`, cls, args),
@@ -114,7 +100,8 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
     }
     this.requestIds = resolveRequestIdConfig(settings.requestId);
     this.transforms = checkTransforms(settings.transforms);
-    this.defaultHandler = settings.defaultHandlerClass ?? ErrorHandler;
+    this.defaultHandler =
+      (settings.defaultHandlerClass as HandlerClass | undefined) ?? ErrorHandler;
     this.defaultHandlerArgs =
       settings.defaultHandlerArgs ??
       (settings.defaultHandlerClass === undefined ? { statusCode: 404 } : {});
@@ -232,7 +219,7 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
   }
 
   /** Write the access line of a finished request (through `logFunction` when set). */
-  logRequest(handler: RequestHandler): void {
+  logRequest(handler: LoggedHandler): void {
     const fn = this.settings.logFunction;
     if (fn !== undefined) {
       fn(handler);
@@ -256,12 +243,7 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
     pathArgs: (string | undefined)[];
     pathKwargs: Record<string, string | undefined>;
   } {
-    const target: RouteTarget = {
-      handlerClass: null,
-      initArgs: EMPTY_INIT_ARGS,
-      pathArgs: EMPTY_PATH_ARGS,
-      pathKwargs: EMPTY_PATH_KWARGS,
-    };
+    const target: RouteTarget = { handlerClass: null, initArgs: {}, pathArgs: [], pathKwargs: {} };
     this.routeInto(target, request);
     return target as RouteTarget & { handlerClass: HandlerClass };
   }
@@ -308,10 +290,7 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
     pathArgs: (string | undefined)[] = [],
     pathKwargs: Record<string, string | undefined> = {},
   ): HTTPMessageDelegate {
-    if (
-      typeof (handlerClass as { prototype?: { execute?: unknown } })?.prototype?.execute !==
-      "function"
-    ) {
+    if (!isHandlerClass(handlerClass)) {
       throw new TypeError("getHandlerDelegate expects a RequestHandler subclass");
     }
     const d = new RequestDispatcher(this, request.connection);
@@ -333,156 +312,6 @@ export class Application implements HTTPServerConnectionDelegate<unknown, HTTP1C
   }
 }
 
-// Placeholders until a request is routed (never handed to a handler: routing replaces them).
-const EMPTY_INIT_ARGS: Record<string, unknown> = Object.freeze({});
-const EMPTY_PATH_ARGS: (string | undefined)[] = Object.freeze([]) as unknown as string[];
-const EMPTY_PATH_KWARGS: Record<string, string | undefined> = Object.freeze({});
-
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/**
- * Dispatches one request (Tornado's `_HandlerDelegate`): routes on the headers, then either
- * buffers the body and runs the handler at the end, or — for `streamRequestBody` handlers —
- * runs it at once and feeds it the body chunk by chunk.
- */
-class RequestDispatcher implements HTTPMessageDelegate, RouteTarget {
-  private readonly app: Application;
-  private readonly connection: HTTP1Connection;
-  private request: HTTPServerRequest | null = null;
-  private handler: RequestHandler | null = null;
-  /** Set by `Application.routeInto`. */
-  handlerClass: HandlerClass | null = null;
-  initArgs: Record<string, unknown> = EMPTY_INIT_ARGS;
-  pathArgs: (string | undefined)[] = EMPTY_PATH_ARGS;
-  pathKwargs: Record<string, string | undefined> = EMPTY_PATH_KWARGS;
-  /** The body of a non-streaming request, gathered in one growable buffer (never a Buffer per chunk). */
-  private body: BodyAccumulator | null = null;
-  private stream = false;
-  private preparedDone = false;
-  private requestId: string | null = null;
-
-  constructor(app: Application, connection: HTTP1Connection) {
-    this.app = app;
-    this.connection = connection;
-  }
-
-  /** Route already decided (`Application.getHandlerDelegate`): `headersReceived` skips routing. */
-  preset(
-    request: HTTPServerRequest,
-    handlerClass: HandlerClass,
-    initArgs: Record<string, unknown>,
-    pathArgs: (string | undefined)[],
-    pathKwargs: Record<string, string | undefined>,
-  ): void {
-    this.request = request;
-    this.handlerClass = handlerClass;
-    this.initArgs = initArgs;
-    this.pathArgs = pathArgs;
-    this.pathKwargs = pathKwargs;
-  }
-
-  headersReceived(startLine: RequestStartLine, headers: HTTPHeaders): void | Promise<void> {
-    const conn = this.connection;
-    const ids = this.app.requestIds;
-    if (ids !== null) {
-      this.requestId = assignRequestId(ids, headers.get(ids.header));
-      // This runs in the request's own async context (the server makes one per request).
-      requestIdStorage.enterWith(this.requestId);
-    }
-    let request = this.request;
-    if (request === null) {
-      request = requestFromHead(startLine, headers, conn);
-      this.request = request;
-      this.app.routeInto(this, request);
-    }
-    const cls = this.handlerClass as HandlerClass;
-    this.stream = cls.streamRequestBody === true;
-    if (!this.stream) {
-      // The body is buffered for the handler: forms are held to the server's smaller form limits
-      // and parsed (lazily, when the handler reads its arguments) under its form limits.
-      const params = conn.params;
-      request.formLimits = params.formLimits;
-      const kind = formKind(headers.get("Content-Type"));
-      if (kind === 1) conn.setMaxBodySize(Math.min(params.maxBodySize, params.maxFormBodySize));
-      else if (kind === 2) {
-        conn.setMaxBodySize(Math.min(params.maxBodySize, params.maxMultipartBodySize));
-      }
-      return;
-    }
-    const handler = this.makeHandler();
-    if (handler === null) return;
-    handler.expectStreamedBody();
-    handler.execute(this.pathArgs, this.pathKwargs);
-    const prepared = handler.prepared;
-    if (prepared === null) {
-      this.preparedDone = true;
-      return;
-    }
-    return prepared.then(() => {
-      this.preparedDone = true;
-    });
-  }
-
-  private makeHandler(): RequestHandler | null {
-    const request = this.request as HTTPServerRequest;
-    const Cls = this.handlerClass as HandlerClass;
-    let handler: RequestHandler;
-    try {
-      handler = new Cls(this.app, request);
-      this.handler = handler;
-      if (this.requestId !== null) handler.setRequestId(this.requestId);
-      handler.setDefaultHeaders();
-      handler.initialize(this.initArgs);
-    } catch (err) {
-      this.app.logger.error(
-        err,
-        `Uncaught exception creating handler for ${request.method} ${request.uri}`,
-      );
-      const fallback = new ErrorHandler(this.app, request);
-      this.handler = fallback;
-      if (this.requestId !== null) fallback.setRequestId(this.requestId);
-      fallback.setDefaultHeaders();
-      fallback.initialize({ statusCode: 500 });
-      fallback.execute([], {});
-      return null;
-    }
-    return handler;
-  }
-
-  dataReceived(chunk: Buffer): void | Promise<void> {
-    if (this.stream) {
-      const handler = this.handler;
-      if (handler === null || handler.finished || handler.connectionClosed) return;
-      if (!this.preparedDone && handler.prepared !== null) {
-        return handler.prepared.then(() => {
-          if (!handler.finished) return handler.dataReceived(chunk);
-        });
-      }
-      return handler.dataReceived(chunk);
-    }
-    this.body = appendBody(this.body, chunk);
-  }
-
-  finish(): void {
-    if (this.stream) {
-      this.handler?.streamedBodyFinished();
-      return;
-    }
-    const request = this.request as HTTPServerRequest;
-    const body = this.body;
-    this.body = null;
-    if (body !== null) request.body = body.take();
-    // No parsing here: the body becomes arguments and files when the handler (or the XSRF
-    // check) reads them, and a body that does not parse is answered 400/413 from there.
-    const handler = this.makeHandler();
-    if (handler === null) return;
-    handler.execute(this.pathArgs, this.pathKwargs);
-  }
-
-  onConnectionClose(): void {
-    if (this.stream) this.handler?.handleConnectionClose();
-    this.body = null;
-  }
 }

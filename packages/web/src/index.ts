@@ -1,6 +1,11 @@
 // @t/web public API.
 
-export { type AccessLogFields, accessLogFields, formatAccessLine } from "./access-log.js";
+export {
+  type AccessLogFields,
+  accessLogFields,
+  formatAccessLine,
+  type LoggedHandler,
+} from "./access-log.js";
 export { Application } from "./application.js";
 export { constantTimeEqual, constantTimeEqualBuffers } from "./constant-time.js";
 export { type CookieOptions, formatSetCookie, quoteCookieValue } from "./cookies/set-cookie.js";
@@ -43,6 +48,7 @@ export {
 export { computeEtag, etagMatches } from "./etag.js";
 export { Finish } from "./finish.js";
 export { acceptsGzip, GZIP_LEVEL, GZIP_MIN_LENGTH, GzipTransform } from "./gzip-transform.js";
+export type { HandlerHost } from "./handler-host.js";
 export {
   AnyMatches,
   DefaultHostMatches,

@@ -3,7 +3,7 @@
 import { IncomingMessage, ServerResponse, STATUS_CODES } from "node:http";
 import { Stream } from "node:stream";
 import { HTTPHeaders, type HTTPServerRequest } from "@t/httpserver";
-import type { Application } from "./application.js";
+import type { HandlerHost } from "./handler-host.js";
 import { type HandlerClass, RequestHandler } from "./request-handler.js";
 
 /** A Node request listener, e.g. an Express app. */
@@ -127,7 +127,7 @@ export class NodeHandlerContainer extends RequestHandler {
   /** `initArgs.skipXsrfCheck`: the mounted app protects itself against CSRF. */
   private skipXsrf = false;
 
-  constructor(application: Application, request: HTTPServerRequest) {
+  constructor(application: HandlerHost, request: HTTPServerRequest) {
     super(application, request);
     this.autoFinish = false;
   }

@@ -1,8 +1,8 @@
-// RequestHandler: the base class of every handler — input, output, errors, cookies, XSRF, lifecycle.
+// RequestHandler: the base class of every handler (Tornado's) — input, output, errors, cookies,
+// XSRF. request-dispatcher.ts drives its lifecycle.
 
 import { STATUS_CODES } from "node:http";
-import { HTTPHeaders, HTTPInputError, type HTTPServerRequest } from "@t/httpserver";
-import type { Application } from "./application.js";
+import { HTTPHeaders, type HTTPServerRequest, isSafeFieldValue } from "@t/httpserver";
 import { constantTimeEqualBuffers } from "./constant-time.js";
 import { type CookieOptions, formatSetCookie } from "./cookies/set-cookie.js";
 import {
@@ -13,6 +13,8 @@ import {
 import {
   ClientGoneError,
   HeadersWrittenError,
+  HTTPError,
+  MissingArgumentError,
   MissingSettingError,
   ResponseFinishedError,
   ServerDrainingError,
@@ -21,25 +23,35 @@ import { jsonEncode, xhtmlEscape } from "./escape.js";
 import { computeEtag, etagMatches } from "./etag.js";
 import { Finish } from "./finish.js";
 import { GzipTransform } from "./gzip-transform.js";
-import {
-  headerListDelete,
-  headerListGet,
-  headerListHas,
-  headerListSet,
-  isHeaderName,
-} from "./header-list.js";
-import { HTTPError, MissingArgumentError } from "./http-error.js";
+import type { HandlerHost } from "./handler-host.js";
 import type { OutputTransform, OutputTransformClass } from "./output-transform.js";
+import { isPromiseLike } from "./promise-like.js";
+import type { ApplicationSettings } from "./settings.js";
+import { kConnectionClosed, kHandleError, kSetRequestId, kStreamedChunks } from "./symbols.js";
 import { decodeXsrfToken, encodeXsrfToken, newXsrfTokenBytes } from "./xsrf.js";
 
 /** A RequestHandler subclass as routes name it. */
 export type HandlerClass = (new (
-  application: Application,
+  application: HandlerHost,
   request: HTTPServerRequest,
 ) => RequestHandler) & {
   /** When true the body is not buffered: `dataReceived` gets each chunk (see `streamRequestBody`). */
   streamRequestBody?: boolean;
 };
+
+/**
+ * @internal True for a RequestHandler subclass. Checked by shape, not `instanceof`, so that a
+ * handler class built on another installed copy of @t/web is accepted (see symbols.ts).
+ */
+export function isHandlerClass(v: unknown): v is HandlerClass {
+  if (typeof v !== "function") return false;
+  const proto = (v as { prototype?: unknown }).prototype;
+  return (
+    proto !== null &&
+    typeof proto === "object" &&
+    typeof (proto as { [kHandleError]?: unknown })[kHandleError] === "function"
+  );
+}
 
 /** Extra information passed to `sendError` / `writeError`. */
 export interface ErrorInfo {
@@ -55,69 +67,47 @@ export interface SignedCookieOptions extends CookieOptions {
   expiresDays?: number;
 }
 
-const SUPPORTED_METHODS = new Set(["GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"]);
-const NO_XSRF_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 // biome-ignore lint/suspicious/noControlCharactersInRegex: Tornado removes these from arguments
 const CONTROL_CHARS_RE = /[\x00-\x08\x0e-\x1f]/g;
 const EMPTY = Buffer.alloc(0);
 const TIME_ORIGIN = performance.timeOrigin;
 const DEFAULT_CONTENT_TYPE = "text/html; charset=UTF-8";
 const JSON_CONTENT_TYPE = "application/json; charset=UTF-8";
-/** Verb method names by request method (no `toLowerCase()` per request). */
-const VERB_METHODS: Readonly<Record<string, VerbName>> = {
-  GET: "get",
-  HEAD: "head",
-  POST: "post",
-  DELETE: "delete",
-  PATCH: "patch",
-  PUT: "put",
-  OPTIONS: "options",
-};
-type VerbName = "get" | "head" | "post" | "put" | "patch" | "delete" | "options";
-
-function checkHeaderName(name: string): void {
-  if (typeof name !== "string" || !isHeaderName(name)) {
-    throw new TypeError(`header name must be a non-empty token, got ${JSON.stringify(name)}`);
-  }
-}
-
-function hasOwnKeys(o: object): boolean {
-  for (const k in o) if (Object.hasOwn(o, k)) return true;
-  return false;
-}
-
-function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
-  return (
-    v !== null &&
-    (typeof v === "object" || typeof v === "function") &&
-    typeof (v as { then?: unknown }).then === "function"
-  );
-}
 
 /** A run of non-ASCII characters (percent-encoded in redirect locations). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the class spans all of ASCII on purpose
 const NON_ASCII_RUN = /[^\x00-\x7f]+/g;
 
 /**
- * True when `s` holds a control character (0x00–0x1f or 0x7f) or a character beyond latin1:
- * unsafe in a header, since heads are written one byte per character (U+010A would become LF).
+ * A header value as a string: numbers in decimal, Dates in HTTP format. Whether it is safe to
+ * send is HTTPHeaders' check (`isSafeFieldValue` of @t/httpserver), made when it is stored.
  */
-function hasControlChar(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f || c > 0xff) return true;
-  }
-  return false;
+function headerValueString(value: string | number | Date): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number") return String(value);
+  if (value instanceof Date) return value.toUTCString();
+  throw new TypeError(`header values must be strings, numbers or Dates, got ${typeof value}`);
 }
 
-function formatHeaderValue(value: string | number | Date): string {
-  let s: string;
-  if (typeof value === "string") s = value;
-  else if (typeof value === "number") s = String(value);
-  else if (value instanceof Date) s = value.toUTCString();
-  else throw new TypeError(`header values must be strings, numbers or Dates, got ${typeof value}`);
-  if (hasControlChar(s)) throw new TypeError(`Unsafe header value ${JSON.stringify(s)}`);
-  return s;
+/**
+ * The peer's malformed input, met when the handler read its arguments: @t/httpserver's
+ * `HTTPInputError`, recognised by its code so that any installed copy's class (or another error
+ * with that code) is answered the same way.
+ */
+function isPeerInputError(err: unknown): err is Error & { statusCode?: unknown } {
+  return (
+    err !== null &&
+    typeof err === "object" &&
+    (err as { code?: unknown }).code === "T_ERR_HTTP_INPUT"
+  );
+}
+
+/** The 4xx status of a peer input error (400 when it names none). */
+function peerErrorStatus(err: { statusCode?: unknown }): number {
+  const code = err.statusCode;
+  return typeof code === "number" && Number.isInteger(code) && code >= 400 && code <= 499
+    ? code
+    : 400;
 }
 
 /**
@@ -126,6 +116,7 @@ function formatHeaderValue(value: string | number | Date): string {
  * object of named groups); the others answer 405. The lifecycle: `initialize(initArgs)` →
  * `prepare()` → verb method → `finish()` (automatic unless the method already finished) →
  * `onFinish()`. `onConnectionClose()` runs if the client goes away before the response is done.
+ * (request-dispatcher.ts runs that sequence; the handler holds the API the hooks call.)
  *
  * ```ts
  * class Hello extends RequestHandler {
@@ -137,8 +128,12 @@ export class RequestHandler {
   /** Set true (or use the `streamRequestBody` decorator) to receive the body via `dataReceived`. */
   static streamRequestBody = false;
 
-  /** The application this handler belongs to. */
-  readonly application: Application;
+  /**
+   * The application this handler belongs to: an `Application` at run time, typed by the
+   * {@link HandlerHost} members a handler uses (cast to `Application` for the others). A unit
+   * test may construct a handler with a host of its own.
+   */
+  readonly application: HandlerHost;
   /** The request being handled. */
   readonly request: HTTPServerRequest;
   /** Positional path arguments from the route's groups. */
@@ -148,13 +143,11 @@ export class RequestHandler {
 
   private statusCode = 200;
   private reasonPhrase = "OK";
-  /**
-   * The response headers as a flat `[name, value, …]` list, until someone needs an HTTPHeaders
-   * (the `headers` getter, gzip, writing the head): then `headerObj` holds them and this is null.
-   */
-  private headerList: string[] | null = ["Content-Type", DEFAULT_CONTENT_TYPE];
-  private headerObj: HTTPHeaders | null = null;
-  private closeWatched = false;
+  /** The response headers (replaced by `clear()`). */
+  private responseHeaders: HTTPHeaders = HTTPHeaders.fromRaw([
+    "Content-Type",
+    DEFAULT_CONTENT_TYPE,
+  ]);
   private writeBuffer: Buffer[] = [];
   private writeBufferLength = 0;
   private headersWrittenFlag = false;
@@ -169,51 +162,20 @@ export class RequestHandler {
   /** This response's output transforms (the `transforms` setting), once its headers flushed. */
   private transforms: OutputTransform[] | null = null;
   private flushChain: Promise<void> | null = null;
-  /** @internal Resolves when a streamed body has been fully received. */
-  bodyDone: Promise<void> | null = null;
-  /** @internal */
-  resolveBody: (() => void) | null = null;
-  /** @internal */
-  rejectBody: ((err: Error) => void) | null = null;
-  /** @internal Resolves when prepare() finished (streamed bodies wait for it). */
-  prepared: Promise<void> | null = null;
-  private resolvePrepared: (() => void) | null = null;
-  private streamedChunks: Buffer[] | null = null;
   private requestIdValue: string | null = null;
+  /** The header the request id goes back in (re-added by `clear()`), or null. */
+  private requestIdHeader: string | null = null;
   private abortController: AbortController | null = null;
+  /** @internal The chunks the default `dataReceived` collected (the dispatcher makes them `request.body`). */
+  [kStreamedChunks]: Buffer[] | null = null;
 
-  constructor(application: Application, request: HTTPServerRequest) {
+  constructor(application: HandlerHost, request: HTTPServerRequest) {
     this.application = application;
     this.request = request;
-    // The connection's close callback is registered only when the request outlives the
-    // synchronous part of `execute` (see `watchConnectionClose`): a handler that finishes in the
-    // same tick cannot see the connection close, and most handlers do.
-  }
-
-  /**
-   * @internal Run `handleConnectionClose` if the connection closes before the response
-   * finishes. Called when the request outlives the synchronous part of `execute`.
-   */
-  watchConnectionClose(): void {
-    if (this.closeWatched || this.finishedFlag || this.closedFlag) return;
-    const conn = this.request.connection as {
-      setCloseCallback?: (cb: (() => void) | null) => void;
-    } | null;
-    if (conn != null && typeof conn.setCloseCallback === "function") {
-      this.closeWatched = true;
-      conn.setCloseCallback(() => this.handleConnectionClose());
-    }
-  }
-
-  private unwatchConnectionClose(): void {
-    if (!this.closeWatched) return;
-    this.closeWatched = false;
-    const conn = this.request.connection as { setCloseCallback?: (cb: null) => void } | null;
-    if (conn != null && typeof conn.setCloseCallback === "function") conn.setCloseCallback(null);
   }
 
   /** The application's settings. */
-  get settings(): Application["settings"] {
+  get settings(): ApplicationSettings {
     return this.application.settings;
   }
 
@@ -247,8 +209,9 @@ export class RequestHandler {
    * collects the chunks into `request.body`.
    */
   dataReceived(chunk: Buffer): void | Promise<void> {
-    if (this.streamedChunks === null) this.streamedChunks = [];
-    this.streamedChunks.push(chunk);
+    const chunks = this[kStreamedChunks];
+    if (chunks === null) this[kStreamedChunks] = [chunk];
+    else chunks.push(chunk);
   }
 
   /** GET handler; answers 405 unless overridden. */
@@ -353,20 +316,19 @@ export class RequestHandler {
     return this.requestIdValue;
   }
 
-  /** @internal Set by the application before `setDefaultHeaders`; kept across `clear()`. */
-  setRequestId(id: string): void {
+  /** @internal Set by the dispatcher before `setDefaultHeaders`; kept across `clear()`. */
+  [kSetRequestId](id: string, header: string): void {
     this.requestIdValue = id;
-    const ids = this.application.requestIds;
-    if (ids !== null) this.setHeader(ids.header, id);
+    this.requestIdHeader = header;
+    this.responseHeaders.set(header, id);
   }
 
   /** Reset headers, status and buffered body (e.g. before an error page). */
   clear(): void {
-    this.headerList = ["Content-Type", DEFAULT_CONTENT_TYPE];
-    const ids = this.application.requestIds;
-    if (ids !== null && this.requestIdValue !== null)
-      this.headerList.push(ids.header, this.requestIdValue);
-    this.headerObj = null;
+    const raw = ["Content-Type", DEFAULT_CONTENT_TYPE];
+    const idHeader = this.requestIdHeader;
+    if (idHeader !== null) raw.push(idHeader, this.requestIdValue as string);
+    this.responseHeaders = HTTPHeaders.fromRaw(raw);
     this.writeBuffer = [];
     this.writeBufferLength = 0;
     this.statusCode = 200;
@@ -379,8 +341,10 @@ export class RequestHandler {
     if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 999) {
       throw new RangeError(`status code must be an integer in 100..999, got ${String(statusCode)}`);
     }
-    if (reason !== undefined && (typeof reason !== "string" || hasControlChar(reason))) {
-      throw new TypeError("reason must be a string without control characters");
+    if (reason !== undefined && (typeof reason !== "string" || !isSafeFieldValue(reason))) {
+      throw new TypeError(
+        "reason must be a string without CR, LF, NUL or characters beyond U+00FF",
+      );
     }
     this.statusCode = statusCode;
     this.reasonPhrase = reason ?? STATUS_CODES[statusCode] ?? "Unknown";
@@ -391,35 +355,23 @@ export class RequestHandler {
     return this.statusCode;
   }
 
-  /** Set a response header, replacing any previous value (TypeError on CR, LF or other control bytes). */
+  /**
+   * Set a response header, replacing any previous value. TypeError when the name is not a token
+   * or the value holds CR, LF, NUL or a character beyond U+00FF (@t/httpserver's `isToken` and
+   * `isSafeFieldValue`); numbers and Dates are formatted.
+   */
   setHeader(name: string, value: string | number | Date): void {
-    const v = formatHeaderValue(value);
-    const list = this.headerList;
-    if (list === null) {
-      (this.headerObj as HTTPHeaders).set(name, v);
-      return;
-    }
-    checkHeaderName(name);
-    headerListSet(list, name, name.toLowerCase(), v);
+    this.responseHeaders.set(name, headerValueString(value));
   }
 
-  /** Add a response header (one more field of that name). */
+  /** Add a response header (one more field of that name; checked as `setHeader`). */
   addHeader(name: string, value: string | number | Date): void {
-    const v = formatHeaderValue(value);
-    const list = this.headerList;
-    if (list === null) {
-      (this.headerObj as HTTPHeaders).add(name, v);
-      return;
-    }
-    checkHeaderName(name);
-    list.push(name, v);
+    this.responseHeaders.add(name, headerValueString(value));
   }
 
   /** Remove a response header. */
   clearHeader(name: string): void {
-    const list = this.headerList;
-    if (list === null) (this.headerObj as HTTPHeaders).delete(name);
-    else headerListDelete(list, name.toLowerCase());
+    this.responseHeaders.delete(name);
   }
 
   /**
@@ -427,40 +379,7 @@ export class RequestHandler {
    * `clear()`); use the setters to change them. Public and relied on by @t/websocket.
    */
   get headers(): HTTPHeaders {
-    let h = this.headerObj;
-    if (h === null) {
-      h = HTTPHeaders.fromRaw(this.headerList as string[]);
-      this.headerObj = h;
-      this.headerList = null;
-    }
-    return h;
-  }
-
-  private hasResponseHeader(lowerKey: string): boolean {
-    const list = this.headerList;
-    return list !== null
-      ? headerListHas(list, lowerKey)
-      : (this.headerObj as HTTPHeaders).has(lowerKey);
-  }
-
-  private getResponseHeader(lowerKey: string): string | undefined {
-    const list = this.headerList;
-    return list !== null
-      ? headerListGet(list, lowerKey)
-      : (this.headerObj as HTTPHeaders).get(lowerKey);
-  }
-
-  /** Set a header whose name and value are known to be valid. */
-  private putResponseHeader(name: string, lowerKey: string, value: string): void {
-    const list = this.headerList;
-    if (list !== null) headerListSet(list, name, lowerKey, value);
-    else (this.headerObj as HTTPHeaders).set(name, value);
-  }
-
-  private deleteResponseHeader(lowerKey: string): void {
-    const list = this.headerList;
-    if (list !== null) headerListDelete(list, lowerKey);
-    else (this.headerObj as HTTPHeaders).delete(lowerKey);
+    return this.responseHeaders;
   }
 
   /** True once the response head was sent. */
@@ -489,7 +408,6 @@ export class RequestHandler {
       ac.abort(new ClientGoneError("the client closed the connection"));
       return ac.signal;
     }
-    if (!this.finishedFlag) this.watchConnectionClose();
     const conn = this.request.connection as {
       setDrainCallback?: (cb: (() => void) | null) => void;
     } | null;
@@ -527,7 +445,7 @@ export class RequestHandler {
       buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     else if (chunk !== null && typeof chunk === "object" && !Array.isArray(chunk)) {
       buf = Buffer.from(jsonEncode(chunk), "utf8");
-      this.putResponseHeader("Content-Type", "content-type", JSON_CONTENT_TYPE);
+      this.responseHeaders.set("Content-Type", JSON_CONTENT_TYPE);
     } else {
       throw new TypeError(
         `write() accepts a string, a Buffer or a plain object, got ${Array.isArray(chunk) ? "an array (refused for security reasons)" : typeof chunk}`,
@@ -564,10 +482,13 @@ export class RequestHandler {
     const isHead = this.request.method === "HEAD";
     if (!this.headersWrittenFlag) {
       this.headersWrittenFlag = true;
-      const headers = this.headers;
-      const transformClasses = this.application.transforms;
-      if (transformClasses !== null) chunk = this.startTransforms(transformClasses, chunk, final);
-      if (this.application.settings.compressResponse === true) {
+      const headers = this.responseHeaders;
+      const settings = this.application.settings;
+      const transformClasses = settings.transforms;
+      if (transformClasses !== undefined && transformClasses.length > 0) {
+        chunk = this.startTransforms(transformClasses, chunk, final);
+      }
+      if (settings.compressResponse === true) {
         const gz = GzipTransform.forResponse(this.request, this.statusCode, headers, chunk, final);
         if (gz !== null) {
           this.gzip = gz;
@@ -608,7 +529,7 @@ export class RequestHandler {
   /** Make this response's output transforms and run their `transformFirstChunk`. */
   private startTransforms(classes: OutputTransformClass[], chunk: Buffer, final: boolean): Buffer {
     const transforms: OutputTransform[] = [];
-    const headers = this.headers;
+    const headers = this.responseHeaders;
     let out = chunk;
     for (const Cls of classes) {
       const t = new Cls(this.request);
@@ -643,10 +564,11 @@ export class RequestHandler {
     if (chunk !== undefined) this.write(chunk);
     if (!this.headersWrittenFlag) {
       const method = this.request.method;
+      const headers = this.responseHeaders;
       if (
         this.statusCode === 200 &&
         (method === "GET" || method === "HEAD") &&
-        !this.hasResponseHeader("etag")
+        !headers.has("Etag")
       ) {
         this.setEtagHeader();
         if (this.checkEtagHeader()) {
@@ -660,14 +582,13 @@ export class RequestHandler {
         if (this.writeBufferLength > 0) {
           throw new HTTPError(500, `Cannot send a body with status ${code}`);
         }
-        this.deleteResponseHeader("content-encoding");
-        this.deleteResponseHeader("content-language");
-        this.deleteResponseHeader("content-type");
-      } else if (!this.hasResponseHeader("content-length")) {
-        this.putResponseHeader("Content-Length", "content-length", String(this.writeBufferLength));
+        headers.delete("Content-Encoding");
+        headers.delete("Content-Language");
+        headers.delete("Content-Type");
+      } else if (!headers.has("Content-Length")) {
+        headers.set("Content-Length", String(this.writeBufferLength));
       }
     }
-    this.unwatchConnectionClose();
     let flushed = this.flushInternal(true);
     this.finishedFlag = true;
     if (this.gzip !== null && this.flushChain !== null) {
@@ -822,15 +743,18 @@ export class RequestHandler {
     );
   }
 
-  /** @internal Turn an exception from a handler into a response and a log line. */
-  handleRequestException(err: unknown): void {
-    if (err instanceof ConnectionGone) return;
+  /**
+   * @internal Turn a value thrown by the handler (its hooks, or their promises) into a response
+   * and a log line: `Finish` finishes, `HTTPError` answers its status, the peer's malformed input
+   * 400/413, anything else 500.
+   */
+  [kHandleError](err: unknown): void {
     if (err instanceof Finish) {
       if (this.finishedFlag) return;
       try {
         void this.finish(err.chunk);
       } catch (finishErr) {
-        this.handleRequestException(finishErr);
+        this[kHandleError](finishErr);
       }
       return;
     }
@@ -852,11 +776,12 @@ export class RequestHandler {
       this.sendError(err.statusCode, { error: err });
       return;
     }
-    if (err instanceof HTTPInputError) {
+    if (isPeerInputError(err)) {
       // The peer's fault, met when the handler read its arguments: a body that does not parse
       // as the form it claims (400) or passes the form limits (413).
-      logger.warn(`${err.statusCode} ${this.requestSummary()}: Invalid body: ${err.message}`);
-      this.sendError(err.statusCode, { error: err });
+      const status = peerErrorStatus(err);
+      logger.warn(`${status} ${this.requestSummary()}: Invalid body: ${err.message}`);
+      this.sendError(status, { error: err });
       return;
     }
     logger.error(err, `Uncaught exception ${this.requestSummary()}\n${this.request.toString()}`);
@@ -1087,113 +1012,17 @@ export class RequestHandler {
   setEtagHeader(): void {
     const etag = this.computeEtag();
     if (etag === null) return;
-    // The default hook only produces a quoted hex digest; an override's value is checked.
-    const safe =
-      this.computeEtag === RequestHandler.prototype.computeEtag ? etag : formatHeaderValue(etag);
-    this.putResponseHeader("Etag", "etag", safe);
+    this.responseHeaders.set("Etag", etag);
   }
 
   /** True when the request's If-None-Match matches the response's Etag header. */
   checkEtagHeader(): boolean {
-    const inm = headerListGet(this.request.headers.raw, "if-none-match");
+    const inm = this.request.headers.get("If-None-Match");
     if (inm === undefined) return false;
-    return etagMatches(inm, this.getResponseHeader("etag"));
+    return etagMatches(inm, this.responseHeaders.get("Etag"));
   }
 
-  // ---- execution --------------------------------------------------------------------------
-
-  /** @internal Run the request through prepare and the verb method. */
-  execute(pathArgs: (string | undefined)[], pathKwargs: Record<string, string | undefined>): void {
-    this.pathArgs = pathArgs;
-    this.pathKwargs = pathKwargs;
-    const streaming = (this.constructor as HandlerClass).streamRequestBody === true;
-    if (streaming) {
-      this.prepared = new Promise<void>((resolve) => {
-        this.resolvePrepared = resolve;
-      });
-    }
-    try {
-      const method = this.request.method;
-      if (!SUPPORTED_METHODS.has(method)) throw new HTTPError(405);
-      if (this.settings.xsrfCookies === true && !NO_XSRF_METHODS.has(method)) {
-        this.checkXsrfCookie();
-      }
-      const r = this.prepare();
-      if (isPromiseLike(r)) {
-        r.then(
-          () => this.afterPrepare(),
-          (err) => this.failPrepared(err),
-        );
-      } else {
-        this.afterPrepare();
-      }
-    } catch (err) {
-      this.failPrepared(err);
-    }
-    // Still running after the synchronous part: notice the client going away.
-    if (!this.finishedFlag) this.watchConnectionClose();
-  }
-
-  private failPrepared(err: unknown): void {
-    this.handleRequestException(err);
-    // Let a streaming body drain into the void rather than stall the connection.
-    this.resolvePrepared?.();
-  }
-
-  private afterPrepare(): void {
-    try {
-      this.resolvePrepared?.();
-      if (this.finishedFlag) return;
-      if (this.bodyDone !== null) {
-        this.bodyDone.then(
-          () => {
-            if (this.streamedChunks !== null) {
-              this.request.body = Buffer.concat(this.streamedChunks);
-              this.streamedChunks = null;
-            }
-            this.callMethod();
-          },
-          (err) => this.handleRequestException(err),
-        );
-        return;
-      }
-      this.callMethod();
-    } catch (err) {
-      this.handleRequestException(err);
-    }
-  }
-
-  private callMethod(): void {
-    try {
-      if (this.finishedFlag) return;
-      const method = this.request.method;
-      const name = VERB_METHODS[method] ?? (method.toLowerCase() as VerbName);
-      const fn = this[name] as (...args: unknown[]) => unknown;
-      const r = hasOwnKeys(this.pathKwargs)
-        ? fn.call(this, this.pathKwargs)
-        : fn.apply(this, this.pathArgs);
-      if (isPromiseLike(r)) {
-        r.then(
-          () => this.autoFinishNow(),
-          (err) => this.handleRequestException(err),
-        );
-        return;
-      }
-      this.autoFinishNow();
-    } catch (err) {
-      this.handleRequestException(err);
-    }
-  }
-
-  private autoFinishNow(): void {
-    if (this.autoFinishFlag && !this.finishedFlag) {
-      try {
-        void this.finish();
-      } catch (err) {
-        this.handleRequestException(err);
-      }
-    }
-  }
+  // ---- completion by other means, and the connection going away -------------------------
 
   /**
    * Record that the response was completed by other means — written to `request.connection`
@@ -1208,7 +1037,6 @@ export class RequestHandler {
     this.statusCode = statusCode;
     this.finishedFlag = true;
     this.headersWrittenFlag = true;
-    this.unwatchConnectionClose();
     this.request.finishTime = TIME_ORIGIN + performance.now();
     this.application.logRequest(this);
     try {
@@ -1218,19 +1046,16 @@ export class RequestHandler {
     }
   }
 
-  /** @internal The connection closed before the response finished. */
-  handleConnectionClose(): void {
+  /**
+   * @internal The connection closed before the response finished (or, for a streamed body,
+   * before the body was read): abort `signal` and run `onConnectionClose` once.
+   */
+  [kConnectionClosed](): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
     const ac = this.abortController;
     if (ac !== null && !ac.signal.aborted) {
       ac.abort(new ClientGoneError("the client closed the connection"));
-    }
-    if (this.rejectBody !== null) {
-      const reject = this.rejectBody;
-      this.rejectBody = null;
-      this.resolveBody = null;
-      reject(new ConnectionGone("the connection closed before the body was received"));
     }
     try {
       this.onConnectionClose();
@@ -1238,28 +1063,6 @@ export class RequestHandler {
       this.application.logger.error(err, "Exception in onConnectionClose");
     }
   }
-
-  /** @internal Prepare to receive a streamed body (called before `execute`). */
-  expectStreamedBody(): void {
-    this.bodyDone = new Promise<void>((resolve, reject) => {
-      this.resolveBody = resolve;
-      this.rejectBody = reject;
-    });
-    this.bodyDone.catch(() => {});
-  }
-
-  /** @internal The streamed body is complete. */
-  streamedBodyFinished(): void {
-    const resolve = this.resolveBody;
-    this.resolveBody = null;
-    this.rejectBody = null;
-    resolve?.();
-  }
 }
 
 function noop(): void {}
-
-/** @internal Rejects the wait for a streamed body whose connection closed; never answered or logged. */
-class ConnectionGone extends Error {
-  override readonly name = "ConnectionGone";
-}

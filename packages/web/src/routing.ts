@@ -2,7 +2,7 @@
 
 import { ReverseUrlError } from "./errors.js";
 import { urlEscape, urlUnescape } from "./escape.js";
-import type { HandlerClass } from "./request-handler.js";
+import { type HandlerClass, isHandlerClass } from "./request-handler.js";
 
 /** A route as written in an Application's route list: `[pattern, HandlerClass, initArgs?, name?]`. */
 export type RouteTuple = readonly [
@@ -204,17 +204,6 @@ function findGroups(source: string, groupCount: number): string[] | null {
   if (last === null) return null;
   pieces.push(last);
   return pieces;
-}
-
-/** A RequestHandler subclass (checked by shape, so that two installed copies still work). */
-function isHandlerClass(v: unknown): v is HandlerClass {
-  if (typeof v !== "function") return false;
-  const proto = (v as { prototype?: unknown }).prototype;
-  return (
-    proto !== null &&
-    typeof proto === "object" &&
-    typeof (proto as { execute?: unknown }).execute === "function"
-  );
 }
 
 /** A short description of a value for an error message (never a function's source). */

@@ -13,7 +13,7 @@ import { IOLoop, type Logger, namedLogger } from "@t/ioloop";
 import type { BindOptions } from "@t/tcpserver";
 import { Application } from "./application.js";
 import { Matcher, PathMatches, type RouteParams } from "./matchers.js";
-import type { HandlerClass } from "./request-handler.js";
+import { type HandlerClass, isHandlerClass } from "./request-handler.js";
 import { CallableAdapter, RoutingDelegate, serverConnectionOf } from "./routing-delegate.js";
 import { listenWith } from "./serve.js";
 
@@ -325,14 +325,6 @@ function toRule(spec: RuleSpec): Rule {
   const [m, target, initArgs, name] = spec;
   const matcher = typeof m === "string" || m instanceof RegExp ? new PathMatches(m) : m;
   return new Rule(matcher as Matcher, target, initArgs ?? {}, name ?? null);
-}
-
-/** A RequestHandler subclass (checked by shape, like routes, so two installed copies work). */
-function isHandlerClass(v: unknown): v is HandlerClass {
-  return (
-    typeof v === "function" &&
-    typeof (v as { prototype?: { execute?: unknown } }).prototype?.execute === "function"
-  );
 }
 
 function isConnectionDelegate(

@@ -2,12 +2,25 @@
 // unknown keys (Tornado's snake_case names and typos get a "did you mean").
 
 import type { Logger } from "@t/ioloop";
+import type { LoggedHandler } from "./access-log.js";
 import type { CookieOptions } from "./cookies/set-cookie.js";
 import type { CookieSecret } from "./cookies/signed-value.js";
 import type { OutputTransformClass } from "./output-transform.js";
-import type { HandlerClass, RequestHandler } from "./request-handler.js";
 import type { RequestIdOptions } from "./request-id.js";
 import type { TemplateEngine } from "./template.js";
+
+/*
+ * Settings name handler classes and receive handlers, but this module does not import
+ * request-handler.ts (which reads the settings): those settings are typed by the shape they
+ * need, and any RequestHandler subclass fits it. The Application checks the classes.
+ */
+
+/** A RequestHandler subclass, as the `staticHandlerClass` and `defaultHandlerClass` settings take it. */
+type HandlerClassSetting = (new (
+  ...args: never[]
+) => LoggedHandler) & {
+  streamRequestBody?: boolean;
+};
 
 /**
  * Application settings (DESIGN §8). Unknown keys are refused when the Application is built
@@ -35,7 +48,7 @@ export interface ApplicationSettings {
   /** URL prefix of static files. Default "/static/". */
   staticUrlPrefix?: string;
   /** Handler class for static files. Default StaticFileHandler. */
-  staticHandlerClass?: HandlerClass;
+  staticHandlerClass?: HandlerClassSetting;
   /** Extra initArgs of the static handler. */
   staticHandlerArgs?: Record<string, unknown>;
   /** Cache static files' version hashes (default: `!debug`). */
@@ -48,8 +61,11 @@ export interface ApplicationSettings {
   compressResponse?: boolean;
   /** Where `authenticated` sends anonymous users. */
   loginUrl?: string;
-  /** Called once per finished request instead of the default access log line. */
-  logFunction?: (handler: RequestHandler) => void;
+  /**
+   * Called once per finished request, with its handler, instead of the default access log line.
+   * (A method signature, so that a function typed for `RequestHandler` is accepted too.)
+   */
+  logFunction?(handler: LoggedHandler): void;
   /** Logger for errors and the access log (default: the current loop's logger). */
   logger?: Logger;
   /**
@@ -59,7 +75,7 @@ export interface ApplicationSettings {
    */
   requestId?: boolean | RequestIdOptions;
   /** Handler for requests no route matches (default: ErrorHandler with status 404). */
-  defaultHandlerClass?: HandlerClass;
+  defaultHandlerClass?: HandlerClassSetting;
   /** initArgs of `defaultHandlerClass`. */
   defaultHandlerArgs?: Record<string, unknown>;
   /**

@@ -4,9 +4,9 @@ import { createHash } from "node:crypto";
 import { readFileSync, type Stats, statSync } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import * as nodePath from "node:path";
-import type { Application } from "./application.js";
+import { HTTPError } from "./errors.js";
 import { etagMatches } from "./etag.js";
-import { HTTPError } from "./http-error.js";
+import type { HandlerHost } from "./handler-host.js";
 import { contentTypeForFile } from "./mime-types.js";
 import { formatContentRange, parseRangeHeader } from "./range.js";
 import { RequestHandler } from "./request-handler.js";
@@ -42,6 +42,21 @@ async function* readFileRange(
   } finally {
     await fh.close();
   }
+}
+
+/** Static files' version hashes by absolute path, per application (see `staticHashCache`). */
+const versionCaches = new WeakMap<HandlerHost, Map<string, string>>();
+
+/** The version-hash cache of `host`, or null when `staticHashCache` is off (default: `!debug`). */
+function versionCache(host: HandlerHost): Map<string, string> | null {
+  const settings = host.settings;
+  if (!(settings.staticHashCache ?? settings.debug !== true)) return null;
+  let cache = versionCaches.get(host);
+  if (cache === undefined) {
+    cache = new Map();
+    versionCaches.set(host, cache);
+  }
+  return cache;
 }
 
 function isAsyncIterable(v: StaticContent): v is AsyncIterable<Uint8Array> {
@@ -297,10 +312,10 @@ export class StaticFileHandler extends RequestHandler {
    * application unless `staticHashCache` is false (default: `!debug`); null when the file
    * cannot be read.
    */
-  static async getContentVersion(app: Application, absolutePath: string): Promise<string | null> {
-    const useCache = app.settings.staticHashCache ?? app.settings.debug !== true;
-    if (useCache) {
-      const cached = app.staticHashes.get(absolutePath);
+  static async getContentVersion(app: HandlerHost, absolutePath: string): Promise<string | null> {
+    const cache = versionCache(app);
+    if (cache !== null) {
+      const cached = cache.get(absolutePath);
       if (cached !== undefined) return cached;
     }
     let h: string | null;
@@ -316,7 +331,7 @@ export class StaticFileHandler extends RequestHandler {
     } catch {
       h = null;
     }
-    if (useCache && h !== null) app.staticHashes.set(absolutePath, h);
+    if (cache !== null && h !== null) cache.set(absolutePath, h);
     return h;
   }
 
@@ -326,7 +341,7 @@ export class StaticFileHandler extends RequestHandler {
    * synchronously the first time and cached like `getContentVersion`.
    */
   static makeStaticUrl(
-    app: Application,
+    app: HandlerHost,
     root: string,
     prefix: string,
     path: string,
@@ -335,8 +350,8 @@ export class StaticFileHandler extends RequestHandler {
     const url = prefix + path;
     if (!includeVersion) return url;
     const abs = StaticFileHandler.getAbsolutePath(root, path);
-    const useCache = app.settings.staticHashCache ?? app.settings.debug !== true;
-    let h = useCache ? app.staticHashes.get(abs) : undefined;
+    const cache = versionCache(app);
+    let h = cache !== null ? cache.get(abs) : undefined;
     if (h === undefined) {
       try {
         if (!statSync(abs).isFile()) return url;
@@ -346,7 +361,7 @@ export class StaticFileHandler extends RequestHandler {
       } catch {
         return url;
       }
-      if (useCache) app.staticHashes.set(abs, h);
+      if (cache !== null) cache.set(abs, h);
     }
     return `${url}?v=${h}`;
   }
