@@ -57,9 +57,9 @@ export class GettextCatalog implements Catalog {
 
 /**
  * Parses a compiled `.mo` file (`kind` `"mo"`, either byte order) or a `.po` source file
- * (`"po"`, checked as strictly as `msgfmt` checks it: no duplicate msgids, the number of plural
- * forms the header announces). Fuzzy entries of a `.po` file are left out, as `msgfmt` leaves
- * them out of the `.mo` it writes. Text without a declared charset is read as UTF-8.
+ * (`"po"`). Fuzzy entries of a `.po` file are left out, as `msgfmt` leaves them out of the `.mo`
+ * it writes; of two entries with the same msgid and context the last one counts (check files
+ * with `msgfmt -c`). Text without a declared charset is read as UTF-8.
  *
  * @throws TranslationFileError when the file does not parse.
  * @throws PluralFormsError when its `Plural-Forms` header is not one {@link parsePluralForms}
@@ -77,7 +77,7 @@ export function parseGettextCatalog(
     table =
       kind === "mo"
         ? (mo.parse(buffer, "utf-8") as GetTextTranslations | false)
-        : po.parse(buffer, { defaultCharset: "utf-8", validation: true });
+        : po.parse(buffer, { defaultCharset: "utf-8" });
   } catch (err) {
     const line = (err as { lineNumber?: unknown }).lineNumber;
     throw new TranslationFileError(

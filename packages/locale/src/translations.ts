@@ -10,6 +10,10 @@ import { parseGettextCatalog } from "./gettext-catalog.js";
 import { Locale } from "./locale.js";
 import { isLocaleCode, normalizeRequestedCode } from "./locale-code.js";
 
+// How many distinct Accept-Language headers fromAcceptLanguage remembers, and the longest kept.
+const ACCEPT_CACHE_SIZE = 256;
+const ACCEPT_CACHE_MAX_KEY_LENGTH = 256;
+
 /** Options of {@link Translations.loadTranslations}. */
 export interface LoadTranslationsOptions {
   /**
@@ -81,6 +85,10 @@ export class Translations {
   private supported: readonly string[] = [];
   private supportedSet = new Set<string>();
   private readonly cache = new Map<string, Locale>();
+  // Accept-Language header → its Locale (null: nothing usable). Browsers send few distinct
+  // headers, so this turns the per-request parse into one Map lookup; bounded, and emptied
+  // whenever the supported set changes.
+  private readonly acceptCache = new Map<string, Locale | null>();
 
   /** @throws RangeError when `defaultLocale` is not a locale code. */
   constructor(options: TranslationsOptions = {}) {
@@ -237,15 +245,30 @@ export class Translations {
 
   /**
    * The Locale for an `Accept-Language` header (Tornado's `RequestHandler.get_browser_locale`):
-   * its languages by q-value ({@link parseAcceptLanguage}), else `fallback`'s closest Locale.
+   * the closest Locale for its languages in q-value order ({@link parseAcceptLanguage}), which
+   * is the default locale when none of them is supported. Results are remembered per header
+   * string (256 headers of up to 256 characters), so repeated headers cost one Map lookup.
    *
-   * @param fallback - the code used when the header names nothing usable; default: the
-   *   default locale.
+   * @param fallback - the code used, as Tornado's `default`, when the header is absent or names
+   *   no language with a positive q; default: the default locale.
+   * @throws TypeError when `header` is neither a string nor null/undefined.
    */
   fromAcceptLanguage(header: string | null | undefined, fallback?: string): Locale {
-    const codes = parseAcceptLanguage(header);
-    if (codes.length > 0) return this.closest(codes);
-    return this.closest([fallback ?? this.defaultCode]);
+    let locale: Locale | null | undefined = null;
+    if (typeof header === "string" && header !== "") {
+      locale = this.acceptCache.get(header);
+      if (locale === undefined) {
+        const codes = parseAcceptLanguage(header);
+        locale = codes.length > 0 ? this.closest(codes) : null;
+        if (header.length <= ACCEPT_CACHE_MAX_KEY_LENGTH) {
+          if (this.acceptCache.size >= ACCEPT_CACHE_SIZE) this.acceptCache.clear();
+          this.acceptCache.set(header, locale);
+        }
+      }
+    } else if (header !== undefined && header !== null && header !== "") {
+      parseAcceptLanguage(header); // throws the TypeError
+    }
+    return locale ?? this.closest([fallback ?? this.defaultCode]);
   }
 
   private closest(codes: readonly string[]): Locale {
@@ -275,6 +298,7 @@ export class Translations {
   }
 
   private updateSupported(): void {
+    this.acceptCache.clear();
     this.supportedSet = new Set([...this.catalogs.keys(), this.defaultCode]);
     this.supported = Object.freeze([...this.supportedSet].sort());
   }
