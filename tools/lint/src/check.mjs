@@ -11,6 +11,7 @@ import { checkManifests } from "./manifest-checks.mjs";
 import { readWorkspace } from "./workspace.mjs";
 
 /** @typedef {import("./manifest-checks.mjs").Finding} Finding */
+/** @typedef {Finding & { why: string }} Known a finding on the known list, with why it is there */
 
 /** Where the known violations live, relative to the root. */
 export const KNOWN_FILE = "tools/lint/src/known-violations.mjs";
@@ -26,11 +27,11 @@ export const CHECKED_FOLDERS = ["src", "test"];
  * @param {string} [args.root] the repository root (absolute; default: this repository)
  * @param {Record<string, readonly string[]>} [args.table] the layer table (default: the
  *   `LAYERS` of `<root>/tools/lint/src/layers.mjs`, so a test repository brings its own)
- * @param {readonly { rule: string, where: string, message: string, why: string }[]} [args.known]
+ * @param {readonly Known[]} [args.known]
  *   findings that do not fail (default: `<root>/tools/lint/src/known-violations.mjs`, if any)
- * @returns {Promise<{ findings: Finding[], known: Finding[], modules: number }>}
- *   every violation, sorted by rule and place (`known`: those on the known list, with why);
- *   `modules` is how many files were read
+ * @returns {Promise<{ findings: Finding[], known: Known[], stale: Known[], modules: number }>}
+ *   every violation, sorted by rule and place, except those on the known list (`known`: the
+ *   entries that still occur; `stale`: those that no longer do); `modules`: files read
  */
 export async function checkDirection({
   root = join(import.meta.dirname, "../../.."),
@@ -91,16 +92,10 @@ export async function checkDirection({
     (a, b) => order(a.rule, b.rule) || order(a.where, b.where) || order(a.message, b.message),
   );
   const same = (f, k) => f.rule === k.rule && f.where === k.where && f.message === k.message;
-  const stale = known
-    .filter((k) => !findings.some((f) => same(f, k)))
-    .map((k) => ({
-      rule: "stale-known-violation",
-      where: KNOWN_FILE,
-      message: `${k.rule} ${k.where} no longer occurs: delete its entry`,
-    }));
   return {
-    findings: [...findings.filter((f) => !known.some((k) => same(f, k))), ...stale],
+    findings: findings.filter((f) => !known.some((k) => same(f, k))),
     known: known.filter((k) => findings.some((f) => same(f, k))),
+    stale: known.filter((k) => !findings.some((f) => same(f, k))),
     modules: output.summary.totalCruised,
   };
 }

@@ -6,8 +6,10 @@ import { formatFindings } from "./report.mjs";
 
 const rootAt = process.argv.indexOf("--root");
 const root = rootAt === -1 ? undefined : resolve(process.argv[rootAt + 1] ?? ".");
-const { findings, known, modules } = await checkDirection(root === undefined ? {} : { root });
+const { findings, known, stale, modules } = await checkDirection(
+  root === undefined ? {} : { root },
+);
 (findings.length === 0 ? process.stdout : process.stderr).write(
-  formatFindings(findings, modules, known),
+  formatFindings(findings, modules, known, stale),
 );
 process.exitCode = findings.length === 0 ? 0 : 1;

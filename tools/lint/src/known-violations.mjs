@@ -1,9 +1,9 @@
-// Violations that predate the check, each with why it is still there: printed on every run, and the list may only shrink.
+// Violations that predate the check, each with why it is still there: printed on every run, never failing it.
 
 /**
  * Findings `pnpm lint` reports as known instead of failing, matched on rule, file and message
- * exactly as the check prints them. An entry that no longer matches anything fails the check
- * (`stale-known-violation`), so fixing one means deleting its line. Add none: fix the import.
+ * exactly as the check prints them. An entry that no longer matches anything is printed as
+ * stale: fixing a violation means deleting its line. Add none: fix the import.
  *
  * @type {readonly { rule: string, where: string, message: string, why: string }[]}
  */

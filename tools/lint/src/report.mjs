@@ -7,7 +7,6 @@ import { MANIFEST_RULES } from "./manifest-checks.mjs";
 export const RULES = {
   ...IMPORT_RULES,
   ...MANIFEST_RULES,
-  "stale-known-violation": "an entry of tools/lint/src/known-violations.mjs that no longer occurs",
 };
 
 /**
@@ -18,13 +17,18 @@ export const RULES = {
  * @param {number} modules how many files were read
  * @param {readonly (import("./manifest-checks.mjs").Finding & { why: string })[]} [known]
  *   findings on the known list (printed, never failing)
+ * @param {readonly import("./manifest-checks.mjs").Finding[]} [stale] known entries that no
+ *   longer occur (printed, never failing)
  * @returns {string}
  */
-export function formatFindings(findings, modules, known = []) {
-  const knownLines = known.flatMap((k) => [
-    `! ${k.rule}  ${k.where}: ${k.message}`,
-    `    known: ${k.why}`,
-  ]);
+export function formatFindings(findings, modules, known = [], stale = []) {
+  const knownLines = [
+    ...stale.map(
+      (k) =>
+        `~ ${k.rule}  ${k.where}: no longer occurs; delete it from tools/lint/src/known-violations.mjs`,
+    ),
+    ...known.flatMap((k) => [`! ${k.rule}  ${k.where}: ${k.message}`, `    known: ${k.why}`]),
+  ];
   const knownNote =
     known.length === 0
       ? ""
