@@ -608,9 +608,21 @@ export abstract class BaseIOStream {
   /**
    * Close the stream and its descriptor. A pending read is answered from buffered bytes if they
    * satisfy it, else rejected with StreamClosedError(realError = error); pending writes reject.
+   * Bytes written while corked get one non-blocking write first (what the kernel takes now, as
+   * if they had been written uncorked); to wait until everything is sent, use `closeWhenWritten`.
    */
   close(error?: Error): void {
     if (this.isClosed) return;
+    if (this.flushPending) {
+      // Bytes written while corked would have reached the kernel had the stream not been
+      // corked (a protocol answering an error, then closing, inside its data consumer): offer
+      // them now, once, as an uncorked write would have.
+      this.flushPending = false;
+      if (this.wqBytes > 0 && !this.connecting) {
+        this.flush();
+        if (this.isClosed) return;
+      }
+    }
     this.isClosed = true;
     this.drainCallback = null;
     if (error !== undefined && this.error === undefined) this.error = error;

@@ -62,6 +62,17 @@ describe("corking", () => {
     expect((await within(readN(c, 6))).toString()).toBe("abcdef");
   });
 
+  it("close() inside the consumer still sends what the consumer wrote (one non-blocking try)", async () => {
+    const [s, c] = fx.unixPair();
+    s.setDataConsumer((_buf, start, end) => {
+      s.send(Buffer.from("400 bad\n"));
+      s.close();
+      return end - start;
+    });
+    await c.write("garbage");
+    expect((await within(c.readUntilClose())).toString()).toBe("400 bad\n");
+  });
+
   it("an uncork without a cork is a RangeError", async () => {
     const [s] = fx.unixPair();
     expect(() => s.uncork()).toThrow(RangeError);

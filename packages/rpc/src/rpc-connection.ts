@@ -1,7 +1,14 @@
 // RpcConnection: one peer-to-peer RPC session over an IOStream (calls both ways, out-of-order replies).
 
-import { AbortError, type IOLoop, type Logger, type TimeoutHandle } from "@t/ioloop";
-import { type BaseIOStream, type DataConsumer, SSLIOStream } from "@t/iostream";
+import { AbortError, type IOLoop, type Logger } from "@t/ioloop";
+import {
+  type BaseIOStream,
+  ConnectionSweeper,
+  type DataConsumer,
+  SSLIOStream,
+  type Sweepable,
+  sweepIntervalFor,
+} from "@t/iostream";
 import { type RpcCallMessage, rpcCallFinishChannel, rpcCallStartChannel } from "./diagnostics.js";
 import {
   fromWireError,
@@ -100,6 +107,25 @@ export interface RpcConnectionOptions {
   writeTimeoutMs?: number;
   /** Called once when the connection has closed; `error` says why (undefined: closed cleanly). */
   onClose: (conn: RpcConnection, error: Error | undefined) => void;
+  /**
+   * Enforces every deadline of the connection (call and handler timeouts, the hello, write
+   * progress) in one coarse sweep: a deadline fires up to one sweep interval late (a quarter of
+   * the shortest timeout in use, 10 ms … 1 s), never early. Default: one sweeper shared by the
+   * RPC connections of the loop.
+   */
+  sweeper?: ConnectionSweeper;
+}
+
+/** The sweeper RPC connections of each loop share unless given one. */
+const sweepers = new WeakMap<IOLoop, ConnectionSweeper>();
+
+function sharedSweeper(loop: IOLoop): ConnectionSweeper {
+  let sweeper = sweepers.get(loop);
+  if (sweeper === undefined) {
+    sweeper = new ConnectionSweeper(loop, 1000);
+    sweepers.set(loop, sweeper);
+  }
+  return sweeper;
 }
 
 type Resolve = (value: unknown) => void;
@@ -109,7 +135,8 @@ type Reject = (err: Error) => void;
 class PendingCall {
   resolve: Resolve = noop;
   reject: Reject = noop;
-  timer: TimeoutHandle | null = null;
+  /** Loop time after which the call times out (Infinity: never). */
+  deadline = Number.POSITIVE_INFINITY;
   /** The caller's AbortSignal and the listener on it, while the call waits. */
   signal: AbortSignal | null = null;
   onAbort: (() => void) | null = null;
@@ -122,7 +149,8 @@ class PendingCall {
 /** A peer's call (id > 0) or notification (id 0) whose handler returned a promise. */
 class InboundCall {
   settled = false;
-  timer: TimeoutHandle | null = null;
+  /** Loop time after which the handler times out (Infinity: never). */
+  deadline = Number.POSITIVE_INFINITY;
   /** The diagnostics message, when the call channels had subscribers at its start. */
   diag: RpcCallMessage | null = null;
   /** What the handler rejected with (the wire form loses it), for the finish message. */
@@ -165,12 +193,9 @@ export function callAborted(method: string, signal: AbortSignal): AbortError {
   return new AbortError(`the call of "${method}"`, { cause: signal.reason });
 }
 
-/** Release what a call waited with: its timer and its abort listener. */
-function settledCall(call: PendingCall, loop: IOLoop): void {
-  if (call.timer !== null) {
-    loop.removeTimeout(call.timer);
-    call.timer = null;
-  }
+/** Release what a call waited with: its deadline and its abort listener. */
+function settledCall(call: PendingCall): void {
+  call.deadline = Number.POSITIVE_INFINITY;
   if (call.onAbort !== null) {
     (call.signal as AbortSignal).removeEventListener("abort", call.onAbort);
     call.onAbort = null;
@@ -201,7 +226,7 @@ function wire(name: string, code: string, message: string): WireError {
  * (their `registry`). Many calls may be in flight; replies are matched by request id in any
  * order. Outgoing frames produced in one turn are written together (flushed in a microtask).
  */
-export class RpcConnection {
+export class RpcConnection implements Sweepable {
   /** The underlying stream. */
   readonly stream: BaseIOStream;
   /** The client id (server side: from the hello frame; "" until then). */
@@ -238,28 +263,27 @@ export class RpcConnection {
    * reference to it, so every batch gets a new buffer.
    */
   private readonly writesCopied: boolean;
-  private helloTimer: TimeoutHandle | null = null;
+  private readonly sweeper: ConnectionSweeper;
+  /** Loop time by which a hello must have been accepted (Infinity: none awaited). */
+  private helloDeadline = Number.POSITIVE_INFINITY;
+  private readonly helloTimeoutMs: number;
   private readonly writeTimeoutMs: number;
-  /** While paused behind our replies: the check for write progress, and the mark it compares. */
-  private stallTimer: TimeoutHandle | null = null;
+  /** While paused behind our replies: since when no reply byte reached the kernel (-1: not paused). */
+  private stallSince = -1;
   private stallMark = 0;
-  private readonly stallCheckFn: () => void;
-  /** A settle handler is attached to `lastWrite` to re-check reading when writes drain. */
+  /** A settle handler waits on `whenWritten()` to re-check reading when writes drain. */
   private drainWatched = false;
   private readonly onDrainFn: () => void;
-  private readonly onWriteErrorFn: (err: unknown) => void;
   private draining = false;
   private closing = false;
   private isClosed = false;
   private flushScheduled = false;
-  /** The last write the stream had to queue (settles when the queue up to it reached the kernel). */
-  private lastWrite: Promise<void> | null = null;
+  /** Why the connection closes once its last frames are written (`closeWhenFlushed`). */
+  private closeError: Error | undefined = undefined;
   /** Reused message arrays (the encoder is synchronous, so one of each suffices). */
   private readonly req: unknown[] = [REQUEST, 0, "", null];
   private readonly res: unknown[] = [RESPONSE, 0, null, null];
   private readonly flushFn: () => void;
-  private readonly callTimeoutFn: (id: number) => void;
-  private readonly handlerTimeoutFn: (call: InboundCall) => void;
   private readonly consumeFn: DataConsumer;
 
   constructor(stream: BaseIOStream, options: RpcConnectionOptions) {
@@ -279,31 +303,19 @@ export class RpcConnection {
     this.reader = new FrameReader(options.maxFrameBytes, (m) => this.onMessage(m));
     this.flushFn = () => this.flush();
     this.writeTimeoutMs = options.writeTimeoutMs ?? 0;
-    this.stallCheckFn = () => this.checkStall();
-    this.onWriteErrorFn = (err: unknown) => {
-      // A full write queue (maxWriteBufferSize): the peer does not read; nothing more can be
-      // sent on this connection, so close it (a closed stream's rejection needs no action).
-      if (!this.stream.closed()) this.close(err as Error);
-    };
+    this.helloTimeoutMs = options.helloTimeoutMs;
     this.onDrainFn = () => {
       this.drainWatched = false;
       this.updateReading();
     };
-    this.callTimeoutFn = (id) => this.onCallTimeout(id);
-    this.handlerTimeoutFn = (call) => this.onHandlerTimeout(call);
+    this.sweeper = options.sweeper ?? sharedSweeper(this.loop);
+    if (this.writeTimeoutMs > 0) this.useTimeout(this.writeTimeoutMs);
     if (this.awaitingHello && options.helloTimeoutMs > 0) {
-      const ms = options.helloTimeoutMs;
-      this.helloTimer = this.loop.callLater(ms, () => {
-        this.helloTimer = null;
-        if (!this.awaitingHello) return;
-        if (this.closing)
-          this.close(); // refused: the reply could not be written in time
-        else if (this.helloPending || this.nonce !== null) {
-          this.fail(new RpcProtocolError(`hello not accepted within ${ms} ms`));
-        } else this.fail(new RpcProtocolError(`no hello within ${ms} ms`));
-      });
+      this.helloDeadline = this.loop.time() + options.helloTimeoutMs;
+      this.useTimeout(options.helloTimeoutMs);
     }
-    stream.setCloseCallback(() => this.finish(stream.error));
+    this.sweeper.add(this);
+    stream.setCloseCallback(() => this.finish(stream.error ?? this.closeError));
     const consume = this.reader.consume;
     this.consumeFn = (buf, start, end) => {
       try {
@@ -452,7 +464,8 @@ export class RpcConnection {
       call.reject = reject;
     });
     if (timeoutMs > 0) {
-      call.timer = this.loop.callLater(timeoutMs, this.callTimeoutFn, id);
+      call.deadline = this.loop.time() + timeoutMs;
+      this.useTimeout(timeoutMs);
     }
     if (signal !== undefined) {
       const onAbort = () => {
@@ -470,17 +483,54 @@ export class RpcConnection {
     return p;
   }
 
-  private onCallTimeout(id: number): void {
-    const call = this.pending.get(id);
-    if (call === undefined) return;
-    call.timer = null;
+  private onCallTimeout(call: PendingCall): void {
+    call.deadline = Number.POSITIVE_INFINITY;
     this.dropCall(call, new RpcTimeoutError(`no reply to "${call.method}" within the timeout`));
+  }
+
+  /** Sweep as often as a deadline of `ms` needs (a quarter of it, 10 ms … 1 s). */
+  private useTimeout(ms: number): void {
+    if (Number.isFinite(ms)) this.sweeper.shortenInterval(sweepIntervalFor(ms));
+  }
+
+  /**
+   * Sweepable: the deadlines of this connection — the hello, each call of ours and each handler
+   * of the peer's calls, and write progress while reading waits behind our replies.
+   */
+  sweep(now: number): void {
+    if (this.isClosed) return;
+    if (now >= this.helloDeadline) {
+      this.onHelloTimeout();
+      if (this.isClosed) return;
+    }
+    if (this.pending.size > 0) {
+      for (const call of this.pending.values()) {
+        if (now >= call.deadline) this.onCallTimeout(call);
+      }
+    }
+    if (this.inbound.size > 0) {
+      for (const call of this.inbound) {
+        if (now >= call.deadline) this.onHandlerTimeout(call);
+      }
+    }
+    if (this.stallSince !== -1 && !this.isClosed) this.checkStall(now);
+  }
+
+  private onHelloTimeout(): void {
+    this.helloDeadline = Number.POSITIVE_INFINITY;
+    if (!this.awaitingHello) return;
+    const ms = this.helloTimeoutMs;
+    if (this.closing)
+      this.close(); // refused: the reply could not be written in time
+    else if (this.helloPending || this.nonce !== null) {
+      this.fail(new RpcProtocolError(`hello not accepted within ${ms} ms`));
+    } else this.fail(new RpcProtocolError(`no hello within ${ms} ms`));
   }
 
   /** Give up waiting for `call`'s reply (timeout, abort): a reply that still comes is dropped. */
   private dropCall(call: PendingCall, err: Error): void {
     this.pending.delete(call.id);
-    settledCall(call, this.loop);
+    settledCall(call);
     if (call.id === this.helloId) this.helloId = 0;
     call.reject(err);
     if (this.pending.size === 0) this.updateReading();
@@ -503,12 +553,10 @@ export class RpcConnection {
       this.writer.release(false);
       return;
     }
-    const p = stream.write(batch);
+    // No Promise: a write that fails (a queue over maxWriteBufferSize: the peer does not read)
+    // closes the stream, and the close callback ends this connection.
+    stream.send(batch);
     const kept = stream.writeBufferSize > 0 || !this.writesCopied;
-    if (kept || stream.closed()) {
-      p.then(undefined, this.onWriteErrorFn);
-      this.lastWrite = p;
-    }
     this.writer.release(kept);
     if (
       this.onHello !== null &&
@@ -661,10 +709,7 @@ export class RpcConnection {
     this.clientId = clientId;
     this.awaitingHello = false;
     this.nonce = null;
-    if (this.helloTimer !== null) {
-      this.loop.removeTimeout(this.helloTimer);
-      this.helloTimer = null;
-    }
+    this.helloDeadline = Number.POSITIVE_INFINITY;
     this.replyOk(id, clientId);
     this.updateReading();
   }
@@ -689,7 +734,7 @@ export class RpcConnection {
       return; // the hello went out again with its HMAC; the same call waits for the verdict
     }
     this.pending.delete(id);
-    settledCall(call, this.loop);
+    settledCall(call);
     if (id === this.helloId) this.helloId = 0;
     if (error === null || error === undefined) call.resolve(result);
     else call.reject(fromWireError(error));
@@ -777,7 +822,8 @@ export class RpcConnection {
     call.diag = diag;
     this.inbound.add(call);
     if (this.handlerTimeoutMs > 0) {
-      call.timer = this.loop.callLater(this.handlerTimeoutMs, this.handlerTimeoutFn, call);
+      call.deadline = this.loop.time() + this.handlerTimeoutMs;
+      this.useTimeout(this.handlerTimeoutMs);
     }
     Promise.resolve(result)
       .then(
@@ -794,7 +840,7 @@ export class RpcConnection {
   }
 
   private onHandlerTimeout(call: InboundCall): void {
-    call.timer = null;
+    call.deadline = Number.POSITIVE_INFINITY;
     if (call.settled) return;
     const err = new RpcHandlerTimeoutError(
       `handler of "${call.method}" did not settle within ${this.handlerTimeoutMs} ms`,
@@ -808,10 +854,7 @@ export class RpcConnection {
     if (call.settled) return;
     call.settled = true;
     this.inbound.delete(call);
-    if (call.timer !== null) {
-      this.loop.removeTimeout(call.timer);
-      call.timer = null;
-    }
+    call.deadline = Number.POSITIVE_INFINITY;
     if (call.id === 0) {
       if (error !== null) {
         this.logger.debug({ err: error }, `RPC notify handler "${call.method}" failed`);
@@ -861,8 +904,8 @@ export class RpcConnection {
    *   peer to read them: a peer that sends calls and never reads the replies stops being read.
    *   (Only the server pauses for this: were both sides to, two peers writing to each other
    *   faster than they read could each wait for the other.)
-   * The frames already copied stay with the reader (one window at most); the data consumer is
-   * detached, so the stream keeps at most about `readChunkSize` bytes (a TLS stream: that much
+   * The frames already copied stay with the reader (one window at most); the stream's reading is
+   * paused, so it keeps at most about `readChunkSize` bytes (a TLS stream: that much
    * plaintext plus the TLS socket's buffers) and stops reading from the kernel, and TCP pushes
    * back on the peer. Resume, delivering what was kept, otherwise.
    */
@@ -875,21 +918,16 @@ export class RpcConnection {
     const pause = full || this.helloPending || writeBlocked;
     // Re-check once the queued writes drained (the frames still being batched are written by
     // the flush already scheduled, which comes back here).
-    if (
-      writeBlocked &&
-      this.writer.pendingBytes === 0 &&
-      this.lastWrite !== null &&
-      !this.drainWatched
-    ) {
+    if (writeBlocked && this.writer.pendingBytes === 0 && !this.drainWatched) {
       this.drainWatched = true;
-      this.lastWrite.then(this.onDrainFn, this.onDrainFn);
+      this.stream.whenWritten().then(this.onDrainFn, this.onDrainFn);
     }
     this.watchStall(writeBlocked);
     if (pause === this.readPaused) return;
     this.readPaused = pause;
     if (pause) {
       this.reader.pause();
-      this.stream.setDataConsumer(null);
+      this.stream.pauseReading();
       return;
     }
     this.reader.resume();
@@ -899,10 +937,8 @@ export class RpcConnection {
       this.fail(err as Error);
       return;
     }
-    // Delivering may have paused again (or closed); attach only if still reading.
-    if (!this.readPaused && !this.isClosed && !this.closing) {
-      this.stream.setDataConsumer(this.consumeFn);
-    }
+    // Delivering may have paused again (or closed); read on only if still reading.
+    if (!this.readPaused && !this.isClosed && !this.closing) this.stream.resumeReading();
   }
 
   private replyOk(id: number, value: unknown): void {
@@ -992,29 +1028,35 @@ export class RpcConnection {
       this.close(error);
       return;
     }
-    const close = () => this.close(error);
-    (this.lastWrite ?? Promise.resolve()).then(close, close);
+    this.closeError = error;
+    stream.closeWhenWritten();
   }
 
-  /** Arm (or disarm) the write-progress check while reading waits behind our replies. */
+  /** Start (or stop) watching write progress while reading waits behind our replies. */
   private watchStall(blocked: boolean): void {
     if (!blocked || this.writeTimeoutMs <= 0) {
-      if (this.stallTimer !== null) {
-        this.loop.removeTimeout(this.stallTimer);
-        this.stallTimer = null;
-      }
+      this.stallSince = -1;
       return;
     }
-    if (this.stallTimer !== null) return;
+    if (this.stallSince !== -1) return;
     this.stallMark = this.stream.bytesWritten;
-    this.stallTimer = this.loop.callLater(this.writeTimeoutMs, this.stallCheckFn);
+    this.stallSince = this.sweeper.stamp;
   }
 
-  private checkStall(): void {
-    this.stallTimer = null;
-    if (this.isClosed || this.closing) return;
-    if (!this.repliesOverMark() && !(this.readPaused && this.drainWatched)) return;
-    if (this.stream.bytesWritten === this.stallMark) {
+  /** The sweep's write-progress check: close when no reply byte moved for `writeTimeoutMs`. */
+  private checkStall(now: number): void {
+    if (this.closing) return;
+    if (!this.repliesOverMark() && !(this.readPaused && this.drainWatched)) {
+      this.stallSince = -1;
+      return;
+    }
+    const written = this.stream.bytesWritten;
+    if (written !== this.stallMark) {
+      this.stallMark = written;
+      this.stallSince = now;
+      return;
+    }
+    if (now - this.stallSince >= this.writeTimeoutMs) {
       this.logger.warn(
         { clientId: this.clientId || undefined },
         `closing RPC connection: no reply bytes reached the peer for ${this.writeTimeoutMs} ms`,
@@ -1024,32 +1066,22 @@ export class RpcConnection {
           `the peer read none of our replies for ${this.writeTimeoutMs} ms (writeTimeoutMs)`,
         ),
       );
-      return;
     }
-    this.watchStall(true);
   }
 
   private finish(error: Error | undefined): void {
     if (this.isClosed) return;
     this.isClosed = true;
     this.reader.stop();
-    if (this.stallTimer !== null) {
-      this.loop.removeTimeout(this.stallTimer);
-      this.stallTimer = null;
-    }
-    if (this.helloTimer !== null) {
-      this.loop.removeTimeout(this.helloTimer);
-      this.helloTimer = null;
-    }
+    this.sweeper.delete(this);
+    this.stallSince = -1;
+    this.helloDeadline = Number.POSITIVE_INFINITY;
     if (this.inbound.size > 0) {
       // The peer is gone: drop the replies, cancel the timers, tell context handlers to stop.
       const gone = new RpcDisconnectedError("connection closed; the reply is dropped", error);
       for (const call of this.inbound) {
         call.settled = true;
-        if (call.timer !== null) {
-          this.loop.removeTimeout(call.timer);
-          call.timer = null;
-        }
+        call.deadline = Number.POSITIVE_INFINITY;
         call.ctx?.abort(gone);
         if (call.diag !== null) finishTraced(call.diag, gone);
       }
@@ -1060,7 +1092,7 @@ export class RpcConnection {
       this.pending.clear();
       const why = error !== undefined ? `: ${error.message}` : "";
       for (const call of calls) {
-        settledCall(call, this.loop);
+        settledCall(call);
         call.reject(
           new RpcDisconnectedError(
             call.method === HELLO_METHOD
