@@ -477,7 +477,7 @@ export class RequestHandler {
 
   private flushInternal(final: boolean): Promise<void> {
     const conn = this.request.connection;
-    if (conn === null) return Promise.resolve();
+    if (conn == null) return Promise.resolve();
     let chunk = this.takeBuffer();
     const isHead = this.request.method === "HEAD";
     if (!this.headersWrittenFlag) {
@@ -544,7 +544,7 @@ export class RequestHandler {
 
   private writeOut(chunk: Buffer, isHead: boolean): Promise<void> {
     const conn = this.request.connection;
-    if (conn === null || isHead || chunk.length === 0) return Promise.resolve();
+    if (conn == null || isHead || chunk.length === 0) return Promise.resolve();
     return conn.write(chunk);
   }
 
@@ -796,7 +796,7 @@ export class RequestHandler {
 
   private abortConnection(): void {
     const conn = this.request.connection as { detach?: () => { close(): void } } | null;
-    if (conn !== null && typeof conn.detach === "function") {
+    if (conn != null && typeof conn.detach === "function") {
       try {
         conn.detach().close();
       } catch {}
