@@ -12,6 +12,7 @@ NEEDS=(
   "curl|curl|packages/httpserver test/interop.test.ts (curl)"
   "python3|python3|packages/httpserver test/interop.test.ts (http.client)"
   "python3-tornado|python3-tornado|packages/web test/tornado-interop.test.ts (signed cookies both ways)"
+  "msgfmt|gettext|packages/locale test/gettext.test.ts (msgfmt and glibc ngettext cross-checks)"
 )
 
 has() {
