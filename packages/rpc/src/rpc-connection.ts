@@ -267,6 +267,8 @@ export class RpcConnection implements Sweepable {
   /** Loop time by which a hello must have been accepted (Infinity: none awaited). */
   private helloDeadline = Number.POSITIVE_INFINITY;
   private readonly helloTimeoutMs: number;
+  /** The last timeout `useTimeout` saw. */
+  private lastTimeoutMs = 0;
   private readonly writeTimeoutMs: number;
   /** While paused behind our replies: since when no reply byte reached the kernel (-1: not paused). */
   private stallSince = -1;
@@ -490,7 +492,10 @@ export class RpcConnection implements Sweepable {
 
   /** Sweep as often as a deadline of `ms` needs (a quarter of it, 10 ms … 1 s). */
   private useTimeout(ms: number): void {
-    if (Number.isFinite(ms)) this.sweeper.shortenInterval(sweepIntervalFor(ms));
+    // Calls usually share one timeout: the interval for it is worked out once.
+    if (ms === this.lastTimeoutMs || !Number.isFinite(ms)) return;
+    this.lastTimeoutMs = ms;
+    this.sweeper.shortenInterval(sweepIntervalFor(ms));
   }
 
   /**
