@@ -19,6 +19,7 @@ import {
 } from "./handlers/chat.mjs";
 import { HealthHandler, LiveHandler, MetricsHandler } from "./handlers/health.mjs";
 import { HelloHandler, HomeHandler } from "./handlers/hello.mjs";
+import { createOidcLogin } from "./handlers/oidc-login.mjs";
 import { UploadHandler, UploadListHandler, UploadPageHandler } from "./handlers/upload.mjs";
 import { resolveLimits } from "./limits.mjs";
 import { DemoMetrics } from "./metrics.mjs";
@@ -53,6 +54,8 @@ export const TEMPLATE_PATH = fileURLToPath(new URL("../templates/", import.meta.
  * @property {boolean} [debug]            eta without cache, tracebacks in error pages
  * @property {boolean} [accessLog]        one log line per request (default true)
  * @property {number} [lagIntervalMs]     loop-lag sampling period (default 500)
+ * @property {import("./handlers/oidc-login.mjs").OidcLoginOptions | null} [oidc] "Log in with …"
+ *   an OpenID Connect provider at /login/oidc (default null: only the name form)
  * @property {string | null} [metricsPeersDir] pre-forked: the private directory where workers
  *   serve their metrics to each other, so /metrics sums all of them (default null: one process)
  */
@@ -105,6 +108,7 @@ export function createDemo(options, loop) {
     shutdown: new AbortController(),
     startedAt: Date.now(),
   };
+  const oidcLogin = createOidcLogin(options.oidc);
   const app = new DemoApplication(
     [
       ["/", HomeHandler, {}, "home"],
@@ -118,6 +122,7 @@ export function createDemo(options, loop) {
       ["/upload/(.+)", UploadHandler, {}, "upload"],
       ["/login", LoginHandler, {}, "login"],
       ["/logout", LogoutHandler, {}, "logout"],
+      ...oidcLogin.routes,
       ["/me", ProfileHandler, {}, "profile"],
       ["/healthz", HealthHandler, {}, "healthz"],
       ["/livez", LiveHandler, {}, "livez"],
@@ -149,6 +154,7 @@ export function createDemo(options, loop) {
   srv.addShutdownHook(async () => {
     await metrics.stop();
     await backend.close();
+    oidcLogin.close();
   });
   return {
     app,

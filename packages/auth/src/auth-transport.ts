@@ -112,12 +112,17 @@ export class AuthTransport {
   private async send(url: string, init: AuthFetchInit): Promise<Response> {
     this.client ??= new AsyncHTTPClient();
     const body = init.body === undefined || init.body === null ? undefined : String(init.body);
+    // The protocol library names itself in User-Agent; the configured one replaces it.
+    const requestHeaders: Record<string, string> = {};
+    for (const [name, value] of Object.entries(init.headers)) {
+      if (name.toLowerCase() !== "user-agent") requestHeaders[name] = value;
+    }
     let res: Awaited<ReturnType<AsyncHTTPClient["fetch"]>>;
     try {
       res = await this.client.fetch(url, {
         ...this.extra,
         method: init.method,
-        headers: init.headers,
+        headers: requestHeaders,
         ...(body === undefined ? {} : { body }),
         userAgent: this.userAgent,
         requestTimeoutMs: this.requestTimeoutMs,

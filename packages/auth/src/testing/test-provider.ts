@@ -15,6 +15,11 @@ export interface TestProviderClient {
   redirectUris: string[];
   /** Token endpoint authentication. Default `client_secret_basic` (or `none` without a secret). */
   clientAuthMethod?: ClientAuthMethod;
+  /**
+   * `"native"` lets an `http://127.0.0.1/…` (or `localhost`, `[::1]`) redirect URI match any
+   * port (RFC 8252 §7.3): register an app's callback before the app has its port. Default "web".
+   */
+  applicationType?: "web" | "native";
   /** Seconds an authorization code of this client stays valid (at least 1). Default 60. */
   codeTtlSeconds?: number;
 }
@@ -139,6 +144,7 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
       client_id: c.clientId,
       ...(c.clientSecret === undefined ? {} : { client_secret: c.clientSecret }),
       redirect_uris: c.redirectUris,
+      application_type: c.applicationType ?? "web",
       grant_types: ["authorization_code"],
       response_types: ["code"],
       token_endpoint_auth_method:
