@@ -164,7 +164,19 @@ export class HTTPHeaders implements Iterable<[string, string]> {
 
   /** Replace every field named `name` with a single one (at the end). */
   set(name: string, value: string | number): void {
-    const v = checkField(name, value);
+    this.replace(name, checkField(name, value));
+  }
+
+  /**
+   * `set` for a name and value the caller vouches for, unchecked (as `fromRaw` adopts a list):
+   * for fields a program builds from safe parts on a per-response path — a constant, a
+   * Content-Length, a quoted hex digest. Anything that came from elsewhere goes through `set`.
+   */
+  setTrusted(name: string, value: string): void {
+    this.replace(name, value);
+  }
+
+  private replace(name: string, v: string): void {
     const list = this.list;
     const n = list.length;
     // Common case: the only field of that name is the last one: replace it in place.
@@ -299,11 +311,12 @@ function checkValue(name: string, value: string): string {
 
 function checkField(name: string, value: string | number): string {
   checkName(name);
-  const v = typeof value === "number" ? String(value) : value;
-  if (typeof v !== "string") {
+  // A number's decimal form (digits, ".", "-", "e", "Infinity", "NaN") is always safe.
+  if (typeof value === "number") return String(value);
+  if (typeof value !== "string") {
     throw new TypeError(`value of header ${name} must be a string or number`);
   }
-  return checkValue(name, v);
+  return checkValue(name, value);
 }
 
 /** Strip leading and trailing spaces and tabs (RFC 9110 OWS). */

@@ -148,4 +148,25 @@ describe("HTTPHeaders name comparison", () => {
     expect(h.delete("B")).toBe(false);
     expect([...h]).toEqual([["A", "5"]]);
   });
+
+  it("setTrusted replaces like set without checking; numbers are formatted, names still checked", () => {
+    const h = new HTTPHeaders([
+      ["Etag", '"old"'],
+      ["Content-Type", "text/html"],
+    ]);
+    h.setTrusted("etag", '"0123abcd"');
+    h.setTrusted("Content-Length", "12");
+    h.setTrusted("Content-Length", "13");
+    expect([...h]).toEqual([
+      ["Content-Type", "text/html"],
+      ["etag", '"0123abcd"'],
+      ["Content-Length", "13"],
+    ]);
+    // A number needs no value check (its decimal form is safe), but the name is still a token.
+    h.set("X-Count", 12.5);
+    h.add("X-Count", -1);
+    expect(h.getList("x-count")).toEqual(["12.5", "-1"]);
+    expect(() => h.set("Bad Name", 1)).toThrow(TypeError);
+    expect(() => h.add("X", true as unknown as string)).toThrow(TypeError);
+  });
 });

@@ -320,7 +320,8 @@ export class RequestHandler {
   [kSetRequestId](id: string, header: string): void {
     this.requestIdValue = id;
     this.requestIdHeader = header;
-    this.responseHeaders.set(header, id);
+    // Both checked when the setting was read and the id made (request-id.ts).
+    this.responseHeaders.setTrusted(header, id);
   }
 
   /** Reset headers, status and buffered body (e.g. before an error page). */
@@ -445,7 +446,7 @@ export class RequestHandler {
       buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     else if (chunk !== null && typeof chunk === "object" && !Array.isArray(chunk)) {
       buf = Buffer.from(jsonEncode(chunk), "utf8");
-      this.responseHeaders.set("Content-Type", JSON_CONTENT_TYPE);
+      this.responseHeaders.setTrusted("Content-Type", JSON_CONTENT_TYPE);
     } else {
       throw new TypeError(
         `write() accepts a string, a Buffer or a plain object, got ${Array.isArray(chunk) ? "an array (refused for security reasons)" : typeof chunk}`,
@@ -586,7 +587,7 @@ export class RequestHandler {
         headers.delete("Content-Language");
         headers.delete("Content-Type");
       } else if (!headers.has("Content-Length")) {
-        headers.set("Content-Length", String(this.writeBufferLength));
+        headers.setTrusted("Content-Length", String(this.writeBufferLength));
       }
     }
     let flushed = this.flushInternal(true);
@@ -1012,7 +1013,10 @@ export class RequestHandler {
   setEtagHeader(): void {
     const etag = this.computeEtag();
     if (etag === null) return;
-    this.responseHeaders.set("Etag", etag);
+    // The default hook only makes a quoted hex digest; an override's value is checked.
+    if (this.computeEtag === RequestHandler.prototype.computeEtag) {
+      this.responseHeaders.setTrusted("Etag", etag);
+    } else this.responseHeaders.set("Etag", etag);
   }
 
   /** True when the request's If-None-Match matches the response's Etag header. */
