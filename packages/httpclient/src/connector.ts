@@ -3,13 +3,8 @@
 import { isIP } from "node:net";
 import type * as tls from "node:tls";
 import { HTTPHeaders, latin1, parseResponseStartLine } from "@t/httpserver";
-import {
-  IOStream,
-  type IOStreamOptions,
-  type SSLIOStream,
-  StreamClosedError,
-  UnsatisfiableReadError,
-} from "@t/iostream";
+import { errorCode } from "@t/ioloop";
+import { IOStream, type IOStreamOptions, type SSLIOStream } from "@t/iostream";
 import { socket } from "@t/poller-native";
 import type { TCPClient } from "@t/tcpserver";
 import { HTTPConnectionError, HTTPProxyError, HTTPTimeoutError } from "./errors.js";
@@ -156,7 +151,7 @@ async function tunnel(
   try {
     raw = await stream.readUntil("\r\n\r\n", { maxBytes: maxHeaderSize });
   } catch (err) {
-    if (err instanceof UnsatisfiableReadError) {
+    if (errorCode(err) === "T_ERR_UNSATISFIABLE_READ") {
       throw new HTTPProxyError("the proxy's answer to CONNECT is larger than maxHeaderSize");
     }
     throw new HTTPProxyError("the proxy closed the connection during CONNECT", 0, {
@@ -185,9 +180,12 @@ export function basicCredentials(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`, "utf8").toString("base64")}`;
 }
 
-/** A StreamClosedError as the system error behind it. */
+/** A StreamClosedError as the system error behind it (recognised by code: two copies may be installed). */
 function unwrap(err: unknown): unknown {
-  if (err instanceof StreamClosedError && err.realError !== undefined) return err.realError;
+  if (errorCode(err) === "T_ERR_STREAM_CLOSED") {
+    const real = (err as { realError?: unknown }).realError;
+    if (real !== undefined) return real;
+  }
   return err;
 }
 

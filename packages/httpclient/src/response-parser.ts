@@ -1,6 +1,7 @@
 // ResponseParser: the byte-level framing of one response at a time (head, then body per RFC 9112 §6.3).
 
-import { ChunkedDecoder, type ChunkSink, findHeadEnd, HTTPInputError } from "@t/httpserver";
+import { ChunkedDecoder, type ChunkSink, findHeadEnd } from "@t/httpserver";
+import { errorCode } from "@t/ioloop";
 import { HTTPMalformedResponseError, HTTPResponseTooLargeError } from "./errors.js";
 import { MAX_INTERIM_RESPONSES } from "./limits.js";
 import { BodyFraming, parseResponseHead, type ResponseHead } from "./response-head.js";
@@ -246,16 +247,20 @@ function hasBareLineBreak(buf: Buffer, start: number, from: number, end: number)
 }
 
 function translateChunkError(err: unknown, maxBodySize: number): Error {
-  if (err instanceof HTTPInputError) {
-    if (err.statusCode === 413) {
+  // By code, not instanceof: @t/httpserver may be installed twice.
+  if (errorCode(err) === "T_ERR_HTTP_INPUT") {
+    const input = err as Error & { statusCode: number };
+    if (input.statusCode === 413) {
       return new HTTPResponseTooLargeError(
         `chunked response body larger than maxBodySize (${maxBodySize} bytes)`,
       );
     }
-    if (err.statusCode === 431) {
+    if (input.statusCode === 431) {
       return new HTTPResponseTooLargeError("trailer section too large", "maxTrailerSize");
     }
-    return new HTTPMalformedResponseError(`malformed chunked body: ${err.message}`, { cause: err });
+    return new HTTPMalformedResponseError(`malformed chunked body: ${input.message}`, {
+      cause: err,
+    });
   }
   return err as Error;
 }

@@ -169,3 +169,19 @@ export const ERROR_CODES = Object.freeze({
   TooManyReleasesError: "T_ERR_TOO_MANY_RELEASES",
   TaskDoneError: "T_ERR_TOO_MANY_TASK_DONE",
 } as const);
+
+/**
+ * The `code` of a thrown value (a string), or undefined when it has none. This is how every @t
+ * package recognises an error thrown by another package: a program may load two copies of a
+ * package, whose classes differ, so `instanceof` across package boundaries can fail where the
+ * code (the stable API) does not.
+ *
+ * ```ts
+ * if (errorCode(err) === "T_ERR_STREAM_CLOSED") return; // the peer went away
+ * ```
+ */
+export function errorCode(err: unknown): string | undefined {
+  if (err === null || (typeof err !== "object" && typeof err !== "function")) return undefined;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" ? code : undefined;
+}

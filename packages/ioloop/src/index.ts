@@ -5,6 +5,7 @@ export { Condition } from "./condition.js";
 export {
   AbortError,
   ERROR_CODES,
+  errorCode,
   FdRegisteredError,
   FdUnknownError,
   IOLoopError,

@@ -27,6 +27,17 @@ describe("README", () => {
     ).toEqual([]);
   });
 
+  it("errorCode reads the code of any thrown value, whatever its class", () => {
+    expect(api.errorCode(new api.TimeoutError("t"))).toBe("T_ERR_TIMEOUT");
+    // An error of another copy of a package: a different class, the same code.
+    const foreign = Object.assign(new Error("closed"), { code: "T_ERR_STREAM_CLOSED" });
+    expect(api.errorCode(foreign)).toBe("T_ERR_STREAM_CLOSED");
+    expect(api.errorCode(Object.assign(new Error("x"), { code: 5 }))).toBeUndefined();
+    for (const v of [null, undefined, "T_ERR_TIMEOUT", 7, new Error("plain")]) {
+      expect(api.errorCode(v)).toBeUndefined();
+    }
+  });
+
   it("IOLoopError keeps its deprecated (code, message) form; subclasses take a cause", () => {
     expect(new api.TimeoutError("t", { cause: 1 }).cause).toBe(1);
     expect(new api.IOLoopError("m").code).toBe("T_ERR_IOLOOP");

@@ -1,7 +1,7 @@
 // TCPServer: accepts connections on listening sockets and hands each one, as a stream, to handleStream.
 
 import * as tls from "node:tls";
-import { IOLoop, type Logger, namedLogger, type TimeoutHandle } from "@t/ioloop";
+import { errorCode, IOLoop, type Logger, namedLogger, type TimeoutHandle } from "@t/ioloop";
 import { IOStream, type IOStreamOptions, SSLIOStream } from "@t/iostream";
 import { close, getsockname, type SocketAddress } from "@t/poller-native";
 import { addAcceptHandler } from "./accept-handler.js";
@@ -274,7 +274,7 @@ export class TCPServer {
 
   private handlerFailed(stream: IOStream | SSLIOStream, address: SocketAddress, err: unknown) {
     // By code, not instanceof: the stream may come from another installed copy of @t/iostream.
-    if ((err as { code?: unknown } | null)?.code === "T_ERR_STREAM_CLOSED") {
+    if (errorCode(err) === "T_ERR_STREAM_CLOSED") {
       this.logger.debug({ err }, `connection from ${formatAddress(address)} closed`);
     } else {
       this.logger.error(err, `error in connection handler for ${formatAddress(address)}`);
