@@ -1,21 +1,23 @@
-# binding.gyp: builds the @t/poller-native addon (node-addon-api, fixed NAPI_VERSION).
+# binding.gyp: builds the @t/poller-native addon (raw N-API, fixed NAPI_VERSION).
 {
   "targets": [
     {
       "target_name": "poller_native",
       "sources": [
         "src/addon.cc",
+        "src/backends.cc",
         "src/errors.cc",
+        "src/napi_util.cc",
         "src/poll.cc",
+        "src/poller_bindings.cc",
+        "src/poller_handle.cc",
+        "src/sockaddr.cc",
         "src/syscalls.cc"
       ],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [
         # One prebuild per platform serves every Node version with N-API 8
         # (Node >= 12.22 / 14.17; we need napi_add_async_cleanup_hook).
-        "NAPI_VERSION=8",
-        "NAPI_DISABLE_CPP_EXCEPTIONS",
-        "NODE_ADDON_API_DISABLE_DEPRECATED"
+        "NAPI_VERSION=8"
       ],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "conditions": [

@@ -1,6 +1,6 @@
-// Build Node-shaped system errors for failures learned through SO_ERROR rather than a throw.
+// Node-shaped system errors for failures learned through SO_ERROR rather than a throw.
 
-import { getSystemErrorName } from "node:util";
+import { systemError as makeSystemError } from "@t/poller-native";
 
 /** A system error shaped like Node's: `code`, negative `errno`, `syscall`, and the address. */
 export interface SystemErrorShape extends Error {
@@ -11,25 +11,22 @@ export interface SystemErrorShape extends Error {
   port?: number;
 }
 
-/** Make an Error for the positive errno `err` that `syscall` on `address:port` failed with. */
+/**
+ * Make an Error for the errno `err` (positive as SO_ERROR yields it, or negative) that `syscall`
+ * on `address:port` failed with. It is built by @t/poller-native's `systemError`, so it reads
+ * exactly like the errors the addon throws (`connect ECONNREFUSED 127.0.0.1:80: connection
+ * refused`). A `port` of 0 or undefined is left out (unix sockets have none).
+ */
 export function systemError(
   syscall: string,
   err: number,
   address?: string,
   port?: number,
 ): SystemErrorShape {
-  let code: string;
-  try {
-    code = getSystemErrorName(-Math.abs(err));
-  } catch {
-    code = `E${err}`;
-  }
-  const where = address === undefined ? "" : port ? ` ${address}:${port}` : ` ${address}`;
-  const e = new Error(`${syscall} ${code}${where}`) as SystemErrorShape;
-  e.code = code;
-  e.errno = -Math.abs(err);
-  e.syscall = syscall;
-  if (address !== undefined) e.address = address;
-  if (port) e.port = port;
-  return e;
+  return makeSystemError({
+    errno: -Math.abs(err),
+    syscall,
+    address,
+    port: address !== undefined && port ? port : undefined,
+  });
 }

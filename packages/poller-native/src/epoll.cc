@@ -1,4 +1,4 @@
-// epoll.cc: the Linux epoll(7) backend (level-triggered), compiled on Linux only.
+// epoll.cc: the Linux epoll(7) backend (level-triggered); Linux only.
 #include <errno.h>
 #include <sys/epoll.h>
 #include <unistd.h>

@@ -1,9 +1,17 @@
-// errors.cc: Node-shaped system errors (code, errno, syscall, fd, address, port) and argument errors.
-#include <math.h>
+// errors.cc: Node-shaped system errors, errno names and the errno table.
+//
+// MakeSystemError is the only place that formats a kernel error: the
+// addon's failing calls throw what it builds, and the JS face's
+// systemError() (for errors learned through SO_ERROR) calls it too, so
+// both kinds carry the same message and properties.
+#include "errors.h"
+
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <uv.h>
 
+#include "addon.h"
 #include "napi_util.h"
 
 namespace tpoller {
@@ -14,10 +22,13 @@ void ErrnoName(int neg_errno, char* buf, size_t len) {
   uv_err_name_r(neg_errno, buf, len);
 }
 
-static void SetProp(napi_env env, napi_value obj, const char* key,
-                    napi_value v) {
+namespace {
+
+void SetProp(napi_env env, napi_value obj, const char* key, napi_value v) {
   napi_set_named_property(env, obj, key, v);
 }
+
+}  // namespace
 
 napi_value MakeSystemError(napi_env env, int neg_errno, const char* syscall,
                            int fd, const char* address, int port) {
@@ -48,22 +59,12 @@ napi_value MakeSystemError(napi_env env, int neg_errno, const char* syscall,
     return nullptr;
   napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &js_code);
   if (napi_create_error(env, js_code, js_msg, &err) != napi_ok) return nullptr;
-  napi_value v;
-  napi_create_int32(env, neg_errno, &v);
-  SetProp(env, err, "errno", v);
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &v);
-  SetProp(env, err, "syscall", v);
-  if (fd >= 0) {
-    napi_create_int32(env, fd, &v);
-    SetProp(env, err, "fd", v);
-  }
+  SetProp(env, err, "errno", Int(env, neg_errno));
+  SetProp(env, err, "syscall", Str(env, syscall));
+  if (fd >= 0) SetProp(env, err, "fd", Int(env, fd));
   if (address != nullptr) {
-    napi_create_string_utf8(env, address, NAPI_AUTO_LENGTH, &v);
-    SetProp(env, err, "address", v);
-    if (port >= 0) {
-      napi_create_int32(env, port, &v);
-      SetProp(env, err, "port", v);
-    }
+    SetProp(env, err, "address", Str(env, address));
+    if (port >= 0) SetProp(env, err, "port", Int(env, port));
   }
   return err;
 }
@@ -75,91 +76,76 @@ napi_value ThrowSystemError(napi_env env, int neg_errno, const char* syscall,
   return nullptr;
 }
 
-napi_value ThrowTypeError(napi_env env, const char* message) {
-  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
-  return nullptr;
-}
+namespace {
 
-napi_value ThrowRangeError(napi_env env, const char* message) {
-  napi_throw_range_error(env, "ERR_OUT_OF_RANGE", message);
-  return nullptr;
-}
-
-bool GetInt(napi_env env, napi_value v, const char* what, int64_t min,
-            int64_t max, int64_t* out) {
-  double d;
-  if (napi_get_value_double(env, v, &d) != napi_ok) {
-    char msg[160];
-    snprintf(msg, sizeof(msg), "%s must be an integer number", what);
-    ThrowTypeError(env, msg);
-    return false;
-  }
-  if (!(d >= static_cast<double>(min) && d <= static_cast<double>(max)) ||
-      d != floor(d)) {
-    char msg[200];
-    snprintf(msg, sizeof(msg), "%s must be an integer in %lld..%lld, got %g",
-             what, static_cast<long long>(min), static_cast<long long>(max),
-             d);
-    ThrowRangeError(env, msg);
-    return false;
-  }
-  *out = static_cast<int64_t>(d);
-  return true;
-}
-
-bool GetFd(napi_env env, napi_value v, int* fd) {
-  // Fast path: most fds arrive as small integers, which V8 stores as Smis;
-  // napi_get_value_int32 alone would silently truncate 1.5 or NaN.
-  double d;
-  if (napi_get_value_double(env, v, &d) == napi_ok && d >= 0 &&
-      d <= 2147483647.0 && d == static_cast<double>(static_cast<int>(d))) {
-    *fd = static_cast<int>(d);
-    return true;
-  }
-  int64_t x;
-  if (!GetInt(env, v, "fd", 0, INT32_MAX, &x)) return false;
-  *fd = static_cast<int>(x);
-  return true;
-}
-
-bool GetBytes(napi_env env, napi_value v, const char* what, uint8_t** data,
-              size_t* len) {
-  napi_typedarray_type type;
-  size_t length;
-  void* p;
-  if (napi_get_typedarray_info(env, v, &type, &length, &p, nullptr,
-                               nullptr) != napi_ok ||
-      (type != napi_uint8_array && type != napi_int8_array &&
-       type != napi_uint8_clamped_array)) {
-    char msg[160];
-    snprintf(msg, sizeof(msg), "%s must be a Buffer or Uint8Array", what);
-    ThrowTypeError(env, msg);
-    return false;
-  }
-  *data = static_cast<uint8_t*>(p);
-  *len = length;
-  return true;
-}
-
-bool GetString(napi_env env, napi_value v, const char* what, char* buf,
-               size_t max, size_t* len) {
+// systemError(negErrno, syscall, fd?, address?, port?) -> Error: the JS
+// face's door to MakeSystemError (arguments left undefined are omitted).
+napi_value SystemErrorFn(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  if (!Args(env, info, argv)) return nullptr;
+  int64_t e;
+  char syscall[kMaxSyscallName + 1];
   size_t n;
-  if (napi_get_value_string_utf8(env, v, nullptr, 0, &n) != napi_ok) {
-    char msg[160];
-    snprintf(msg, sizeof(msg), "%s must be a string", what);
-    ThrowTypeError(env, msg);
-    return false;
+  if (!GetInt(env, argv[0], "errno", INT32_MIN, -1, &e) ||
+      !GetString(env, argv[1], "syscall", syscall, kMaxSyscallName, &n)) {
+    return nullptr;
   }
-  if (n > max) {
-    char msg[160];
-    snprintf(msg, sizeof(msg), "%s is %zu bytes long; at most %zu fit", what,
-             n, max);
-    ThrowRangeError(env, msg);
-    return false;
+  int fd = -1;
+  if (!IsUndefined(env, argv[2]) && !GetFd(env, argv[2], &fd)) return nullptr;
+  char address[kMaxErrorAddress + 1];
+  const char* where = nullptr;
+  if (!IsUndefined(env, argv[3])) {
+    if (!GetString(env, argv[3], "address", address, kMaxErrorAddress, &n)) {
+      return nullptr;
+    }
+    where = address;
   }
-  napi_get_value_string_utf8(env, v, buf, max + 1, &n);
-  *len = n;
-  return true;
+  int64_t port = -1;
+  if (!IsUndefined(env, argv[4]) &&
+      !GetInt(env, argv[4], "port", 0, 65535, &port)) {
+    return nullptr;
+  }
+  return MakeSystemError(env, static_cast<int>(e), syscall, fd, where,
+                         static_cast<int>(port));
+}
+
+napi_value ErrnoNameFn(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!Args(env, info, argv)) return nullptr;
+  int64_t e;
+  if (!GetInt(env, argv[0], "negErrno", INT32_MIN, -1, &e)) return nullptr;
+  char name[64];
+  ErrnoName(static_cast<int>(e), name, sizeof(name));
+  return Str(env, name);
+}
+
+napi_value ErrnoTable(napi_env env) {
+  napi_value o;
+  napi_create_object(env, &o);
+#define E(name) SetProp(env, o, #name, Int(env, name));
+  E(EPERM) E(ENOENT) E(EINTR) E(EIO) E(EBADF) E(EAGAIN) E(EWOULDBLOCK)
+  E(ENOMEM) E(EACCES) E(EFAULT) E(EBUSY) E(EEXIST) E(ENOTDIR) E(EISDIR)
+  E(EINVAL) E(ENFILE) E(EMFILE) E(ENOSPC) E(ESPIPE) E(EPIPE) E(ERANGE)
+  E(ENAMETOOLONG) E(ENOSYS) E(ELOOP) E(ENOTSOCK) E(EDESTADDRREQ)
+  E(EMSGSIZE) E(EPROTOTYPE) E(ENOPROTOOPT) E(EPROTONOSUPPORT)
+  E(EOPNOTSUPP) E(EAFNOSUPPORT) E(EADDRINUSE) E(EADDRNOTAVAIL) E(ENETDOWN)
+  E(ENETUNREACH) E(ECONNABORTED) E(ECONNRESET) E(ENOBUFS) E(EISCONN)
+  E(ENOTCONN) E(ETIMEDOUT) E(ECONNREFUSED) E(EHOSTUNREACH) E(EALREADY)
+  E(EINPROGRESS) E(ECANCELED) E(EPROTO)
+#undef E
+  napi_object_freeze(env, o);
+  return o;
+}
+
+}  // namespace
+
+void InitErrors(napi_env env, napi_value exports) {
+  const napi_property_descriptor table[] = {
+      Method("systemError", SystemErrorFn),
+      Method("errnoName", ErrnoNameFn),
+      Value("errno", ErrnoTable(env)),
+  };
+  DefineExports(env, exports, table);
 }
 
 }  // namespace tpoller

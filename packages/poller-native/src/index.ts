@@ -1,5 +1,5 @@
 // index.ts: public API of @t/poller-native (re-exports only).
-export { ERROR_CODES, NativeLoadError, PollerClosedError } from "./errors.js";
+export { ERROR_CODES, NativeLoadError, PollerClosedError, PollerError } from "./errors.js";
 export { ERROR, READ, WRITE } from "./events.js";
 export { binaryPath } from "./native.js";
 export {
@@ -36,4 +36,11 @@ export {
   write,
   writev,
 } from "./syscalls.js";
-export { errno, errnoName, isSystemError, type SystemError } from "./system-error.js";
+export {
+  errno,
+  errnoName,
+  isSystemError,
+  type SystemError,
+  type SystemErrorOptions,
+  systemError,
+} from "./system-error.js";

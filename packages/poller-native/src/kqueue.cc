@@ -1,4 +1,4 @@
-// kqueue.cc: the macOS/BSD kqueue(2) backend; compiled there only and untested on the Linux CI here.
+// kqueue.cc: the macOS/BSD kqueue(2) backend; built there only, untested here.
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/event.h>

@@ -1,4 +1,8 @@
-// napi_util.h: argument checks and Node-shaped system errors shared by the addon's C++ files.
+// napi_util.h: raw N-API helpers: argument readers, export entries, values.
+//
+// The addon speaks one dialect, raw N-API (node_api.h), so that the hot
+// calls and everything around them read the same way; see the README's
+// "Design decisions".
 #ifndef T_POLLER_NATIVE_NAPI_UTIL_H_
 #define T_POLLER_NATIVE_NAPI_UTIL_H_
 
@@ -8,24 +12,34 @@
 
 namespace tpoller {
 
-// Throws an Error shaped like Node's system errors: message
-// "<syscall> <CODE> <address>[:<port>] (fd <fd>): <description>" and the
-// properties code, errno (negative), syscall, and fd/address/port when
-// given (fd < 0, address == nullptr, port < 0 mean "not applicable").
-// Returns nullptr so that callbacks can `return ThrowSystemError(...)`.
-napi_value ThrowSystemError(napi_env env, int neg_errno, const char* syscall,
-                            int fd = -1, const char* address = nullptr,
-                            int port = -1);
+// Fills argv with the first N arguments (undefined where JS passed fewer).
+template <size_t N>
+inline bool Args(napi_env env, napi_callback_info info,
+                 napi_value (&argv)[N]) {
+  size_t argc = N;
+  return napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) ==
+         napi_ok;
+}
 
-// Creates (without throwing) the same error object; nullptr on failure.
-napi_value MakeSystemError(napi_env env, int neg_errno, const char* syscall,
-                           int fd = -1, const char* address = nullptr,
-                           int port = -1);
+// One entry of an exports table: a function, or a fixed value.
+inline napi_property_descriptor Method(const char* name, napi_callback fn) {
+  return {name, nullptr, fn, nullptr, nullptr, nullptr, napi_enumerable,
+          nullptr};
+}
+inline napi_property_descriptor Value(const char* name, napi_value v) {
+  return {name, nullptr, nullptr, nullptr, nullptr, v, napi_enumerable,
+          nullptr};
+}
 
-// Writes the errno name ("EAGAIN") for a negative errno into buf.
-void ErrnoName(int neg_errno, char* buf, size_t len);
+// Defines every entry of `table` on `exports`.
+template <size_t N>
+inline void DefineExports(napi_env env, napi_value exports,
+                          const napi_property_descriptor (&table)[N]) {
+  napi_define_properties(env, exports, N, table);
+}
 
 // TypeError / RangeError with Node's ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE.
+// Return nullptr so that callbacks can `return ThrowTypeError(...)`.
 napi_value ThrowTypeError(napi_env env, const char* message);
 napi_value ThrowRangeError(napi_env env, const char* message);
 
@@ -33,6 +47,7 @@ napi_value ThrowRangeError(napi_env env, const char* message);
 // `what` and return false.
 bool GetInt(napi_env env, napi_value v, const char* what, int64_t min,
             int64_t max, int64_t* out);
+bool GetI32(napi_env env, napi_value v, const char* what, int* out);
 bool GetFd(napi_env env, napi_value v, int* fd);
 // A Buffer / Uint8Array (or other byte-sized typed array): data and size.
 bool GetBytes(napi_env env, napi_value v, const char* what, uint8_t** data,
@@ -40,6 +55,11 @@ bool GetBytes(napi_env env, napi_value v, const char* what, uint8_t** data,
 // A string copied into buf (NUL-terminated); `max` excludes the NUL.
 bool GetString(napi_env env, napi_value v, const char* what, char* buf,
                size_t max, size_t* len);
+
+inline bool IsUndefined(napi_env env, napi_value v) {
+  napi_valuetype t;
+  return napi_typeof(env, v, &t) == napi_ok && t == napi_undefined;
+}
 
 inline napi_value Int(napi_env env, int64_t v) {
   napi_value r;
@@ -51,15 +71,11 @@ inline napi_value Int(napi_env env, int64_t v) {
   return r;
 }
 
-inline napi_value Undefined(napi_env env) {
-  napi_value r;
-  napi_get_undefined(env, &r);
-  return r;
+inline napi_value Str(napi_env env, const char* s) {
+  napi_value v;
+  napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
+  return v;
 }
-
-// Registers the exports of each C++ file.
-void InitSyscalls(napi_env env, napi_value exports);
-void InitPoller(napi_env env, napi_value exports);
 
 }  // namespace tpoller
 

@@ -53,6 +53,13 @@ export interface NativeBinding {
   setNonBlocking(fd: number, on: boolean): void;
   setCloseOnExec(fd: number, on: boolean): void;
   errnoName(negErrno: number): string;
+  systemError(
+    negErrno: number,
+    syscall: string,
+    fd?: number,
+    address?: string,
+    port?: number,
+  ): Error; // shaped as system-error.ts's SystemError
 }
 
 /** N-API version the addon is compiled for (binding.gyp NAPI_VERSION). */

@@ -3,12 +3,13 @@
 // poll(2) has no descriptor of its own that libuv could watch, so readiness
 // is noticed by a helper thread that blocks in poll(2) on a copy of the set
 // plus the read end of a wakeup pipe. When it sees readiness it calls
-// notify() (uv_async_send in addon.cc) once and then sleeps on a condition
-// variable until the JS thread has harvested and re-armed it; without that
-// handshake a level-triggered ready fd would make the thread spin. The JS
-// thread harvests with its own poll(..., 0), so what JS sees is always the
-// current registration, never the thread's possibly stale copy. Changes to
-// the set while the thread is inside poll(2) interrupt it through the pipe.
+// notify() (uv_async_send in poller_handle.cc) once and then sleeps on a
+// condition variable until the JS thread has harvested and re-armed it;
+// without that handshake a level-triggered ready fd would make the thread
+// spin. The JS thread harvests with its own poll(..., 0), so what JS sees
+// is always the current registration, never the thread's possibly stale
+// copy. Changes to the set while the thread is inside poll(2) interrupt
+// it through the pipe.
 // Cost: one thread hop (tens of microseconds) per wakeup; idle costs nothing.
 #include <errno.h>
 #include <fcntl.h>
@@ -56,7 +57,8 @@ int MakeWakePipe(int fds[2]) {
 
 class PollBackend final : public Backend {
  public:
-  PollBackend(int wake_rd, int wake_wr) : wake_rd_(wake_rd), wake_wr_(wake_wr) {}
+  PollBackend(int wake_rd, int wake_wr)
+      : wake_rd_(wake_rd), wake_wr_(wake_wr) {}
 
   ~PollBackend() override {
     if (thread_started_) {

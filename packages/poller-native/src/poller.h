@@ -1,4 +1,4 @@
-// poller.h: the abstract readiness backend (epoll, kqueue, poll) driven by addon.cc.
+// poller.h: the abstract readiness backend (epoll, kqueue, poll).
 #ifndef T_POLLER_NATIVE_POLLER_H_
 #define T_POLLER_NATIVE_POLLER_H_
 

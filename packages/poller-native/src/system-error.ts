@@ -1,4 +1,4 @@
-// system-error.ts: the shape of thrown kernel errors, errno tables and errno names.
+// system-error.ts: kernel errors: their shape, the one factory that builds them, errno tables and names.
 import { native } from "./native.js";
 
 /**
@@ -18,6 +18,43 @@ export interface SystemError extends Error {
   address?: string;
   /** The port involved (with `address`), when there is one. */
   port?: number;
+}
+
+/** What {@link systemError} needs to know about a failed call. */
+export interface SystemErrorOptions {
+  /**
+   * The error number: negative as the calls return it and as {@link SystemError.errno} carries it
+   * (`-errno.ECONNREFUSED`), or positive as `getsockopt(fd, SOL_SOCKET, SO_ERROR)` yields it.
+   */
+  errno: number;
+  /** The failing call, e.g. `"connect"` (at most 63 bytes). */
+  syscall: string;
+  /** The descriptor involved, if any. */
+  fd?: number;
+  /** The IP address or Unix socket path involved, if any (at most 255 bytes). */
+  address?: string;
+  /** The port involved, if any; shown and set only together with `address` (0..65535). */
+  port?: number;
+}
+
+/**
+ * Builds (does not throw) the error the addon throws when a call fails: the same message
+ * (`connect ECONNREFUSED 127.0.0.1:8080 (fd 17): connection refused`), `code`, negative `errno`,
+ * `syscall`, and `fd`, `address` and `port` when given — C++ and this function share one
+ * formatter. Use it for failures learned without a throw, such as `SO_ERROR` after a
+ * non-blocking connect.
+ * @throws TypeError or RangeError for arguments of the wrong type or out of range.
+ */
+export function systemError(options: SystemErrorOptions): SystemError {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("options must be an object { errno, syscall, fd?, address?, port? }");
+  }
+  const { errno: n, syscall, fd, address, port } = options;
+  if (typeof address === "string" && address.includes("\0")) {
+    throw new TypeError("address must not contain NUL bytes");
+  }
+  const negErrno = typeof n === "number" && n > 0 ? -n : n;
+  return native.systemError(negErrno, syscall, fd, address, port) as SystemError;
 }
 
 /** Whether `e` is an Error carrying `code`, `errno` and `syscall` (ours or Node's). */

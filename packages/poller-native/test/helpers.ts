@@ -133,12 +133,20 @@ export interface ChildResult {
   timedOut: boolean;
 }
 
-/** Runs `node --input-type=module -e script`, killing it after timeoutMs. */
+/** How long a child may take to print `armAfter` before it is killed anyway. */
+const ARM_BOUND_MS = 20_000;
+
+/**
+ * Runs `node --input-type=module -e script`, killing it after timeoutMs. With `armAfter`, the
+ * timeoutMs clock starts only once stdout contains that marker (bounded by 20 s before it), so
+ * that a slow start on a loaded machine does not eat the window a test observes.
+ */
 export function runNode(
   script: string,
-  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string; armAfter?: string } = {},
 ): Promise<ChildResult> {
   const timeoutMs = options.timeoutMs ?? 5000;
+  const armAfter = options.armAfter;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
       cwd: options.cwd ?? packageDir,
@@ -148,16 +156,23 @@ export function runNode(
     let stdout = "";
     let stderr = "";
     let timedOut = false;
+    const kill = () => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    };
+    let timer = setTimeout(kill, armAfter === undefined ? timeoutMs : ARM_BOUND_MS);
+    let armed = armAfter === undefined;
     child.stdout.on("data", (d) => {
       stdout += d;
+      if (!armed && stdout.includes(armAfter as string)) {
+        armed = true;
+        clearTimeout(timer);
+        timer = setTimeout(kill, timeoutMs);
+      }
     });
     child.stderr.on("data", (d) => {
       stderr += d;
     });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGKILL");
-    }, timeoutMs);
     child.on("error", reject);
     child.on("close", (code, signal) => {
       clearTimeout(timer);

@@ -25,7 +25,11 @@ describe.each(testedBackends)("process lifetime (%s backend)", (backend) => {
   const env = { T_POLLER_BACKEND: backend };
 
   it("a started, ref'd poller keeps the process alive", async () => {
-    const res = await runNode(childScript('console.log("started");'), { env, timeoutMs: 700 });
+    const res = await runNode(childScript('console.log("started");'), {
+      env,
+      timeoutMs: 700,
+      armAfter: "started",
+    });
     expect(res.stdout).toContain("started");
     expect(res.timedOut).toBe(true);
   });
@@ -41,10 +45,15 @@ describe.each(testedBackends)("process lifetime (%s backend)", (backend) => {
   });
 
   it("ref() after unref() keeps the process alive again", async () => {
-    const res = await runNode(childScript("poller.unref(); poller.ref();"), {
-      env,
-      timeoutMs: 700,
-    });
+    const res = await runNode(
+      childScript('poller.unref(); poller.ref(); console.log("started");'),
+      {
+        env,
+        timeoutMs: 700,
+        armAfter: "started",
+      },
+    );
+    expect(res.stdout).toContain("started");
     expect(res.timedOut).toBe(true);
   });
 
