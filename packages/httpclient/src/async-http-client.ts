@@ -8,7 +8,7 @@ import { ConnectionPool, type PoolStats } from "./connection-pool.js";
 import { HTTPClientClosedError, HTTPTooManyRedirectsError } from "./errors.js";
 import { Exchange, type FetchContext } from "./exchange.js";
 import { HTTPRequest, type PemInput, type RequestOptions } from "./http-request.js";
-import { type HTTPResponse, type HTTPResponseStream, statusError } from "./http-response.js";
+import type { HTTPResponse, HTTPResponseStream } from "./http-response.js";
 import {
   checkBufferSize,
   checkCount,
@@ -19,6 +19,7 @@ import {
   DEFAULT_MAX_HEADER_SIZE,
 } from "./limits.js";
 import { redirectedRequest } from "./redirects.js";
+import { statusError } from "./status-error.js";
 
 /** Options of `new AsyncHTTPClient(options)`. Sizes in bytes, times in ms. */
 export interface AsyncHTTPClientOptions {

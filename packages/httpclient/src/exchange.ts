@@ -3,7 +3,6 @@
 import { BodyAccumulator } from "@t/httpserver";
 import type { IOLoop, TimeoutHandle } from "@t/ioloop";
 import { type ConnectionSweeper, type Sweepable, sweepIntervalFor } from "@t/iostream";
-import type { ClientConnection } from "./client-connection.js";
 import type { ConnectAttempt } from "./connector.js";
 import { ContentDecoder, type DecodedSink, decodableCoding } from "./content-decoder.js";
 import { HTTPAbortError, HTTPConnectionError, HTTPTimeoutError } from "./errors.js";
@@ -59,6 +58,16 @@ export interface FetchContext {
   readonly streamBody: boolean;
 }
 
+/** What an exchange asks of the connection carrying it (a `ClientConnection`). */
+export interface ExchangeCarrier {
+  /** Stop delivering body bytes (the body's consumer is behind). */
+  pause(): void;
+  /** Deliver body bytes again. */
+  resume(): void;
+  /** The exchange gave up: close the connection unless it carries another exchange by now. */
+  abandon(ex: Exchange): void;
+}
+
 /**
  * One attempt at a request. The pool queues it, opens or lends it a connection; the connection
  * feeds it the response (head, body pieces, end) or its loss. It owns the deadlines (checked
@@ -75,7 +84,7 @@ export class Exchange implements Sweepable, DecodedSink {
   readonly context: FetchContext;
   readonly promise: Promise<HTTPResponse>;
   /** The connection it runs on, while ACTIVE. */
-  conn: ClientConnection | null = null;
+  conn: ExchangeCarrier | null = null;
   /** The connect in progress, while CONNECTING. */
   attempt: ConnectAttempt | null = null;
   /** @internal Pool bookkeeping: this exchange counts against maxClients. */
@@ -188,7 +197,7 @@ export class Exchange implements Sweepable, DecodedSink {
   }
 
   /** @internal The connection started sending this request. */
-  attached(conn: ClientConnection, reused: boolean): void {
+  attached(conn: ExchangeCarrier, reused: boolean): void {
     this.state = ACTIVE;
     this.conn = conn;
     this.reused = reused;

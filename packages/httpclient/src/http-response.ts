@@ -1,7 +1,6 @@
 // HTTPResponse: what fetch resolves with — status, headers, body, timing, the URL it came from.
 
 import type { HTTPHeaders } from "@t/httpserver";
-import { HTTPClientError } from "./errors.js";
 import type { HTTPRequest } from "./http-request.js";
 
 const EMPTY = Buffer.alloc(0);
@@ -16,6 +15,19 @@ export interface ResponseInit {
   effectiveUrl: string;
   redirects: number;
   startTime: number;
+}
+
+/**
+ * The error a non-2xx status raises: an `HTTPClientError` (@t/httpclient's errors), seen here
+ * through its shape so that the response and its error do not import each other.
+ */
+export interface StatusError extends Error {
+  /** `T_ERR_HTTP_STATUS`. */
+  readonly code: string;
+  /** The HTTP status code. */
+  readonly status: number;
+  /** The response that raised it. */
+  readonly response: HTTPResponse | undefined;
 }
 
 /**
@@ -43,8 +55,8 @@ export class HTTPResponse {
   body: Buffer = EMPTY;
   /** From `fetch` to the end of the body, in ms (Tornado's `request_time`, in ms). */
   requestTimeMs = 0;
-  /** With `raiseError: false`: the error a non-2xx status would have raised. */
-  error: HTTPClientError | undefined = undefined;
+  /** With `raiseError: false`: the error a non-2xx status would have raised (an HTTPClientError). */
+  error: StatusError | undefined = undefined;
 
   /** @internal Made by the client. */
   constructor(init: ResponseInit) {
@@ -77,15 +89,6 @@ export class HTTPResponse {
   rethrow(): void {
     if (this.error !== undefined) throw this.error;
   }
-}
-
-/** @internal The HTTPClientError a non-2xx response raises. */
-export function statusError(response: HTTPResponse): HTTPClientError {
-  return new HTTPClientError(
-    `HTTP ${response.code}: ${response.reason || "error"} (${response.effectiveUrl})`,
-    response.code,
-    response,
-  );
 }
 
 /**

@@ -23,7 +23,7 @@ export {
   type RequestBody,
   type RequestOptions,
 } from "./http-request.js";
-export { HTTPResponse, HTTPResponseStream } from "./http-response.js";
+export { HTTPResponse, HTTPResponseStream, type StatusError } from "./http-response.js";
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_EXPECT_CONTINUE_TIMEOUT_MS,

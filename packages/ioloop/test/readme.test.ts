@@ -3,8 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-// By path: @t/ioloop sits below @t/testing, which depends on it.
-import { errorTableProblems } from "../../testing/src/error-table.js";
+import { errorTableProblems } from "@t-tools/testing";
 import * as api from "../src/index.js";
 import { ensureBuilt, PACKAGE_DIR } from "./build.js";
 

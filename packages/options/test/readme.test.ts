@@ -5,8 +5,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-// By path: @t/options does not depend on @t/testing (a one-file helper with no imports of its own).
-import { errorTableProblems } from "../../testing/src/error-table.js";
+import { errorTableProblems } from "@t-tools/testing";
 import * as api from "../src/index.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");

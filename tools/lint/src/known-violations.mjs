@@ -9,38 +9,6 @@
  */
 export const KNOWN_VIOLATIONS = [
   {
-    rule: "cross-package-by-path",
-    where: "packages/ioloop/test/readme.test.ts",
-    message: 'imports "../../testing/src/error-table.js" (packages/testing/src/error-table.ts)',
-    why: "the error-table check came in with this path; import it from @t-tools/testing (listed in devDependencies)",
-  },
-  {
-    rule: "layer-direction",
-    where: "packages/ioloop/test/readme.test.ts",
-    message: 'imports "../../testing/src/error-table.js" (packages/testing/src/error-table.ts)',
-    why: "@t/testing stands on @t/ioloop; import errorTableProblems from @t-tools/testing",
-  },
-  {
-    rule: "cross-package-by-path",
-    where: "packages/options/test/readme.test.ts",
-    message: 'imports "../../testing/src/error-table.js" (packages/testing/src/error-table.ts)',
-    why: "the error-table check came in with this path; import it from @t/testing or @t-tools/testing (listed in devDependencies)",
-  },
-  {
-    rule: "no-circular",
-    where: "packages/httpclient/src/client-connection.ts",
-    message:
-      "→ packages/httpclient/src/exchange.ts → packages/httpclient/src/client-connection.ts (import type)",
-    why: "type-only cycle that predates the check (issue 15); the exchange should see the connection through an interface",
-  },
-  {
-    rule: "no-circular",
-    where: "packages/httpclient/src/errors.ts",
-    message:
-      "→ packages/httpclient/src/http-response.ts (import type) → packages/httpclient/src/errors.ts",
-    why: "type-only cycle that predates the check (issue 15)",
-  },
-  {
     rule: "no-circular",
     where: "packages/websocket/src/diagnostics.ts",
     message:
