@@ -48,6 +48,7 @@ export {
   DEFAULT_MAX_FRAGMENTS_PER_MESSAGE,
   DEFAULT_MAX_MESSAGE_SIZE,
   DEFAULT_MAX_WRITE_BUFFER_SIZE,
+  DEFAULT_WRITE_HIGH_WATER_MARK,
 } from "./limits.js";
 export { applyMask } from "./masking.js";
 export type {

@@ -14,6 +14,13 @@ export const DEFAULT_CLOSE_TIMEOUT_MS = 5000;
 export const DEFAULT_MAX_WRITE_BUFFER_SIZE = 16 * 1024 * 1024;
 
 /**
+ * Default `writeHighWaterMark`: off. A WebSocket is full-duplex: two peers that each stopped
+ * reading while their own output waits would wait for each other forever, so a connection stops
+ * reading a peer that does not read its frames only when asked to (see the README's Limits).
+ */
+export const DEFAULT_WRITE_HIGH_WATER_MARK = Number.POSITIVE_INFINITY;
+
+/**
  * Default `maxFragmentsPerMessage`: no count limit. Fragments are copied into one message
  * buffer, so a fragment costs no more memory than its bytes and less work than a ping;
  * `maxMessageSize` bounds the message. Set a number to refuse messages split finer.

@@ -1,7 +1,7 @@
 // websocketConnect: the client side (Tornado's websocket_connect / WebSocketClientConnection).
 
 import type * as tls from "node:tls";
-import { HTTPHeaders, parseResponseStartLine } from "@t/httpserver";
+import { HTTPHeaders, isSafeFieldValue, isToken, parseResponseStartLine } from "@t/httpserver";
 import { AbortError, IOLoop } from "@t/ioloop";
 import type { IOStream, SSLIOStream } from "@t/iostream";
 import { TCPClient } from "@t/tcpserver";
@@ -13,6 +13,7 @@ import {
   DEFAULT_MAX_FRAGMENTS_PER_MESSAGE,
   DEFAULT_MAX_MESSAGE_SIZE,
   DEFAULT_MAX_WRITE_BUFFER_SIZE,
+  DEFAULT_WRITE_HIGH_WATER_MARK,
 } from "./limits.js";
 import {
   checkMessagesOptions,
@@ -59,6 +60,11 @@ export interface WebSocketConnectOptions {
   maxWriteBufferSize?: number;
   /** Most frames one incoming message may be split into; more closes with 1009. Default Infinity. */
   maxFragmentsPerMessage?: number;
+  /**
+   * Stop reading the server while this many outgoing bytes wait for it (it does not read our
+   * frames). An integer >= 1 or Infinity. Default Infinity (off): see the README's Limits.
+   */
+  writeHighWaterMark?: number;
   /** TLS options for `wss://` (e.g. `ca`, `rejectUnauthorized`). */
   tls?: tls.ConnectionOptions;
   /**
@@ -123,6 +129,7 @@ export class WebSocketClientConnection {
       closeTimeoutMs: number;
       maxWriteBufferSize: number;
       maxFragmentsPerMessage: number;
+      writeHighWaterMark: number;
       /** For the diagnostics open message. */
       url: string;
     },
@@ -243,6 +250,11 @@ export class WebSocketClientConnection {
   }
 }
 
+/** The `code` of an error from any package (or copy of one), or undefined. */
+function errorCode(err: unknown): unknown {
+  return err !== null && typeof err === "object" ? (err as { code?: unknown }).code : undefined;
+}
+
 /** The error of a connect whose signal aborted (`cause`: the signal's reason). */
 function connectAborted(signal: AbortSignal): AbortError {
   return new AbortError("websocketConnect()", { cause: signal.reason });
@@ -318,6 +330,12 @@ export async function websocketConnect(
       DEFAULT_MAX_FRAGMENTS_PER_MESSAGE,
       "frames",
     ),
+    writeHighWaterMark: checkLimit(
+      "writeHighWaterMark",
+      options.writeHighWaterMark,
+      DEFAULT_WRITE_HIGH_WATER_MARK,
+      "bytes",
+    ),
   };
   const subprotocols = options.subprotocols ?? [];
   if (!Array.isArray(subprotocols) || parseSubprotocols(subprotocols.join(",")) === null) {
@@ -343,7 +361,8 @@ export async function websocketConnect(
   if (subprotocols.length > 0) head += `Sec-WebSocket-Protocol: ${subprotocols.join(", ")}\r\n`;
   if (compression !== null) head += `Sec-WebSocket-Extensions: ${clientOffer(compression)}\r\n`;
   for (const [name, value] of Object.entries(options.headers ?? {})) {
-    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name) || /[\r\n\0]/.test(String(value))) {
+    // @t/httpserver's one definition of a safe field (the head is written one byte per char).
+    if (!isToken(name) || !isSafeFieldValue(String(value))) {
       throw new TypeError(`invalid request header ${JSON.stringify(name)}`);
     }
     head += `${name}: ${value}\r\n`;
@@ -368,7 +387,7 @@ export async function websocketConnect(
       stream.close();
       throw new WebSocketTimeoutError(`WebSocket connect timed out after ${connectTimeoutMs} ms`);
     }
-    void stream.write(Buffer.from(head, "latin1")).catch(() => {});
+    stream.send(Buffer.from(head, "latin1")); // a failure closes the stream: the read says so
     const raw = await stream.readUntil("\r\n\r\n", { maxBytes: HEAD_LIMIT, signal });
     const text = raw.toString("latin1");
     const eol = text.indexOf("\r\n");
@@ -416,18 +435,19 @@ export async function websocketConnect(
     loop.removeTimeout(timer);
     stream?.close();
     // The handshake read's AbortError names readUntil(); say what was aborted instead.
-    if (signal?.aborted && err instanceof AbortError) throw connectAborted(signal);
+    // By code, not instanceof: the AbortError may come from another installed copy of @t/ioloop.
+    if (signal?.aborted && errorCode(err) === "T_ERR_ABORTED") throw connectAborted(signal);
     if (timedOut && !(err instanceof WebSocketHandshakeError)) {
       throw new WebSocketTimeoutError(`WebSocket connect timed out after ${connectTimeoutMs} ms`, {
         cause: err,
       });
     }
-    if (err instanceof Error && (err as { code?: string }).code === "T_ERR_CONNECT_TIMEOUT") {
+    if (errorCode(err) === "T_ERR_CONNECT_TIMEOUT") {
       throw new WebSocketTimeoutError(`WebSocket connect timed out after ${connectTimeoutMs} ms`, {
         cause: err,
       });
     }
-    if (err instanceof Error && (err as { code?: string }).code === "T_ERR_STREAM_CLOSED") {
+    if (errorCode(err) === "T_ERR_STREAM_CLOSED") {
       throw new WebSocketHandshakeError("connection closed during the WebSocket handshake", 0, {
         cause: err,
       });

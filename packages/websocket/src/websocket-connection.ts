@@ -1,8 +1,8 @@
 // WebSocketConnection: the RFC 6455 protocol core shared by the server handler and the client.
 
 import { constants as bufferConstants, isUtf8 } from "node:buffer";
-import { type IOLoop, type Logger, namedLogger, type TimeoutHandle } from "@t/ioloop";
-import type { IOStream, SSLIOStream } from "@t/iostream";
+import { type IOLoop, type Logger, namedLogger } from "@t/ioloop";
+import type { ConnectionSweeper, IOStream, SSLIOStream, Sweepable } from "@t/iostream";
 import {
   CLOSE_GOING_AWAY,
   CLOSE_INTERNAL_ERROR,
@@ -23,19 +23,23 @@ import {
   WebSocketClosedError,
   WebSocketProtocolError,
 } from "./errors.js";
+import { FrameOutput, rejectClosed, rejectWith } from "./frame-output.js";
 import { FrameParser, type FrameSink } from "./frame-parser.js";
-import { COPY_LIMIT, encodeFrame, encodeHeader } from "./frame-writer.js";
 import {
   checkLimit,
   DEFAULT_MAX_FRAGMENTS_PER_MESSAGE,
   DEFAULT_MAX_WRITE_BUFFER_SIZE,
+  DEFAULT_WRITE_HIGH_WATER_MARK,
 } from "./limits.js";
 import { OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT } from "./opcodes.js";
 import type { PerMessageDeflate } from "./permessage-deflate.js";
+import { deadlineSweepIntervalMs, sweeperFor } from "./sweepers.js";
 import { Utf8Validator } from "./utf8-validator.js";
 
 /** The largest Buffer this Node can allocate: the ceiling of maxMessageSize. */
 const MAX_LENGTH = bufferConstants.MAX_LENGTH;
+/** A deadline that is not set. */
+const NEVER = Number.POSITIVE_INFINITY;
 
 /** What a connection reports to its owner (the handler or the client). */
 export interface WebSocketDelegate {
@@ -73,6 +77,13 @@ export interface WebSocketConnectionOptions {
    */
   maxWriteBufferSize?: number;
   /**
+   * Output backpressure on input: while at least this many outgoing bytes wait in the stream
+   * (the peer does not read our frames), no further incoming frame is parsed and the stream stops
+   * reading — the peer's sends then wait in its kernel. An integer >= 1 or Infinity (the default:
+   * off, since two full-duplex peers that both did this could wait for each other forever).
+   */
+  writeHighWaterMark?: number;
+  /**
    * Most frames one incoming message may be split into (an integer >= 1 or Infinity); more
    * closes with 1009. Default Infinity (`maxMessageSize` bounds the message).
    */
@@ -90,23 +101,22 @@ export interface WebSocketConnectionOptions {
 export type WriteMessageData = string | Uint8Array | Record<string, unknown> | unknown[];
 
 const EMPTY = Buffer.alloc(0);
-const RESOLVED: Promise<void> = Promise.resolve();
-const noop = () => {};
-/** Corked frames smaller than this are coalesced into one write. */
-const COALESCE_LIMIT = 16 * 1024;
-
-/** Mark a promise as handled (fire-and-forget writes must not crash the process) and return it. */
-function quiet<T>(p: Promise<T>): Promise<T> {
-  p.catch(noop);
-  return p;
-}
 
 /**
  * The protocol engine of one WebSocket (Tornado's `WebSocketProtocol13`): parses frames from the
  * stream in consumer mode, assembles and validates messages, answers pings and the closing
- * handshake, and serializes outgoing messages (compressing them when negotiated).
+ * handshake, and serializes outgoing messages (compressing them when negotiated) through its
+ * {@link FrameOutput}.
+ *
+ * Flow control both ways rests on the stream: the parser stops (`pauseReading`) while an
+ * `onMessage` Promise or a decompression is pending, and — when `writeHighWaterMark` is set —
+ * while the stream's write queue is at or above it: a peer that does not read our frames is not
+ * read either. Deadlines (pings, the pong and close timeouts) are checked by a coarse
+ * {@link ConnectionSweeper} shared by the loop's connections with the same settings, not by a
+ * timer each: one fires at the first sweep at or after it, never early and at most one sweep
+ * interval (a quarter of the shortest timeout, within 10 ms … 1 s) late.
  */
-export class WebSocketConnection implements FrameSink {
+export class WebSocketConnection implements FrameSink, Sweepable {
   /** The status code of the peer's close frame (null if none was received, or it had none). */
   closeCode: number | null = null;
   /** The reason of the peer's close frame (null if none was received). */
@@ -128,8 +138,10 @@ export class WebSocketConnection implements FrameSink {
   private readonly pingTimeoutMs: number;
   private readonly closeTimeoutMs: number;
   private readonly maxWriteBufferSize: number;
+  private readonly writeHighWaterMark: number;
   private readonly deflate: PerMessageDeflate | null;
   private readonly parser: FrameParser;
+  private readonly output: FrameOutput;
   private readonly consumer: (buf: Buffer, start: number, end: number) => number;
 
   // Message assembly.
@@ -144,41 +156,22 @@ export class WebSocketConnection implements FrameSink {
   private readonly utf8 = new Utf8Validator();
   /** Reasons the parser is paused (an async onMessage, a decompression). */
   private pauses = 0;
+  /** The consumer is running (a batch of input is being parsed). */
+  private consuming = false;
+  /** The stream's write queue passed its high-water mark during this batch: stop parsing. */
+  private outputHeld = false;
 
   // Closing.
   private closeSent = false;
   private closeReceived = false;
   private streamClosed = false;
-  private closeTimer: TimeoutHandle | null = null;
-  private closeWrite: Promise<void> = RESOLVED;
-  /** The stream closes once the close frame is written (set once). */
-  private closeAfterWrite = false;
 
-  // Output ordering and coalescing.
-  /** Outgoing messages waiting on compression; later writes queue behind them. */
-  private sendTail: Promise<void> | null = null;
-  private sendPending = 0;
-  /** Payload bytes of the messages waiting in the send queue (compression and behind it). */
-  private sendPendingBytes = 0;
-  /** The promise of the latest stream write: it settles once everything queued before did. */
-  private lastWrite: Promise<void> = RESOLVED;
-  private corked = false;
-  private cork: Buffer[] = [];
-  private corkBytes = 0;
-  private corkPromise: Promise<void> | null = null;
-  private corkResolve: (() => void) | null = null;
-  private corkReject: ((err: Error) => void) | null = null;
-
-  // Keep-alive.
-  private pingTimer: TimeoutHandle | null = null;
-  private pongTimer: TimeoutHandle | null = null;
-  private readonly onPingTick: () => void;
-  private readonly onPongTimeout: () => void;
-  /** A pong waits for the write queue to drain (the peer is not reading). */
-  private pongDeferred = false;
-  /** The payload of the most recent ping while a pong is deferred. */
-  private pongPayload: Buffer = EMPTY;
-  private readonly onQueueDrained: () => void;
+  // Deadlines (loop time in ms, NEVER when unset), checked by the sweeper.
+  private readonly sweeper: ConnectionSweeper<Sweepable>;
+  private swept = false;
+  private nextPingAt = NEVER;
+  private pongDeadline = NEVER;
+  private closeDeadline = NEVER;
 
   constructor(
     stream: IOStream | SSLIOStream,
@@ -208,6 +201,12 @@ export class WebSocketConnection implements FrameSink {
       DEFAULT_MAX_WRITE_BUFFER_SIZE,
       "bytes",
     );
+    this.writeHighWaterMark = checkLimit(
+      "writeHighWaterMark",
+      options.writeHighWaterMark,
+      DEFAULT_WRITE_HIGH_WATER_MARK,
+      "bytes",
+    );
     this.deflate = options.deflate;
     this.parser = new FrameParser(this, {
       expectMasked: options.isServer,
@@ -215,10 +214,12 @@ export class WebSocketConnection implements FrameSink {
       allowRsv1: options.deflate !== null,
       maxFragmentsPerMessage: options.maxFragmentsPerMessage ?? DEFAULT_MAX_FRAGMENTS_PER_MESSAGE,
     });
+    this.output = new FrameOutput(stream, !options.isServer);
+    this.sweeper = sweeperFor(
+      this.loop,
+      deadlineSweepIntervalMs(this.pingIntervalMs, this.pingTimeoutMs, this.closeTimeoutMs),
+    );
     this.consumer = (buf, start, end) => this.consume(buf, start, end);
-    this.onPingTick = () => this.pingTick();
-    this.onPongTimeout = () => this.pongTimeout();
-    this.onQueueDrained = () => this.sendDeferredPong();
   }
 
   /** Start reading frames (bytes already buffered in the stream are parsed now) and pinging. */
@@ -233,8 +234,11 @@ export class WebSocketConnection implements FrameSink {
       this.onStreamClosed();
       return;
     }
+    // Ours to decide (the stream may come from an HTTP/1 server that set its own mark).
+    this.stream.setWriteHighWaterMark(this.writeHighWaterMark);
     if (this.pingIntervalMs > 0) {
-      this.pingTimer = this.loop.callLater(this.pingIntervalMs, this.onPingTick);
+      this.nextPingAt = this.loop.time() + this.pingIntervalMs;
+      this.track();
     }
     this.openPublished = true;
     if (webSocketOpenChannel.hasSubscribers) {
@@ -261,11 +265,11 @@ export class WebSocketConnection implements FrameSink {
 
   /**
    * Outgoing bytes not yet taken by the kernel (like `ws`'s `bufferedAmount`): frames queued in
-   * the stream or gathered for one write, plus the payloads of messages waiting for
+   * the stream or held for the current batch, plus the payloads of messages waiting for
    * compression. `maxWriteBufferSize` bounds it.
    */
   get bufferedAmount(): number {
-    return this.stream.writeBufferSize + this.corkBytes + this.sendPendingBytes;
+    return this.output.bufferedAmount;
   }
 
   // ------------------------------------------------------------------ sending
@@ -275,7 +279,8 @@ export class WebSocketConnection implements FrameSink {
    * values as JSON text. Resolves when the frame reached the kernel (backpressure); rejects with
    * WebSocketClosedError once the connection is closing or closed, and with
    * WebSocketBufferFullError (failing the connection with 1008) when it would take
-   * `bufferedAmount` above `maxWriteBufferSize`.
+   * `bufferedAmount` above `maxWriteBufferSize`. A rejection nobody awaits is marked handled:
+   * it never becomes an unhandled rejection.
    */
   writeMessage(message: WriteMessageData, binary?: boolean): Promise<void> {
     let payload: string | Uint8Array;
@@ -286,17 +291,18 @@ export class WebSocketConnection implements FrameSink {
       throw new TypeError("writeMessage's binary flag must be a boolean");
     }
     const isBinary = binary ?? typeof payload !== "string";
-    if (this.closing) return quiet(Promise.reject(new WebSocketClosedError()));
+    if (this.closing) return rejectClosed();
     if (isBinary && typeof payload === "string") payload = Buffer.from(payload, "utf8");
     const opcode = isBinary ? OP_BINARY : OP_TEXT;
     const deflate = this.deflate;
-    const queued = this.bufferedAmount;
+    const output = this.output;
+    const queued = output.bufferedAmount;
     const max = this.maxWriteBufferSize;
     // The exact UTF-8 size is needed only near the cap, for compression or behind a queue.
     const length =
       typeof payload !== "string"
         ? payload.length
-        : deflate === null && this.sendTail === null && queued + payload.length * 3 <= max
+        : deflate === null && !output.queueing && queued + payload.length * 3 <= max
           ? 0
           : Buffer.byteLength(payload);
     if (queued + length > max) return this.bufferFull(queued, length);
@@ -307,13 +313,9 @@ export class WebSocketConnection implements FrameSink {
           : Buffer.isBuffer(payload)
             ? payload
             : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-      return this.sendCompressed(opcode, deflate.compress(data), length);
+      return output.compressed(opcode, deflate.compress(data), length);
     }
-    if (this.sendTail !== null) {
-      const p = payload;
-      return this.queueSend(() => this.sendFrame(opcode, p, true), length);
-    }
-    return this.sendFrame(opcode, payload, false);
+    return output.message(opcode, payload, length);
   }
 
   /** The outgoing cap was hit: fail the connection (1008) and reject this write. */
@@ -324,8 +326,8 @@ export class WebSocketConnection implements FrameSink {
     this.logger.debug({ err }, "WebSocket write buffer full; closing");
     // The close frame goes behind the queue; closeTimeoutMs ends a peer that never reads it.
     this.startClose(CLOSE_POLICY_VIOLATION, "write buffer full");
-    this.closeStreamAfterWrite();
-    return quiet(Promise.reject(err));
+    this.output.closeStreamWhenSent();
+    return rejectWith(err);
   }
 
   /** Send a ping with up to 125 bytes of application data. */
@@ -336,7 +338,7 @@ export class WebSocketConnection implements FrameSink {
       throw new RangeError(`ping data must be at most 125 bytes, got ${bytes.length}`);
     }
     if (this.closing) throw new WebSocketClosedError();
-    this.sendFrame(OP_PING, bytes, false);
+    this.output.ping(bytes);
   }
 
   /**
@@ -367,25 +369,19 @@ export class WebSocketConnection implements FrameSink {
     if (this.streamClosed) return;
     if (!this.closeSent) {
       this.closeSent = true;
-      this.stopPing();
+      this.nextPingAt = this.pongDeadline = NEVER;
       let payload = EMPTY;
       if (code !== 0) {
         payload = Buffer.allocUnsafe(2 + Buffer.byteLength(reason));
         payload.writeUInt16BE(code, 0);
         payload.write(reason, 2, "utf8");
       }
-      this.closeWrite =
-        this.sendTail !== null
-          ? this.queueSend(() => this.sendFrame(OP_CLOSE, payload, true), 0)
-          : this.sendFrame(OP_CLOSE, payload, true);
-      this.uncork(); // the close frame leaves now, not at the end of the parse
+      this.output.close(payload);
     }
-    if (this.closeReceived) this.closeStreamAfterWrite();
-    else if (this.closeTimer === null) {
-      this.closeTimer = this.loop.callLater(this.closeTimeoutMs, () => {
-        this.closeTimer = null;
-        this.stream.close();
-      });
+    if (this.closeReceived) this.output.closeStreamWhenSent();
+    else if (this.closeDeadline === NEVER) {
+      this.closeDeadline = this.loop.time() + this.closeTimeoutMs;
+      this.track();
     }
   }
 
@@ -398,185 +394,46 @@ export class WebSocketConnection implements FrameSink {
     if (this.streamClosed) return;
     this.logger.debug({ err: error }, "WebSocket protocol error");
     if (!this.closeReceived) this.startClose(error.closeCode, error.message.slice(0, 120));
-    this.closeStreamAfterWrite();
-  }
-
-  /**
-   * Close the stream once the close frame reached the kernel (it may still wait behind queued
-   * messages or a compression); the close timer stays as the bound for a peer that never reads.
-   */
-  private closeStreamAfterWrite(): void {
-    if (this.closeAfterWrite || this.streamClosed) return;
-    this.closeAfterWrite = true;
-    const close = () => this.stream.close();
-    this.closeWrite.then(close, close);
-  }
-
-  private sendCompressed(
-    opcode: number,
-    compressed: Promise<Buffer>,
-    length: number,
-  ): Promise<void> {
-    this.sendPending++;
-    this.sendPendingBytes += length;
-    quiet(compressed);
-    const prev = this.sendTail ?? RESOLVED;
-    const p = prev
-      .then(() => compressed)
-      .then(
-        (data) => {
-          this.sendDone(length);
-          return this.sendFrame(opcode, data, true, true);
-        },
-        (err: unknown) => {
-          this.sendDone(length);
-          throw err;
-        },
-      );
-    this.sendTail = p.then(noop, noop);
-    return quiet(
-      p.catch((err: unknown) => {
-        if (err instanceof WebSocketClosedError) throw err;
-        throw new WebSocketClosedError("WebSocket closed before the message was sent", {
-          cause: err,
-        });
-      }),
-    );
-  }
-
-  /** Run `send` after the messages already in the send queue; `length` bytes are counted meanwhile. */
-  private queueSend(send: () => Promise<void>, length: number): Promise<void> {
-    this.sendPending++;
-    this.sendPendingBytes += length;
-    const prev = this.sendTail as Promise<void>;
-    const p = prev.then(() => {
-      this.sendDone(length);
-      return send();
-    });
-    this.sendTail = p.then(noop, noop);
-    return quiet(p);
-  }
-
-  private sendDone(length: number): void {
-    this.sendPending--;
-    this.sendPendingBytes -= length;
-    if (this.sendPending === 0) this.sendTail = null;
-  }
-
-  /**
-   * Serialize one frame and write it (or add it to the cork while input is being parsed).
-   * `force` lets close frames out after closeSent was set.
-   */
-  private sendFrame(
-    opcode: number,
-    payload: string | Uint8Array,
-    force: boolean,
-    rsv1 = false,
-  ): Promise<void> {
-    const stream = this.stream;
-    if (stream.closed() || (this.closeSent && !force)) {
-      return quiet(Promise.reject(new WebSocketClosedError()));
-    }
-    const masked = !this.isServer;
-    if (!masked && typeof payload !== "string" && payload.length > COPY_LIMIT) {
-      // Large unmasked payloads go out by reference behind their own header.
-      this.uncork();
-      const head = stream.write(encodeHeader(opcode, true, rsv1, payload.length));
-      if (stream.writing() || stream.closed()) head.catch(noop);
-      const p = stream.write(payload);
-      this.lastWrite = p;
-      return this.track(p);
-    }
-    const frame = encodeFrame(opcode, payload, true, rsv1, masked);
-    if (this.corked && frame.length < COALESCE_LIMIT) {
-      this.cork.push(frame);
-      this.corkBytes += frame.length;
-      let p = this.corkPromise;
-      if (p === null) {
-        p = quiet(
-          new Promise<void>((resolve, reject) => {
-            this.corkResolve = resolve;
-            this.corkReject = reject;
-          }),
-        );
-        this.corkPromise = p;
-      }
-      return p;
-    }
-    this.uncork();
-    const p = stream.write(frame);
-    this.lastWrite = p;
-    return this.track(p);
-  }
-
-  /** Convert a pending stream write into the promise handed to users. */
-  private track(p: Promise<void>): Promise<void> {
-    if (!this.stream.writing() && !this.stream.closed()) return p; // already in the kernel
-    return quiet(
-      p.then(undefined, (err: unknown) => {
-        throw new WebSocketClosedError("WebSocket closed before the message was sent", {
-          cause: err,
-        });
-      }),
-    );
-  }
-
-  /** Write the frames gathered while corked as one chunk. */
-  private uncork(): void {
-    const frames = this.cork;
-    if (frames.length === 0) return;
-    const chunk = frames.length === 1 ? frames[0] : Buffer.concat(frames, this.corkBytes);
-    this.cork = [];
-    this.corkBytes = 0;
-    const resolve = this.corkResolve;
-    const reject = this.corkReject;
-    this.corkPromise = this.corkResolve = this.corkReject = null;
-    if (this.stream.closed()) {
-      reject?.(new WebSocketClosedError());
-      return;
-    }
-    const p = this.stream.write(chunk);
-    this.lastWrite = p;
-    if (resolve === null || reject === null) {
-      p.catch(noop);
-      return;
-    }
-    if (!this.stream.writing() && !this.stream.closed()) {
-      resolve();
-      return;
-    }
-    p.then(resolve, (err: unknown) =>
-      reject(
-        new WebSocketClosedError("WebSocket closed before the message was sent", { cause: err }),
-      ),
-    );
+    this.output.closeStreamWhenSent();
   }
 
   // ------------------------------------------------------------------ receiving
 
+  /**
+   * The stream's data consumer (it runs corked: what the messages of this batch answer leaves in
+   * one `writev` when it returns). Stops early when the parser is paused, or when the answers
+   * filled the stream's write queue to its high-water mark: the rest waits in the stream until
+   * the peer has read them.
+   */
   private consume(buf: Buffer, start: number, end: number): number {
-    this.corked = true;
+    const output = this.output;
+    output.beginBatch();
+    this.consuming = true;
     try {
       return this.parser.execute(buf, start, end);
     } finally {
-      this.corked = false;
-      this.uncork();
+      this.consuming = false;
+      output.endBatch();
+      if (this.outputHeld) {
+        this.outputHeld = false;
+        if (this.pauses === 0) this.parser.paused = false;
+      }
     }
   }
 
+  /** Stop parsing (an async onMessage or a decompression is pending): see {@link resume}. */
   private pause(): void {
-    this.pauses++;
-    if (this.pauses === 1) {
+    if (this.pauses++ === 0) {
       this.parser.paused = true;
-      if (!this.streamClosed) this.stream.setDataConsumer(null);
+      this.stream.pauseReading();
     }
   }
 
+  /** One reason to pause is gone; the last one lets the stream offer what it buffered. */
   private resume(): void {
-    this.pauses--;
-    if (this.pauses === 0) {
+    if (--this.pauses === 0) {
       this.parser.paused = false;
-      if (!this.streamClosed) this.stream.setDataConsumer(this.consumer);
+      if (!this.streamClosed) this.stream.resumeReading();
     }
   }
 
@@ -704,15 +561,19 @@ export class WebSocketConnection implements FrameSink {
     );
   }
 
+  /** Deliver a decompressed message, its answers sent as one batch, then parse on. */
   private deliverAndResume(message: string | Buffer): void {
-    this.corked = true;
+    const stream = this.stream;
+    const output = this.output;
+    stream.cork();
+    output.beginBatch();
     try {
       this.deliver(message);
     } finally {
-      this.corked = false;
-      this.uncork();
+      output.endBatch();
+      this.resume(); // the stream offers buffered input once it uncorks
+      stream.uncork();
     }
-    this.resume();
   }
 
   private deliver(message: string | Buffer): void {
@@ -735,50 +596,23 @@ export class WebSocketConnection implements FrameSink {
           this.resume();
         },
       );
+    } else if (this.consuming && this.stream.writeBlocked) {
+      // Output backpressure within a batch: parse no further message until the peer read ours.
+      this.outputHeld = true;
+      this.parser.paused = true;
     }
   }
 
   private onControlFrame(opcode: number, payload: Buffer): void {
     if (opcode === OP_PING) {
-      this.answerPing(payload);
+      if (!this.closeSent) this.output.pong(payload);
       this.callDelegate(() => this.delegate.onPing(payload));
     } else if (opcode === OP_PONG) {
-      if (this.pongTimer !== null) {
-        this.loop.removeTimeout(this.pongTimer);
-        this.pongTimer = null;
-      }
+      this.pongDeadline = NEVER;
       this.callDelegate(() => this.delegate.onPong(payload));
     } else {
       this.onCloseFrame(payload);
     }
-  }
-
-  /**
-   * Pong a ping. While our writes wait in the stream (the peer is not reading), pongs are not
-   * queued: one waits for the queue to drain and then answers only the most recent ping
-   * (RFC 6455 §5.5.3), so a ping flood costs no memory.
-   */
-  private answerPing(payload: Buffer): void {
-    if (this.closeSent) return;
-    if (this.pongDeferred) {
-      this.pongPayload = payload;
-      return;
-    }
-    if (this.stream.writing()) {
-      this.pongDeferred = true;
-      this.pongPayload = payload;
-      this.lastWrite.then(this.onQueueDrained, this.onQueueDrained);
-      return;
-    }
-    this.sendFrame(OP_PONG, payload, false).catch(noop);
-  }
-
-  private sendDeferredPong(): void {
-    const payload = this.pongPayload;
-    this.pongDeferred = false;
-    this.pongPayload = EMPTY;
-    if (this.closeSent || this.streamClosed) return;
-    this.sendFrame(OP_PONG, payload, false).catch(noop);
   }
 
   private onCloseFrame(payload: Buffer): void {
@@ -825,51 +659,59 @@ export class WebSocketConnection implements FrameSink {
     }
   }
 
-  // ------------------------------------------------------------------ keep-alive and close
+  // ------------------------------------------------------------------ deadlines and close
 
-  private pingTick(): void {
-    this.pingTimer = null;
-    if (this.closing) return;
-    if (this.pongTimer === null) {
-      this.sendFrame(OP_PING, EMPTY, false).catch(noop);
-      if (this.pingTimeoutMs > 0) {
-        this.pongTimer = this.loop.callLater(this.pingTimeoutMs, this.onPongTimeout);
+  /** Have the sweeper check this connection's deadlines (until the stream closes). */
+  private track(): void {
+    if (this.swept || this.streamClosed) return;
+    this.swept = true;
+    this.sweeper.add(this);
+  }
+
+  /**
+   * @internal Sweepable: act on the deadlines that have passed — the close handshake's, a
+   * pong's, the next ping's.
+   */
+  sweep(nowMs: number): void {
+    if (this.streamClosed) return;
+    if (nowMs >= this.closeDeadline) {
+      this.closeDeadline = NEVER;
+      this.stream.close();
+      return;
+    }
+    if (nowMs >= this.pongDeadline) {
+      this.pongDeadline = NEVER;
+      this.logger.debug("WebSocket ping timed out; closing");
+      this.startClose(CLOSE_GOING_AWAY, "ping timeout");
+      this.stream.close();
+      return;
+    }
+    if (nowMs >= this.nextPingAt) {
+      this.nextPingAt = nowMs + this.pingIntervalMs;
+      // One ping at a time: while one waits for its pong, the interval passes without another.
+      if (this.pongDeadline === NEVER && !this.closing) {
+        this.output.ping(EMPTY);
+        if (this.pingTimeoutMs > 0) this.pongDeadline = nowMs + this.pingTimeoutMs;
       }
     }
-    this.pingTimer = this.loop.callLater(this.pingIntervalMs, this.onPingTick);
-  }
-
-  private pongTimeout(): void {
-    this.pongTimer = null;
-    if (this.streamClosed) return;
-    this.logger.debug("WebSocket ping timed out; closing");
-    this.startClose(CLOSE_GOING_AWAY, "ping timeout");
-    this.stream.close();
-  }
-
-  private stopPing(): void {
-    if (this.pingTimer !== null) this.loop.removeTimeout(this.pingTimer);
-    if (this.pongTimer !== null) this.loop.removeTimeout(this.pongTimer);
-    this.pingTimer = this.pongTimer = null;
   }
 
   private onStreamClosed(): void {
     if (this.streamClosed) return;
     this.streamClosed = true;
-    this.stopPing();
-    if (this.closeTimer !== null) {
-      this.loop.removeTimeout(this.closeTimer);
-      this.closeTimer = null;
+    if (this.swept) {
+      this.swept = false;
+      const sweeper = this.sweeper;
+      sweeper.delete(this);
+      // The last one out stops the sweep now: a loop (a process) with no WebSocket left keeps no
+      // periodic callback alive. WebSockets live long, so this starts and stops rarely.
+      if (sweeper.size === 0) sweeper.stop();
     }
+    this.nextPingAt = this.pongDeadline = this.closeDeadline = NEVER;
     this.message = EMPTY;
     this.messageLength = 0;
-    this.pongPayload = EMPTY;
-    this.lastWrite = RESOLVED;
     this.deflate?.close();
-    const reject = this.corkReject;
-    this.corkPromise = this.corkResolve = this.corkReject = null;
-    this.cork = [];
-    reject?.(new WebSocketClosedError());
+    this.output.discard();
     if (this.openPublished && webSocketCloseChannel.hasSubscribers) {
       webSocketCloseChannel.publish({
         connection: this,

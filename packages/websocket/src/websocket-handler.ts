@@ -4,12 +4,14 @@ import { HTTPHeaders } from "@t/httpserver";
 import { RequestHandler, registerSettings } from "@t/web";
 import { CLOSE_INTERNAL_ERROR } from "./close-codes.js";
 import { WebSocketClosedError } from "./errors.js";
+import { rejectWith } from "./frame-output.js";
 import { checkUpgradeRequest, computeAcceptKey, parseSubprotocols } from "./handshake.js";
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_MAX_FRAGMENTS_PER_MESSAGE,
   DEFAULT_MAX_MESSAGE_SIZE,
   DEFAULT_MAX_WRITE_BUFFER_SIZE,
+  DEFAULT_WRITE_HIGH_WATER_MARK,
 } from "./limits.js";
 import {
   checkMessagesOptions,
@@ -36,6 +38,7 @@ export const WEBSOCKET_SETTINGS = [
   "websocketCloseTimeoutMs",
   "websocketMaxWriteBufferSize",
   "websocketMaxFragmentsPerMessage",
+  "websocketWriteHighWaterMark",
 ] as const;
 registerSettings(WEBSOCKET_SETTINGS);
 
@@ -53,6 +56,8 @@ declare module "@t/web" {
     websocketMaxWriteBufferSize?: number;
     /** Most frames one incoming message may be split into. */
     websocketMaxFragmentsPerMessage?: number;
+    /** Outgoing bytes waiting at which the peer stops being read (default Infinity: off). */
+    websocketWriteHighWaterMark?: number;
   }
 }
 
@@ -96,7 +101,8 @@ function numberSetting(settings: object, name: string, fallback: number, min: nu
  *
  * Settings read from the Application (each overridable as a getter in a subclass):
  * `websocketPingIntervalMs`, `websocketPingTimeoutMs`, `websocketMaxMessageSize`,
- * `websocketCloseTimeoutMs`, `websocketMaxWriteBufferSize`, `websocketMaxFragmentsPerMessage`.
+ * `websocketCloseTimeoutMs`, `websocketMaxWriteBufferSize`, `websocketMaxFragmentsPerMessage`,
+ * `websocketWriteHighWaterMark`.
  */
 export class WebSocketHandler extends RequestHandler {
   /** The protocol connection once the handshake completed (null before and on refusal). */
@@ -210,6 +216,21 @@ export class WebSocketHandler extends RequestHandler {
     );
   }
 
+  /**
+   * Output backpressure on input: while this many outgoing bytes wait for a peer that does not
+   * read them, the connection stops reading that peer. An integer >= 1 or Infinity. Default:
+   * setting `websocketWriteHighWaterMark`, else Infinity (off — see the README's Limits: two
+   * full-duplex peers that both did this could wait for each other forever).
+   */
+  get writeHighWaterMark(): number {
+    return numberSetting(
+      this.settings,
+      "websocketWriteHighWaterMark",
+      DEFAULT_WRITE_HIGH_WATER_MARK,
+      1,
+    );
+  }
+
   // ------------------------------------------------------------------ actions
 
   /**
@@ -253,11 +274,7 @@ export class WebSocketHandler extends RequestHandler {
    */
   writeMessage(message: WriteMessageData, binary?: boolean): Promise<void> {
     const conn = this.wsConnection;
-    if (conn === null) {
-      const p = Promise.reject(new WebSocketClosedError("WebSocket is not open"));
-      p.catch(() => {}); // awaiting callers still see the rejection; ignoring it never crashes
-      return p;
-    }
+    if (conn === null) return rejectWith(new WebSocketClosedError("WebSocket is not open"));
     return conn.writeMessage(message, binary);
   }
 
@@ -323,6 +340,7 @@ export class WebSocketHandler extends RequestHandler {
     const closeTimeoutMs = this.closeTimeoutMs;
     const maxWriteBufferSize = this.maxWriteBufferSize;
     const maxFragmentsPerMessage = this.maxFragmentsPerMessage;
+    const writeHighWaterMark = this.writeHighWaterMark;
     const compression = this.getCompressionOptions();
     const negotiated =
       compression === null
@@ -373,6 +391,7 @@ export class WebSocketHandler extends RequestHandler {
       deflate,
       maxWriteBufferSize,
       maxFragmentsPerMessage,
+      writeHighWaterMark,
       url: this.request.uri,
       protocol: subprotocol,
     });

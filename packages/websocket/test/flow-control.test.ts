@@ -1,0 +1,170 @@
+// The connection on the stream's protocol core: output backpressure stops input, deadlines run on one sweep.
+
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type WebSocket from "ws";
+import { encodeFrame, WebSocketHandler, websocketConnect } from "../src/index.js";
+import { readRaw, until, upgradeRequest, WsFixture, within } from "./helpers.js";
+
+let fx: WsFixture;
+let handlers: Recorder[];
+
+beforeEach(() => {
+  fx = new WsFixture();
+  handlers = [];
+});
+
+afterEach(async () => {
+  await fx.dispose();
+  expect(fx.logger.unexpected()).toEqual([]);
+});
+
+/** Records what the server side saw, with the loop's clock. */
+class Recorder extends WebSocketHandler {
+  received = 0;
+  openedAtMs = 0;
+  pongAtMs = -1;
+  closedAtMs = -1;
+  maxBuffered = 0;
+  override open() {
+    this.openedAtMs = fx.loop.time();
+    handlers.push(this);
+  }
+  override onPong() {
+    if (this.pongAtMs === -1) this.pongAtMs = fx.loop.time();
+  }
+  override onClose() {
+    this.closedAtMs = fx.loop.time();
+  }
+}
+
+const ANSWER_BYTES = 1024 * 1024;
+const REQUESTS = 48;
+
+/** Answers every message with 1 MiB, without waiting for it to be sent. */
+class BigAnswer extends Recorder {
+  override onMessage() {
+    this.received++;
+    void this.writeMessage(Buffer.alloc(ANSWER_BYTES, this.received & 0xff));
+    this.maxBuffered = Math.max(this.maxBuffered, this.bufferedAmount);
+  }
+}
+
+describe("output backpressure (writeHighWaterMark)", () => {
+  it("with websocketWriteHighWaterMark, a peer that stops reading our frames stops being read; it gets every answer once it reads", async () => {
+    await fx.serve([["/", BigAnswer]], { websocketWriteHighWaterMark: 64 * 1024 });
+    const ws: WebSocket = await fx.wsClient("/");
+    await until(() => handlers.length === 1, 5000, "handler open");
+    const h = handlers[0];
+    const stream = h.wsConnection?.stream;
+    if (stream === undefined) throw new Error("no connection");
+    ws.pause(); // reads nothing from now on
+    // 48 requests asking for 48 MiB: more than the kernel's buffers and the 16 MiB cap together.
+    // A server that went on reading would queue it all and fail the connection with 1008.
+    for (let i = 0; i < REQUESTS; i++) ws.send(`request ${i}`);
+    await until(
+      () => stream.writeBlocked,
+      20_000,
+      "the server's write queue at its high-water mark",
+    );
+    // Blocked: the consumer is offered nothing until the peer reads.
+    expect(h.received).toBeGreaterThan(0);
+    expect(h.received).toBeLessThan(REQUESTS);
+    const answers: Buffer[] = [];
+    let closed = false;
+    ws.on("message", (data: Buffer) => answers.push(data));
+    ws.on("close", () => {
+      closed = true;
+    });
+    ws.resume();
+    await until(() => answers.length === REQUESTS || closed, 30_000, "every answer");
+    expect(closed).toBe(false);
+    expect(h.received).toBe(REQUESTS);
+    for (let i = 0; i < REQUESTS; i++) {
+      expect(answers[i].length).toBe(ANSWER_BYTES);
+      expect(answers[i][0]).toBe((i + 1) & 0xff);
+    }
+    // One answer in the kernel's way, one beyond the 64 KiB mark at most: never the cap.
+    expect(h.maxBuffered).toBeLessThan(4 * ANSWER_BYTES);
+  });
+
+  it("by default (full duplex) a connection goes on reading a peer that does not read yet", async () => {
+    await fx.serve([["/", BigAnswer]]);
+    const ws: WebSocket = await fx.wsClient("/");
+    await until(() => handlers.length === 1, 5000, "handler open");
+    const h = handlers[0];
+    ws.pause();
+    // 8 MiB of answers: under the 16 MiB cap, far above the 64 KiB an HTTP server would allow.
+    for (let i = 0; i < 8; i++) ws.send(`request ${i}`);
+    await until(() => h.received === 8, 20_000, "every request read while the peer reads nothing");
+    expect(h.wsConnection?.stream.writeBlocked).toBe(false);
+    const answers: Buffer[] = [];
+    ws.on("message", (data: Buffer) => answers.push(data));
+    ws.resume();
+    await until(() => answers.length === 8, 30_000, "every answer");
+  });
+
+  it("refuses a writeHighWaterMark that is not an integer >= 1 or Infinity", async () => {
+    await fx.serve([["/", BigAnswer]]);
+    await expect(websocketConnect(fx.url("/"), { writeHighWaterMark: 0 })).rejects.toThrow(
+      /writeHighWaterMark/,
+    );
+    await expect(websocketConnect(fx.url("/"), { writeHighWaterMark: 1.5 })).rejects.toThrow(
+      RangeError,
+    );
+  });
+});
+
+describe("deadlines on the loop's connection sweeper", () => {
+  it("the pings of many connections run on one periodic sweep, not a timer each", async () => {
+    await fx.serve([["/", Recorder]], { websocketPingIntervalMs: 60_000 });
+    await fx.wsClient("/");
+    await until(() => handlers.length === 1, 5000, "first open");
+    const withOne = fx.loop.pendingCount;
+    await Promise.all(Array.from({ length: 30 }, () => fx.wsClient("/")));
+    await until(() => handlers.length === 31, 5000, "all open");
+    // A timer per connection would add 30 (60 with ping timeouts); the sweep is one.
+    expect(fx.loop.pendingCount).toBeLessThan(withOne + 5);
+  });
+
+  it("a ping is never sent before pingIntervalMs, and its pong arrives", async () => {
+    const intervalMs = 200;
+    await fx.serve([["/", Recorder]], { websocketPingIntervalMs: intervalMs });
+    await fx.wsClient("/");
+    await until(() => handlers.length === 1, 5000, "open");
+    const h = handlers[0];
+    await until(() => h.pongAtMs !== -1, 10_000, "a pong");
+    // open() ran before the connection started its interval, and the pong came after the ping.
+    expect(h.pongAtMs - h.openedAtMs).toBeGreaterThanOrEqual(intervalMs);
+  });
+
+  it("closes the connection closeTimeoutMs after our close frame when the peer never answers, not before", async () => {
+    const closeTimeoutMs = 300;
+    await fx.serve([["/", Recorder]], { websocketCloseTimeoutMs: closeTimeoutMs });
+    const s = await fx.raw();
+    s.write(upgradeRequest("/", fx.port));
+    await until(() => handlers.length === 1, 5000, "open");
+    const rest = readRaw(s, () => false, 20_000); // until the server hangs up
+    const h = handlers[0];
+    const closedAt = fx.loop.time();
+    h.close(4000, "bye");
+    const bytes = await rest;
+    expect(bytes.includes(Buffer.from([0x88, 5, 0x0f, 0xa0]))).toBe(true); // 4000 "bye"
+    await until(() => h.closedAtMs !== -1, 5000, "onClose");
+    expect(h.closedAtMs - closedAt).toBeGreaterThanOrEqual(closeTimeoutMs);
+  });
+
+  it("a peer that answers the close is not kept waiting for the deadline", async () => {
+    await fx.serve([["/", Recorder]], { websocketCloseTimeoutMs: 10 * 60 * 1000 });
+    const s = await fx.raw();
+    s.write(upgradeRequest("/", fx.port));
+    await until(() => handlers.length === 1, 5000, "open");
+    const closeFrame = Buffer.from([0x88, 2, 0x03, 0xe8]);
+    const untilCloseFrame = readRaw(s, (b) => b.includes(closeFrame), 5000);
+    const rest = readRaw(s, () => false, 20_000);
+    handlers[0].close();
+    expect((await untilCloseFrame).includes(closeFrame)).toBe(true);
+    s.write(encodeFrame(8, Buffer.from([0x03, 0xe8]), true, false, true));
+    await within(rest, 20_000, "server hang-up long before the 10-minute deadline");
+    await until(() => handlers[0].closedAtMs !== -1, 5000, "onClose");
+  });
+});
