@@ -1,12 +1,12 @@
 // Parsing of Sec-WebSocket-Extensions values (RFC 6455 §9.1 grammar).
 
+import { isToken } from "@t/httpserver";
+
 /** One extension of an offer or response: its name and parameters (`true` for a bare one). */
 export interface ExtensionOffer {
   name: string;
   params: Map<string, string | true>;
 }
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * Parse `ext1; a; b=1, ext2` into extensions, in order. Parameter values may be tokens or
@@ -23,7 +23,7 @@ export function parseExtensions(header: string): ExtensionOffer[] | null {
     const start = i;
     while (i < n && !' \t,;="'.includes(header[i])) i++;
     const tok = header.slice(start, i);
-    return TOKEN.test(tok) ? tok : null;
+    return isToken(tok) ? tok : null;
   };
   for (;;) {
     skipWs();
@@ -50,7 +50,7 @@ export function parseExtensions(header: string): ExtensionOffer[] | null {
           }
           if (i >= n) return null;
           i++;
-          if (!TOKEN.test(v)) return null; // §9.1: a quoted value must still be a token
+          if (!isToken(v)) return null; // §9.1: a quoted value must still be a token
           value = v;
         } else {
           const v = readToken();

@@ -1,6 +1,7 @@
 // The opening handshake of RFC 6455 §4: keys, the accept hash, and checks of both sides' headers.
 
 import { createHash, randomBytes } from "node:crypto";
+import { isToken } from "@t/httpserver";
 
 /** The GUID that RFC 6455 §1.3 appends to the key before hashing. */
 export const WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -8,7 +9,6 @@ export const WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 export const WS_VERSION = "13";
 
 const KEY_RE = /^[A-Za-z0-9+/]{22}==$/;
-const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** Anything that looks up a header value by case-insensitive name (HTTPHeaders does). */
 export interface HeaderSource {
@@ -54,7 +54,7 @@ export function hasToken(value: string | undefined, token: string): boolean {
 /** The subprotocols a client offered in `Sec-WebSocket-Protocol`, or null if the list is malformed. */
 export function parseSubprotocols(value: string | undefined): string[] | null {
   const list = tokenList(value);
-  for (const p of list) if (!TOKEN_RE.test(p)) return null;
+  for (const p of list) if (!isToken(p)) return null;
   if (new Set(list).size !== list.length) return null;
   return list;
 }

@@ -187,6 +187,19 @@ describe("websocketConnect with a ws server", () => {
     ).rejects.toBeInstanceOf(RangeError);
   });
 
+  it("refuses request headers that are not safe fields (@t/httpserver's isToken/isSafeFieldValue)", async () => {
+    for (const headers of [
+      { "Bad Name": "x" },
+      { "X-Split": "a\r\nInjected: 1" },
+      // Beyond latin1: written one byte per character, U+010D U+010A would go out as CR LF.
+      { "X-Wide": "a\u010d\u010ab" },
+    ]) {
+      await expect(websocketConnect("ws://127.0.0.1:1/", { headers })).rejects.toThrow(
+        /invalid request header/,
+      );
+    }
+  });
+
   it("closes with 1009 when a message from the server is too big", async () => {
     const server = new WebSocketServer({ port: 0, host: "127.0.0.1" });
     wss = server;
