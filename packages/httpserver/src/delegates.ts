@@ -12,14 +12,18 @@ import type { RequestStartLine, ResponseStartLine } from "./start-line.js";
  * 3. then exactly one of `finish()` (the whole request was read) or `onConnectionClose()` (the
  *    connection closed or the request turned out malformed or too large before it was complete).
  *
- * `headersReceived` and `dataReceived` may return a Promise: the connection reads no further
- * until it settles (flow control); a rejection is logged and closes the connection. Chunks are
- * copies that the delegate may keep.
+ * `headersReceived` and `dataReceived` may return a Promise: the connection makes no further
+ * call and reads no further until it settles (flow control). `finish` may return one too (a
+ * wrapper that still has body to deliver, such as the server's gzip decompression): the request
+ * counts as read, and the next one on the connection is read, once it settles. A rejection, like
+ * an exception, is logged and answered with 500 (or with its status for an `HTTPInputError`, the
+ * peer's fault) unless the response started, and closes the connection. Chunks are copies that
+ * the delegate may keep.
  */
 export interface HTTPMessageDelegate {
   headersReceived(startLine: RequestStartLine, headers: HTTPHeaders): void | PromiseLike<void>;
   dataReceived(chunk: Buffer): void | PromiseLike<void>;
-  finish(): void;
+  finish(): void | PromiseLike<void>;
   onConnectionClose(): void;
 }
 

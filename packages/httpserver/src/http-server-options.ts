@@ -113,6 +113,10 @@ export const HTTP_SERVER_DEFAULTS = {
 /**
  * Output queued beyond this many bytes stops the parsing of further pipelined requests until it
  * drained (node:http's `writableHighWaterMark` check; Tornado waits for each response's write).
+ *
+ * @deprecated The stream's `writeHighWaterMark` is the limit now: every HTTP/1 connection sets
+ * `SERVER_WRITE_HIGH_WATER_MARK` from `@t/iostream` (also 64 KiB), and while that much output is
+ * queued its stream offers it no input. This constant is no longer read.
  */
 export const PIPELINE_HIGH_WATER_MARK = 64 * 1024;
 

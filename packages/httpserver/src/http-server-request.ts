@@ -17,17 +17,6 @@ import type { RequestStartLine } from "./start-line.js";
 
 const EMPTY_BODY: Buffer = Buffer.alloc(0);
 
-/** A start time handed to the next constructed request (see presetRequestStartTime); -1 for none. */
-let presetStartTime = -1;
-
-/**
- * @internal The server reads the clock once per batch of received bytes and gives that time to
- * the next HTTPServerRequest it constructs (instead of a clock reading per request).
- */
-export function presetRequestStartTime(epochMs: number): void {
-  presetStartTime = epochMs;
-}
-
 /** Fields accepted by the HTTPServerRequest constructor (all optional). */
 export interface HTTPServerRequestInit {
   method?: string;
@@ -39,6 +28,11 @@ export interface HTTPServerRequestInit {
   remoteIp?: string;
   protocol?: string;
   connection?: HTTP1Connection;
+  /**
+   * When the request head was read (epoch milliseconds); default now. The server reads the clock
+   * once per batch of received bytes and gives that time to every request of the batch.
+   */
+  startTime?: number;
 }
 
 /**
@@ -85,13 +79,11 @@ export class HTTPServerRequest {
   private cookieMap: Record<string, string> | null = null;
 
   constructor(init?: HTTPServerRequestInit) {
-    if (presetStartTime >= 0) {
-      this.startTime = presetStartTime;
-      presetStartTime = -1;
-    } else {
+    if (init === undefined) {
       this.startTime = epochNowMs();
+      return;
     }
-    if (init === undefined) return;
+    this.startTime = init.startTime ?? epochNowMs();
     if (init.method !== undefined) this.method = init.method;
     if (init.uri !== undefined) this.uri = init.uri;
     if (init.version !== undefined) this.version = init.version;

@@ -1,8 +1,7 @@
 // HTTPServer: a TCPServer that speaks HTTP/1.x to a request callback or a delegate.
 
-import { type IOStream, SSLIOStream } from "@t/iostream";
+import { ConnectionSweeper, type IOStream, SSLIOStream, sweepIntervalFor } from "@t/iostream";
 import { TCPServer } from "@t/tcpserver";
-import { ConnectionSweeper, sweepIntervalFor } from "./connection-sweeper.js";
 import type { HTTPServerConnectionDelegate } from "./delegates.js";
 import {
   HTTP_SERVER_DEFAULTS,
@@ -11,11 +10,8 @@ import {
   resolveHTTPServerOptions,
 } from "./http-server-options.js";
 import type { HTTP1Connection } from "./http1-connection.js";
-import {
-  HTTP1ServerConnection,
-  type RequestCallback,
-  type ServerConnectionContext,
-} from "./http1-server-connection.js";
+import { HTTP1ServerConnection, type ServerConnectionContext } from "./http1-server-connection.js";
+import { type RequestCallback, requestCallbackDelegate } from "./request-callback-adapter.js";
 
 /** The peer address TCPServer passes to handleStream. */
 interface PeerAddress {
@@ -90,8 +86,9 @@ export class HTTPServer extends TCPServer {
       params,
       logger: this.logger,
       sweeper: this.sweeper,
-      callback: isFn ? (requestCallback as RequestCallback) : null,
-      delegate: isFn ? null : (requestCallback as HTTPServerDelegate),
+      delegate: isFn
+        ? requestCallbackDelegate(requestCallback as RequestCallback)
+        : (requestCallback as HTTPServerDelegate),
     };
   }
 

@@ -8,8 +8,9 @@ import type { HTTPConnection } from "./delegates.js";
 import { HTTPConnectionClosedError, HTTPOutputError } from "./errors.js";
 import { HTTPHeaders, type HTTPHeadersInit } from "./http-headers.js";
 import type { HTTP1ConnectionParameters } from "./http-server-options.js";
-import type { OutputBuffer } from "./output-buffer.js";
-import { RESOLVED } from "./resolved.js";
+import type { HTTPServerRequest } from "./http-server-request.js";
+import { COPY_LIMIT, type OutputBuffer } from "./output-buffer.js";
+import { RESOLVED, rejectedHandled } from "./resolved.js";
 import type { ResponseStartLine } from "./start-line.js";
 
 const EMPTY = Buffer.alloc(0);
@@ -18,8 +19,6 @@ const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
 const TE_CHUNKED = Buffer.from("Transfer-Encoding: chunked\r\n", "latin1");
 const CONNECTION_CLOSE = Buffer.from("Connection: close\r\n", "latin1");
 const CONNECTION_KEEP_ALIVE = Buffer.from("Connection: keep-alive\r\n", "latin1");
-/** Bodies smaller than this are copied next to their head so that a response is one write. */
-const COPY_LIMIT = 16 * 1024;
 
 /** Status lines (`HTTP/1.1 200 OK\r\n`) by code, with the reason they were made for. */
 const statusLines: (Buffer | undefined)[] = new Array(1000).fill(undefined);
@@ -38,18 +37,10 @@ function statusLine(code: number, reason: string): Buffer {
 
 /** The parts of the server connection an exchange writes through (implemented by HTTP1ServerConnection). */
 export interface ExchangeOwner {
-  /** True while the connection batches output (inside its read handler). */
-  readonly corked: boolean;
   /** Whether the stream is closed (or the connection is closing for good). */
   isClosed(): boolean;
-  /** Where response heads (and small bodies) are composed; `flush` sends them. */
+  /** Where responses are composed and handed to the stream (`append`, `flush`, `emit`). */
   readonly output: OutputBuffer;
-  /** Queue bytes for the client after what `output` holds (small ones are copied into it). */
-  append(data: Uint8Array): void;
-  /** Send what is queued unless corked; returns the write's promise (RESOLVED when corked). */
-  flush(): Promise<void>;
-  /** `append` then `flush`. */
-  emit(data: Uint8Array): Promise<void>;
   /** Commit uncommitted headers of `exchange` at the end of this tick. */
   scheduleCommit(exchange: HTTP1Connection): void;
   /** The exchange's response finished. */
@@ -111,6 +102,11 @@ export class HTTP1Connection implements HTTPConnection {
   private drainCallback: (() => void) | null = null;
   /** The server began a graceful shutdown while this exchange was in flight. */
   draining = false;
+  /**
+   * @internal The request this exchange answers, when the server made it (a request callback's):
+   * its `finishTime` is set when the response finishes.
+   */
+  request: HTTPServerRequest | null = null;
 
   /** The status code of the response (0 until `writeHeaders`). */
   get statusCode(): number {
@@ -194,15 +190,13 @@ export class HTTP1Connection implements HTTPConnection {
         : headers === undefined
           ? new HTTPHeaders()
           : new HTTPHeaders(headers);
-    if (this.owner.isClosed()) return quiet(Promise.reject(closedError()));
+    if (this.owner.isClosed()) return rejectedHandled(closedError());
     if (code < 200 && code !== 101) {
       if (chunk !== undefined && toBytes(chunk).length > 0) {
         throw new HTTPOutputError(`a ${code} interim response has no body`);
       }
-      return quiet(
-        this.owner.emit(
-          Buffer.from(`HTTP/1.1 ${code} ${reason}\r\n${h.serialize()}\r\n`, "latin1"),
-        ),
+      return this.owner.output.emit(
+        Buffer.from(`HTTP/1.1 ${code} ${reason}\r\n${h.serialize()}\r\n`, "latin1"),
       );
     }
     this.code = code;
@@ -222,12 +216,12 @@ export class HTTP1Connection implements HTTPConnection {
       throw new HTTPOutputError("write() before writeHeaders()");
     }
     const data = toBytes(chunk);
-    if (this.owner.isClosed()) return quiet(Promise.reject(closedError()));
+    if (this.owner.isClosed()) return rejectedHandled(closedError());
     if (!this.committed) {
       this.queue(data);
       return RESOLVED;
     }
-    return quiet(this.writeBody(data));
+    return this.writeBody(data, true);
   }
 
   /** End the response. Throws HTTPOutputError when fewer bytes than a declared Content-Length were written. */
@@ -243,7 +237,10 @@ export class HTTP1Connection implements HTTPConnection {
     }
     try {
       if (!this.committed) this.commit(true);
-      else if (this.chunking) quiet(this.owner.emit(LAST_CHUNK));
+      else if (this.chunking) {
+        this.owner.output.append(LAST_CHUNK);
+        this.owner.output.flush();
+      }
     } catch (err) {
       this.owner.abort(err as Error);
       this.owner.onResponseFinished(this);
@@ -334,7 +331,12 @@ export class HTTP1Connection implements HTTPConnection {
     this.pendingLength += data.length;
   }
 
-  private writeBody(data: Uint8Array): Promise<void> {
+  /**
+   * Frame `data` as body bytes (chunk-encoded when chunking). With `wait`, hand everything to the
+   * stream and return when it reached the kernel; without, leave it composed for the caller's
+   * `flush()`.
+   */
+  private writeBody(data: Uint8Array, wait: boolean): Promise<void> {
     const n = data.length;
     if (n === 0) return RESOLVED;
     if (this.noBody) {
@@ -350,16 +352,18 @@ export class HTTP1Connection implements HTTPConnection {
       }
     }
     this.bodyBytes += n;
-    const owner = this.owner;
+    const out = this.owner.output;
     if (this.chunking) {
-      const out = owner.output;
       out.latin1(n.toString(16));
       out.bytes(CRLF);
-      owner.append(data);
-      owner.append(CRLF);
-      return owner.flush();
+      out.append(data);
+      if (wait) return out.emit(CRLF);
+      out.bytes(CRLF);
+      return RESOLVED;
     }
-    return owner.emit(data);
+    if (wait) return out.emit(data);
+    out.append(data);
+    return RESOLVED;
   }
 
   /**
@@ -458,8 +462,7 @@ export class HTTP1Connection implements HTTPConnection {
       }
     }
     // ---- compose: status line, fields, framing, Date and the empty line, then the body
-    const owner = this.owner;
-    const out = owner.output;
+    const out = this.owner.output;
     out.bytes(statusLine(code, this.reason));
     if (dropTE || dropLength) {
       for (let i = 0; i < n; i += 2) {
@@ -483,9 +486,10 @@ export class HTTP1Connection implements HTTPConnection {
     out.bytes(hasDate ? CRLF : currentDateLineEnd());
     if (withBody) {
       if (chunking) {
-        quiet(this.writeBody(first));
-        if (rest !== null) for (const p of rest) quiet(this.writeBody(p));
-        if (final) quiet(owner.emit(LAST_CHUNK));
+        this.writeBody(first, false);
+        if (rest !== null) for (const p of rest) this.writeBody(p, false);
+        if (final) out.bytes(LAST_CHUNK);
+        out.flush();
         return;
       }
       this.bodyBytes += bodyLength;
@@ -493,15 +497,12 @@ export class HTTP1Connection implements HTTPConnection {
         out.bytes(first);
         if (rest !== null) for (const p of rest) out.bytes(p);
       } else {
-        owner.append(first);
-        if (rest !== null) for (const p of rest) owner.append(p);
+        out.append(first);
+        if (rest !== null) for (const p of rest) out.append(p);
       }
     }
-    if (final && chunking) {
-      quiet(owner.emit(LAST_CHUNK));
-      return;
-    }
-    quiet(owner.flush());
+    if (final && chunking) out.bytes(LAST_CHUNK);
+    out.flush();
   }
 }
 
@@ -569,14 +570,6 @@ function toBytes(chunk: Uint8Array | string): Uint8Array {
   if (typeof chunk === "string") return chunk.length === 0 ? EMPTY : Buffer.from(chunk);
   if (chunk instanceof Uint8Array) return chunk;
   throw new TypeError("body chunks must be strings, Buffers or Uint8Arrays");
-}
-
-function noop(): void {}
-
-/** Mark a promise as handled (callers may ignore it) and return it. */
-function quiet(p: Promise<void>): Promise<void> {
-  if (p !== RESOLVED) p.catch(noop);
-  return p;
 }
 
 function closedError(): HTTPConnectionClosedError {

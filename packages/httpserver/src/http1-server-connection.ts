@@ -1,24 +1,28 @@
-// HTTP1ServerConnection: reads the requests of one connection in order and writes their responses.
+// HTTP1ServerConnection: reads the requests of one connection in order and hands each to its message delegate.
 
 import { AsyncResource } from "node:async_hooks";
 import { STATUS_CODES } from "node:http";
-import { isIP } from "node:net";
 import type { Logger } from "@t/ioloop";
-import { type DataConsumer, type IOStream, SSLIOStream } from "@t/iostream";
+import {
+  type ConnectionSweeper,
+  type DataConsumer,
+  type IOStream,
+  SERVER_WRITE_HIGH_WATER_MARK,
+  SSLIOStream,
+  type Sweepable,
+} from "@t/iostream";
 import { BodyAccumulator } from "./body-accumulator.js";
-import { formKind } from "./body-arguments.js";
 import { ChunkedDecoder, type ChunkSink } from "./chunked-decoder.js";
 import { epochNowMs } from "./clock.js";
-import type { ConnectionSweeper, Sweepable } from "./connection-sweeper.js";
 import type { HTTPMessageDelegate, HTTPServerConnectionDelegate } from "./delegates.js";
 import { requestErrorChannel, requestStartChannel, responseFinishChannel } from "./diagnostics.js";
 import { HTTPInputError } from "./errors.js";
-import { type DecodedBodySink, GzipBodyDecoder } from "./gzip-body-decoder.js";
+import { GzipRequestDelegate } from "./gzip-request-delegate.js";
 import { HTTPHeaders } from "./http-headers.js";
-import { type HTTP1ConnectionParameters, PIPELINE_HIGH_WATER_MARK } from "./http-server-options.js";
-import { HTTPServerRequest, presetRequestStartTime } from "./http-server-request.js";
+import type { HTTP1ConnectionParameters } from "./http-server-options.js";
 import { type ExchangeOwner, HTTP1Connection } from "./http1-connection.js";
-import { OutputBuffer } from "./output-buffer.js";
+import { internalError, invariant } from "./invariant.js";
+import { COPY_LIMIT, OutputBuffer } from "./output-buffer.js";
 import {
   findHeadEnd,
   hasBadMethodPrefix,
@@ -26,33 +30,61 @@ import {
   ParsedHead,
   parseRequestHead,
 } from "./request-head-parser.js";
-import { RESOLVED } from "./resolved.js";
+import { forwardedProtocol, forwardedRemoteIp } from "./xheaders.js";
 
-/** A plain request callback (Tornado's): gets the request with its body read. */
-export type RequestCallback = (request: HTTPServerRequest) => unknown;
+export type { RequestCallback } from "./request-callback-adapter.js";
 
-// Connection states (numeric, in the order a request goes through them).
-const IDLE = 0;
-const HEAD = 1;
-const BODY_LENGTH = 2;
-const BODY_CHUNKED = 3;
-const RESPONSE = 4;
-const SWITCHED = 5;
-const CLOSING = 6;
-const CLOSED = 7;
-const DETACHED = 8;
+// Connection states, numeric, in the order a request goes through them.
+const IDLE = 0; // between requests: waiting for a request line
+const HEAD = 1; // reading a request head
+const BODY_LENGTH = 2; // reading a Content-Length body
+const BODY_CHUNKED = 3; // reading a chunked body
+const RESPONSE = 4; // the request was handed over (`finish`); the response is not finished yet
+const SWITCHED = 5; // a 101 response finished: the application takes the stream over
+const CLOSING = 6; // the last response is going out; input is discarded; then the stream closes
+const CLOSED = 7; // the stream closed
+const DETACHED = 8; // the application took the stream (`detach`)
+const STATE_NAMES = "IDLE HEAD BODY_LENGTH BODY_CHUNKED RESPONSE SWITCHED CLOSING CLOSED DETACHED";
+
+/**
+ * The transitions `setState` allows: bit `to` of `TRANSITIONS[from]`.
+ *
+ *     IDLE → HEAD → BODY_LENGTH | BODY_CHUNKED → RESPONSE → IDLE (the next request)
+ *     HEAD | BODY_* | RESPONSE → SWITCHED (a 101 response finished)
+ *     any open state → CLOSING (an error, `Connection: close`, a drain) → CLOSED
+ *     any state but DETACHED → CLOSED (the stream closed) | DETACHED (`detach()`)
+ */
+const ENDS = (1 << CLOSING) | (1 << CLOSED) | (1 << DETACHED);
+const TRANSITIONS: readonly number[] = [
+  (1 << HEAD) | ENDS, // IDLE
+  (1 << BODY_LENGTH) | (1 << BODY_CHUNKED) | (1 << SWITCHED) | ENDS, // HEAD
+  (1 << RESPONSE) | (1 << SWITCHED) | ENDS, // BODY_LENGTH
+  (1 << RESPONSE) | (1 << SWITCHED) | ENDS, // BODY_CHUNKED
+  (1 << IDLE) | (1 << SWITCHED) | ENDS, // RESPONSE
+  ENDS, // SWITCHED
+  (1 << CLOSED) | (1 << DETACHED), // CLOSING
+  1 << DETACHED, // CLOSED
+  0, // DETACHED
+];
+
+/**
+ * @internal Whether the transition table allows `from → to` (state names, e.g. "IDLE"): the map
+ * of the state machine, for tests and readers.
+ */
+export function connectionTransitionAllowed(from: string, to: string): boolean {
+  const names = STATE_NAMES.split(" ");
+  const f = names.indexOf(from);
+  const t = names.indexOf(to);
+  if (f === -1 || t === -1) throw new RangeError(`unknown connection state ${from} or ${to}`);
+  return (TRANSITIONS[f] & (1 << t)) !== 0;
+}
 
 const CR = 0x0d;
 const LF = 0x0a;
 const EMPTY = Buffer.alloc(0);
-
 /** The async-hooks type of a request's context. */
 const REQUEST_SCOPE_TYPE = "THTTPRequest";
 const CONTINUE_100 = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n", "latin1");
-/** Pieces smaller than this are copied into the output buffer; larger ones go by reference. */
-const COPY_LIMIT = 16 * 1024;
-/** Content-Length bodies up to this size get one exact allocation up front (request callbacks). */
-const PREALLOCATE_LIMIT = 64 * 1024;
 
 const errorResponses = new Map<number, Buffer>();
 function errorResponse(code: number): Buffer {
@@ -67,95 +99,99 @@ function errorResponse(code: number): Buffer {
   return b;
 }
 
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== undefined && v !== null && typeof (v as PromiseLike<unknown>).then === "function";
+}
+
 /** What an HTTP1ServerConnection needs from its server. */
 export interface ServerConnectionContext {
   readonly params: HTTP1ConnectionParameters;
   readonly logger: Logger;
   readonly sweeper: ConnectionSweeper<HTTP1ServerConnection>;
-  readonly callback: RequestCallback | null;
-  readonly delegate: HTTPServerConnectionDelegate<HTTP1ServerConnection, HTTP1Connection> | null;
+  /** Makes each request's delegate (a request callback comes wrapped in RequestCallbackAdapter). */
+  readonly delegate: HTTPServerConnectionDelegate<HTTP1ServerConnection, HTTP1Connection>;
 }
 
 /**
  * Serves one HTTP/1.x connection (Tornado's `HTTP1ServerConnection`): parses requests straight
- * out of the stream's buffer through `setDataConsumer` (no Promise per read), hands them to the
- * request callback or message delegate, and answers them in order. Output produced while a batch
- * of received bytes is being handled is corked and leaves in one write, so pipelined requests
- * answered synchronously cost one system call per batch.
+ * out of the stream's buffer as its data consumer (no Promise per read) and hands each to one
+ * message delegate — the server's, wrapped in GzipRequestDelegate when it inflates the body; a
+ * request callback's is a RequestCallbackAdapter — then reads the next once the response
+ * finished. It runs on the stream's protocol core: the consumer runs corked, so the answers to a
+ * batch of pipelined requests leave in one write; input pauses (`pauseReading`) while a delegate's
+ * Promise is pending or a response is awaited, and while `writeHighWaterMark` of output is queued;
+ * the last response closes the stream with `closeWhenWritten`. Timeouts come from the server's
+ * ConnectionSweeper.
  */
-export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepable, DecodedBodySink {
+export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepable {
   /** The connection's stream. */
   readonly stream: IOStream | SSLIOStream;
   /** The peer's IP address ("" for Unix sockets). */
   readonly remoteIp: string;
   /** "http" or "https". */
   readonly protocol: string;
-  /** True while received bytes are being handled (output is batched). */
-  corked = false;
-
-  private readonly ctx: ServerConnectionContext;
   /** The server's validated options (ExchangeOwner). */
   readonly params: HTTP1ConnectionParameters;
+  /** Where responses are composed and handed to the stream (ExchangeOwner). */
+  readonly output: OutputBuffer;
+
+  private readonly ctx: ServerConnectionContext;
   private state = IDLE;
-  private phaseStart: number;
+  private phaseStart = 0;
   private servedOne = false;
   /** Bytes of an incomplete head already searched for its end. */
   private scanned = 0;
   private readonly head = new ParsedHead();
   private exchange: HTTP1Connection | null = null;
   private msg: HTTPMessageDelegate | null = null;
+  /** The gzip wrapper around `msg`, while the request's body is inflated. */
+  private gzip: GzipRequestDelegate | null = null;
+  /** `msg` got its last call (`finish` or `onConnectionClose`). */
   private msgDone = true;
-  private request: HTTPServerRequest | null = null;
+  /** `finish` settled: the whole request was read and handed over. */
   private readDone = false;
+  /** A Promise of the delegate (or one loop turn) is awaited: no delegate call, no input. */
+  private waiting = false;
   private bodyRemaining = 0;
   /** Body bytes of the current request read so far (before decompression). */
   private bodyReceived = 0;
-  /**
-   * Body bytes copied out of the read buffer: the whole body for a request callback, else the
-   * bytes of one read batch for the delegate (or the gzip decoder) — never a Buffer per chunk.
-   */
+  /** Body bytes of one read batch, handed to the delegate in one `dataReceived`. */
   private readonly body = new BodyAccumulator();
-  private gzip = false;
-  /** The request's gzip decoder while one runs (decompressRequest). */
-  private decoder: GzipBodyDecoder | null = null;
-  private decoderEnded = false;
-  /** A request callback's decompressed body, gathered in one growable buffer. */
-  private readonly decoded = new BodyAccumulator();
   private maxBodySize: number;
   private bodyTimeoutMs: number;
   private chunked: ChunkedDecoder | null = null;
-  private paused = false;
-  private consuming = false;
   /** The clock read once per batch of received bytes (epoch ms), -1 until needed. */
   private batchMs = -1;
-  /** Bytes held in `out` (large pieces queued by reference). */
-  private outBytes = 0;
   /** `stream.bytesWritten` at the last sweep that saw write progress, and when (loop ms). */
   private writtenMark = 0;
   private writeStamp = 0;
-  /** Where responses are composed (ExchangeOwner). */
-  readonly output: OutputBuffer = new OutputBuffer();
-  /** Output pieces queued by reference (large bodies), with sealed output segments between. */
-  private out: Uint8Array[] = [];
-  /** The stream's shared resolved Promise (what `write` returns when the kernel took everything). */
-  private readonly streamResolved: Promise<void> | null;
-  /**
-   * Whether written output bytes may be overwritten once the stream's queue is empty: true for
-   * descriptor streams (the kernel copied them); a TLS socket may still hold them by reference.
-   */
-  private readonly reuseOutput: boolean;
-  private lastWrite: Promise<void> = RESOLVED;
-  private closeAfterFlush = false;
+  /** A TLS stream (its close must wait for its socket; see startClosing). */
+  private readonly tls: boolean;
   /** The server is shutting down: answer what is in flight with `Connection: close`, then close. */
   private draining = false;
   private commitTarget: HTTP1Connection | null = null;
+  /** The parse loop runs (a batch): output is corked and commits wait for its end. */
+  private inBatch = false;
+  /** The running batch's bytes are the stream's, consumed only once the batch returns. */
+  private streamBatch = false;
+  /**
+   * This connection itself calls into the stream, which may offer input synchronously in the
+   * caller's context (`resumeReading`, an uncork, a send): a batch offered meanwhile is no read
+   * event (see `readEntry`).
+   */
+  private ownCall = false;
+  /**
+   * The running batch came from a read event: the context current is the stream's own (its
+   * handler's, captured in the accept), so a request's context can be made right there. Any other
+   * entry may run inside an earlier request's context and makes it inside `connScope` instead.
+   */
+  private readEntry = false;
   private readonly onData: DataConsumer;
   private readonly resumeCb: () => void;
   private readonly commitCb: () => void;
-  private readonly closeCb: () => void;
   private readonly unpauseCb: () => void;
-  private readonly deferredFinishCb: () => void;
-  private readonly pauseFailCb: (err: unknown) => void;
+  private readonly waitFailCb: (err: unknown) => void;
+  private readonly closeCb: () => void;
 
   /**
    * The async context the connection was accepted in (the server's); each request gets a fresh
@@ -165,16 +201,6 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
   private readonly connScope = new AsyncResource("THTTPConnection");
   /** The async context of the request being served. */
   private scope: AsyncResource = this.connScope;
-  /**
-   * True while `consume` runs as the stream's data consumer called from a read event: the
-   * context current then is the stream's own (captured when it registered with the loop, in the
-   * accept), so a request's context can be made there directly. Any other entry (a resume after
-   * an asynchronous finish, a paused delegate settling) may run inside an earlier request's
-   * context, and makes the new one inside `connScope` instead (one more scope entry).
-   */
-  private readEntry = false;
-  /** Set around `setDataConsumer`, which offers buffered bytes synchronously (not a read event). */
-  private offering = false;
   private readonly makeRequestScope: () => AsyncResource;
 
   constructor(
@@ -190,61 +216,25 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     this.params = ctx.params;
     this.maxBodySize = ctx.params.maxBodySize;
     this.bodyTimeoutMs = ctx.params.bodyTimeoutMs;
-    this.phaseStart = 0;
-    this.onData = (buf, start, end) => {
-      if (this.offering) return this.consume(buf, start, end);
-      this.readEntry = true;
-      try {
-        return this.consume(buf, start, end);
-      } finally {
-        this.readEntry = false;
-      }
-    };
+    this.onData = (buf, start, end) =>
+      this.batch(buf, start, end, true, !this.ownCall && !this.output.handing);
     const connAsyncId = this.connScope.asyncId();
     this.makeRequestScope = () => new AsyncResource(REQUEST_SCOPE_TYPE, connAsyncId);
-    this.resumeCb = () => {
-      if (this.state < RESPONSE || this.state === CLOSING) this.consume(EMPTY, 0, 0);
+    this.resumeCb = () => this.syncReading();
+    this.commitCb = () => this.outside(this.commitPending);
+    this.unpauseCb = () => {
+      this.waiting = false;
+      this.outside(this.advance);
     };
-    this.commitCb = () => {
-      const ex = this.commitTarget;
-      this.commitTarget = null;
-      if (ex === null) return;
-      try {
-        ex.commitPending();
-      } catch (err) {
-        this.appError(err);
-        return;
-      }
-      this.flushOut();
+    this.waitFailCb = (err) => {
+      this.waiting = false;
+      this.outside(this.messageError, err);
     };
     this.closeCb = () => this.stream.close();
-    this.unpauseCb = () => {
-      this.paused = false;
-      if (this.state < RESPONSE) this.consume(EMPTY, 0, 0);
-    };
-    this.deferredFinishCb = () => {
-      if (this.state !== RESPONSE || this.readDone) return;
-      this.corked = true;
-      try {
-        this.finishMessage();
-      } catch (err) {
-        if (err instanceof HTTPInputError) this.inputError(err);
-        else this.appError(err);
-      }
-      this.corked = false;
-      if (this.commitTarget !== null) this.commitCb();
-      this.flushOut();
-      const st = this.state as number;
-      this.setConsuming((st < RESPONSE && !this.paused) || st === CLOSING);
-      if (st === IDLE && this.stream.readBufferSize > 0) this.consume(EMPTY, 0, 0);
-    };
-    this.pauseFailCb = (err) => {
-      this.paused = false;
-      if (err instanceof HTTPInputError) this.inputError(err);
-      else this.appError(err);
-    };
-    this.streamResolved = stream.closed() ? null : stream.write(EMPTY);
-    this.reuseOutput = !(stream instanceof SSLIOStream);
+    this.tls = stream instanceof SSLIOStream;
+    this.output = new OutputBuffer(stream, !this.tls);
+    // A client that pipelines requests without reading the answers stops being read.
+    stream.setWriteHighWaterMark(SERVER_WRITE_HIGH_WATER_MARK);
     // Stamp after add(): add() refreshes the coarse clock when it restarts an idle sweeper, and
     // a stale stamp would cut a fresh connection at the first sweep (review finding 12).
     ctx.sweeper.add(this);
@@ -255,15 +245,24 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     stream.setDrainCallback(() => this.drain());
   }
 
+  /**
+   * @deprecated The stream corks now (`stream.corked`): true while this connection handles a batch
+   * of received bytes.
+   */
+  get corked(): boolean {
+    return this.inBatch;
+  }
+
   /** Begin serving (offers already-buffered bytes at once). */
   start(): void {
-    this.consume(EMPTY, 0, 0);
+    this.ownCall = true;
+    this.stream.setDataConsumer(this.onData);
+    this.ownCall = false;
   }
 
   /** Close the connection now (Tornado's `HTTP1ServerConnection.close`). */
   close(): void {
-    if (this.state === DETACHED) return;
-    this.stream.close();
+    if (this.state !== DETACHED) this.stream.close();
   }
 
   /** True once closed or closing for good (ExchangeOwner). */
@@ -271,59 +270,105 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     return this.state >= CLOSING || this.stream.closed();
   }
 
-  // ------------------------------------------------------------------ reading
-
-  /** The data consumer: parse and dispatch as many requests as `buf[start, end)` holds. */
-  private consume(buf: Buffer, start: number, end: number): number {
-    if (this.corked) return 0;
-    const state0 = this.state;
-    if (state0 >= SWITCHED) {
-      if (state0 === CLOSING) {
-        if (!this.consuming) this.setConsuming(true);
-        return end - start;
-      }
-      return 0;
+  /** @internal When the current batch of bytes was received (epoch ms; one clock reading per batch). */
+  batchTimeMs(): number {
+    let t = this.batchMs;
+    if (t < 0) {
+      t = epochNowMs();
+      this.batchMs = t;
     }
-    this.corked = true;
+    return t;
+  }
+
+  /**
+   * @internal The exact length of the body the current request's delegate will receive: its
+   * Content-Length (0 without a body), or -1 when unknown (chunked, or inflated).
+   */
+  get requestBodyLength(): number {
+    const head = this.head;
+    if (head.chunked || (head.gzip && this.params.decompress && head.contentLength > 0)) return -1;
+    return Math.max(head.contentLength, 0);
+  }
+
+  /**
+   * @internal A Promise returned by the application for `ex` rejected (a request callback's):
+   * answered like an exception while `ex` is the current exchange, else only logged.
+   */
+  requestFailed(ex: HTTP1Connection, err: unknown): void {
+    if (ex === this.exchange) this.outside(this.messageError, err);
+    else this.ctx.logger.error({ err }, "Uncaught exception in HTTP request callback");
+  }
+
+  // ------------------------------------------------------------------ the parse loop
+
+  /** Move to state `to`, asserting that the transition table allows it. */
+  private setState(to: number): void {
+    const from = this.state;
+    if ((TRANSITIONS[from] & (1 << to)) === 0) {
+      const names = STATE_NAMES.split(" ");
+      throw internalError(`connection state ${names[from]} → ${names[to]}`);
+    }
+    this.state = to;
+  }
+
+  /** Whether input should be read and offered now (else the stream's reading is paused). */
+  private wantsInput(): boolean {
+    const st = this.state;
+    return (st < RESPONSE && !this.waiting) || st === CLOSING;
+  }
+
+  /**
+   * One batch: parse and dispatch what `buf[start, end)` holds, with the stream corked (it is
+   * when it calls its consumer; `outside` corks for the other entries). Returns the bytes used.
+   */
+  private batch(
+    buf: Buffer,
+    start: number,
+    end: number,
+    fromStream: boolean,
+    read: boolean,
+  ): number {
+    const st = this.state;
+    if (st >= SWITCHED) return st === CLOSING ? end - start : 0;
+    invariant(!this.inBatch, "the parse loop was re-entered");
+    this.inBatch = true;
+    this.streamBatch = fromStream;
+    this.readEntry = read;
     this.batchMs = -1;
+    this.output.recycle();
     let pos = start;
     try {
       pos = this.parse(buf, start, end);
-      if (this.body.length > 0 && this.state < RESPONSE) this.flushBodyBatch();
     } catch (err) {
-      if (err instanceof HTTPInputError) this.inputError(err);
-      else this.appError(err);
+      this.messageError(err);
       pos = end;
     }
-    this.corked = false;
-    if (this.commitTarget !== null) this.commitCb();
-    this.flushOut();
-    const st = this.state;
-    this.setConsuming((st < RESPONSE && !this.paused) || st === CLOSING);
+    this.endBatch();
+    this.inBatch = false;
     return pos - start;
   }
 
-  private setConsuming(want: boolean): void {
-    if (want === this.consuming || this.stream.closed() || this.state === DETACHED) return;
-    this.consuming = want;
-    this.offering = true;
-    try {
-      this.stream.setDataConsumer(want ? this.onData : null);
-    } finally {
-      this.offering = false;
-    }
+  /** The end of a batch: commit a head written meanwhile, hand the output over, pause or resume. */
+  private endBatch(): void {
+    if (this.commitTarget !== null) this.commitPending();
+    this.output.send();
+    this.syncReading();
   }
 
   private parse(buf: Buffer, start: number, end: number): number {
     let pos = start;
     for (;;) {
-      if (this.paused) return pos;
+      if (this.waiting) return pos;
       switch (this.state) {
         case IDLE: {
           // Ignore empty lines before a request line (RFC 9112 §2.2).
           while (pos + 1 < end && buf[pos] === CR && buf[pos + 1] === LF) pos += 2;
           if (pos === end || (pos + 1 === end && buf[pos] === CR)) return pos;
-          this.state = HEAD;
+          // Backpressure on pipelining: with `writeHighWaterMark` of answers queued for a peer
+          // that does not read them, leave the next request unread (review finding 3).
+          if (this.output.pendingLength >= COPY_LIMIT) this.output.send();
+          if (this.stream.writeBlocked || this.stream.closed()) return pos;
+          this.setState(HEAD);
           this.phaseStart = this.ctx.sweeper.stamp;
           this.scanned = 0;
           break;
@@ -348,162 +393,95 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
             throw new HTTPInputError("Request head larger than maxHeaderSize", 431);
           }
           parseRequestHead(buf, pos, headEnd, this.head);
-          pos = headEnd;
-          this.startMessage();
+          const headers = this.startMessage();
+          pos = this.scope.runInAsyncScope(this.beginMessage, this, headers, buf, headEnd, end);
           break;
         }
-        case BODY_LENGTH: {
-          const remaining = this.bodyRemaining;
-          // setMaxBodySize() may have lowered the limit after headersReceived (an awaited
-          // prepare): the declared length is checked again (review finding 11).
-          if (this.bodyReceived + remaining > this.maxBodySize) {
-            throw new HTTPInputError("Request body larger than maxBodySize", 413);
-          }
-          if (remaining === 0) {
-            if (this.head.upgrade && this.corked) {
-              // An upgrade request may detach the stream: hand it over only after the stream
-              // has consumed exactly this request's bytes (outside this read handler).
-              this.state = RESPONSE;
-              this.ctx.sweeper.loop.addCallback(this.deferredFinishCb);
-              return pos;
-            }
-            this.finishMessage();
-            break;
-          }
-          if (pos === end) return pos;
-          let n = end - pos;
-          if (n > remaining) n = remaining;
-          if (n > this.params.chunkSize) n = this.params.chunkSize;
-          this.bodyRemaining = remaining - n;
-          const s = pos;
-          pos += n;
-          this.onBody(buf, s, pos);
+        case BODY_LENGTH:
+        case BODY_CHUNKED:
+          // One entry into the request's context per batch, for every delegate call it makes.
+          pos = this.scope.runInAsyncScope(this.readBody, this, buf, pos, end);
+          if (this.state === BODY_LENGTH || this.state === BODY_CHUNKED) return pos;
           break;
-        }
-        case BODY_CHUNKED: {
-          const dec = this.chunked as ChunkedDecoder;
-          if (dec.done) {
-            this.finishMessage();
-            break;
-          }
-          if (pos === end) return pos;
-          const limit = end - pos > this.params.chunkSize ? pos + this.params.chunkSize : end;
-          pos += dec.decode(buf, pos, limit, this);
+        case RESPONSE:
+          if (this.readDone) return pos;
+          this.requestRead(); // a `finish` that returned a Promise settled
+          if (this.state === RESPONSE) return pos;
           break;
-        }
         default:
           return pos;
       }
     }
   }
 
-  /** A head was parsed into `this.head`: set up the exchange and the body framing. */
-  private startMessage(): void {
+  /** A head was parsed into `this.head`: make the exchange and the request's context. */
+  private startMessage(): HTTPHeaders {
     const head = this.head;
     const params = this.params;
+    const headers = HTTPHeaders.fromRaw(head.raw);
+    let remoteIp = this.remoteIp;
+    let protocol = params.protocol ?? this.protocol;
+    if (params.xheaders) {
+      remoteIp = forwardedRemoteIp(headers, remoteIp, params.trustedDownstream);
+      protocol = forwardedProtocol(headers, protocol);
+    }
     const keepAlive =
       !params.noKeepAlive &&
       !this.draining &&
       !head.connectionClose &&
       (head.http11 || head.connectionKeepAlive);
-    let remoteIp = this.remoteIp;
-    let protocol = params.protocol ?? this.protocol;
-    const raw = head.raw;
-    let headers: HTTPHeaders | null = null;
-    if (params.xheaders) {
-      headers = HTTPHeaders.fromRaw(raw);
-      const fwd = headers.get("X-Forwarded-For");
-      let ip = remoteIp;
-      if (fwd !== undefined) {
-        const parts = fwd.split(",");
-        for (let k = parts.length - 1; k >= 0; k--) {
-          ip = parts[k].trim();
-          if (!params.trustedDownstream.has(ip)) break;
-        }
-      }
-      ip = headers.get("X-Real-Ip", ip);
-      if (isIP(ip) !== 0) remoteIp = ip;
-      let proto = headers.get("X-Scheme") ?? headers.get("X-Forwarded-Proto");
-      if (proto !== undefined) {
-        proto = proto.slice(proto.lastIndexOf(",") + 1).trim();
-        if (proto === "http" || proto === "https") protocol = proto;
-      }
-    }
-    this.gzip = false;
-    if (params.decompress && head.gzip) {
-      this.gzip = true;
-      for (let k = 0; k < raw.length; k += 2) {
-        if (raw[k].length === 16 && raw[k].toLowerCase() === "content-encoding") {
-          raw[k] = "X-Consumed-Content-Encoding";
-        }
-      }
-    }
     const ex = new HTTP1Connection(this, head.method, head.http11, keepAlive, remoteIp, protocol);
     if (this.draining) ex.draining = true;
     this.exchange = ex;
     // A fresh context per request; on the hot path (parsing what a read event brought) made
     // where we are, without a scope entry.
-    const scope = this.readEntry
+    this.scope = this.readEntry
       ? this.makeRequestScope()
       : this.connScope.runInAsyncScope(this.makeRequestScope);
-    this.scope = scope;
-    if (requestStartChannel.hasSubscribers) {
-      scope.runInAsyncScope(() =>
-        requestStartChannel.publish({
-          connection: ex,
-          method: head.method,
-          uri: head.uri,
-          version: head.version,
-          rawHeaders: raw,
-          remoteIp,
-        }),
-      );
-    }
     this.readDone = false;
+    this.msgDone = false;
     this.maxBodySize = params.maxBodySize;
     this.bodyTimeoutMs = params.bodyTimeoutMs;
     this.bodyReceived = 0;
     this.body.reset();
-    this.decoder = null;
-    this.decoderEnded = false;
-    this.decoded.reset();
     this.servedOne = true;
-    const cb = this.ctx.callback;
-    if (cb !== null) {
-      if (head.chunked || head.contentLength > 0) this.limitBufferedForm(raw);
-      let t = this.batchMs;
-      if (t < 0) {
-        t = epochNowMs();
-        this.batchMs = t;
-      }
-      presetRequestStartTime(t);
-      const req = new HTTPServerRequest();
-      req.method = head.method;
-      req.uri = head.uri;
-      req.version = head.version;
-      req.rawHeaders = raw;
-      if (headers !== null) req.headers = headers;
-      req.remoteIp = remoteIp;
-      req.protocol = protocol;
-      req.connection = ex;
-      req.formLimits = params.formLimits;
-      this.request = req;
-    } else {
-      const delegate = this.ctx.delegate as HTTPServerConnectionDelegate<
-        HTTP1ServerConnection,
-        HTTP1Connection
-      >;
-      // One entry into the request's context for both calls.
-      const ret = scope.runInAsyncScope(
-        this.beginDelegate,
-        this,
-        delegate,
-        ex,
-        headers ?? HTTPHeaders.fromRaw(raw),
-      );
-      if (ret !== undefined && ret !== null && typeof ret.then === "function") this.pause(ret);
-      if (this.state !== HEAD) return; // the delegate closed or detached the connection
+    return headers;
+  }
+
+  /**
+   * In the request's context: make its delegate, hand it the head, set up the body's framing,
+   * and read the body that follows in this batch.
+   */
+  private beginMessage(headers: HTTPHeaders, buf: Buffer, start: number, end: number): number {
+    const head = this.head;
+    const params = this.params;
+    const ex = this.exchange;
+    invariant(ex !== null, "a request head without its exchange");
+    if (requestStartChannel.hasSubscribers) {
+      requestStartChannel.publish({
+        connection: ex,
+        method: head.method,
+        uri: head.uri,
+        version: head.version,
+        rawHeaders: head.raw,
+        remoteIp: ex.remoteIp,
+      });
     }
+    let msg = this.ctx.delegate.startRequest(this, ex);
+    if (params.decompress && head.gzip) {
+      const max = Math.min(this.maxBodySize, params.maxDecompressedBodySize);
+      const gzip = new GzipRequestDelegate(msg, max, params.chunkSize, this.scope);
+      this.gzip = gzip;
+      msg = gzip;
+    }
+    this.msg = msg;
+    const ret = msg.headersReceived(
+      { method: head.method, path: head.uri, version: head.version },
+      headers,
+    );
+    if (isThenable(ret)) this.waitFor(ret);
+    if (this.state !== HEAD) return start; // the delegate closed or detached the connection
+    const cl = head.contentLength;
     if (head.chunked) {
       let dec = this.chunked;
       if (dec === null) {
@@ -511,241 +489,185 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
         this.chunked = dec;
       }
       dec.reset(this.maxBodySize, params.maxHeaderSize);
-      this.state = BODY_CHUNKED;
+      this.setState(BODY_CHUNKED);
     } else {
-      const cl = head.contentLength;
-      if (cl > this.maxBodySize) {
+      if (cl > this.maxBodySize)
         throw new HTTPInputError("Request body larger than maxBodySize", 413);
-      }
       this.bodyRemaining = Math.max(cl, 0);
-      if (cb !== null && cl > 0 && !this.gzip) {
-        // Grows with what arrives, up to exactly the declared length: never more up front than
-        // PREALLOCATE_LIMIT for a peer that declared a large body and sent nothing.
-        this.body.reset(Math.min(cl, PREALLOCATE_LIMIT), cl);
-      }
-      this.state = BODY_LENGTH;
-    }
-    if (this.gzip && (head.chunked || head.contentLength > 0)) {
-      this.decoder = new GzipBodyDecoder(
-        this,
-        Math.min(this.maxBodySize, params.maxDecompressedBodySize),
-        params.chunkSize,
-      );
+      this.setState(BODY_LENGTH);
     }
     this.phaseStart = this.ctx.sweeper.stamp;
-    if (
-      head.expectContinue &&
-      head.http11 &&
-      (head.chunked || head.contentLength > 0) &&
-      !ex.responseStarted
-    ) {
-      this.emit(CONTINUE_100);
+    if (head.expectContinue && head.http11 && (head.chunked || cl > 0) && !ex.responseStarted) {
+      this.output.append(CONTINUE_100);
     }
+    return this.readBody(buf, start, end);
   }
 
-  /** Start the delegate's message for `ex` and hand it the head (inside the request's context). */
-  private beginDelegate(
-    delegate: HTTPServerConnectionDelegate<HTTP1ServerConnection, HTTP1Connection>,
-    ex: HTTP1Connection,
-    headers: HTTPHeaders,
-  ): ReturnType<HTTPMessageDelegate["headersReceived"]> {
-    const msg = delegate.startRequest(this, ex);
-    this.msg = msg;
-    this.msgDone = false;
-    const head = this.head;
-    return msg.headersReceived(
-      { method: head.method, path: head.uri, version: head.version },
-      headers,
-    );
-  }
-
-  /** Body bytes `buf[s, e)` (valid only now): copied into the accumulator. */
-  onBody(buf: Buffer, s: number, e: number): void {
-    this.bodyReceived += e - s;
-    if (this.ctx.callback === null && (this.msg === null || this.msgDone)) return;
-    const acc = this.body;
-    acc.append(buf, s, e);
-    if (
-      acc.length >= this.params.chunkSize &&
-      !this.paused &&
-      (this.ctx.callback === null || this.decoder !== null)
-    ) {
-      this.flushBodyBatch();
-    }
-  }
-
-  /**
-   * Hand the body bytes of this read batch on: to the gzip decoder, or in one `dataReceived` to
-   * the delegate (a request callback's body just keeps accumulating). Not while paused: a
-   * delegate gets no call before the promise of its previous one settled.
-   */
-  private flushBodyBatch(): void {
-    if (this.paused) return;
-    const dec = this.decoder;
-    if (dec !== null) {
-      if (this.body.length === 0) return;
-      const wait = dec.write(this.body.take());
-      if (wait !== null) this.pause(wait);
-      return;
-    }
-    if (this.ctx.callback !== null) return;
-    const msg = this.msg;
-    const chunk = this.body.take();
-    if (msg === null || this.msgDone || chunk.length === 0) return;
-    const ret = this.scope.runInAsyncScope(msg.dataReceived, msg, chunk);
-    if (ret !== undefined && ret !== null && typeof ret.then === "function") this.pause(ret);
-  }
-
-  /** DecodedBodySink: a decompressed piece of the body (outside the read handler). */
-  onDecodedData(piece: Buffer): unknown {
-    if (this.ctx.callback !== null) {
-      this.decoded.append(piece, 0, piece.length);
-      return undefined;
-    }
-    const msg = this.msg;
-    if (msg === null || this.msgDone) return undefined;
-    return this.scope.runInAsyncScope(msg.dataReceived, msg, piece);
-  }
-
-  /** DecodedBodySink: the gzip body was corrupt, too large, or the delegate failed on it. */
-  onDecodeError(err: unknown): void {
-    if (this.decoder === null) return;
-    this.decoder = null;
-    this.pauseFailCb(err);
-  }
-
-  /**
-   * A request callback gets its body buffered and parsed: urlencoded and multipart bodies are
-   * held to the smaller form limits (review finding 2).
-   */
-  private limitBufferedForm(raw: string[]): void {
-    let ctype: string | undefined;
-    for (let k = 0; k < raw.length; k += 2) {
-      if (raw[k].length === 12 && raw[k].toLowerCase() === "content-type") {
-        ctype = raw[k + 1];
-        break;
-      }
-    }
-    const kind = formKind(ctype);
-    if (kind === 1) this.maxBodySize = Math.min(this.maxBodySize, this.params.maxFormBodySize);
-    else if (kind === 2) {
-      this.maxBodySize = Math.min(this.maxBodySize, this.params.maxMultipartBodySize);
-    }
-  }
-
-  /** ChunkSink: decoded chunk data. */
-  onChunkData(buf: Buffer, start: number, end: number): void {
-    this.onBody(buf, start, end);
-  }
-
-  private pause(p: PromiseLike<void>): void {
-    this.paused = true;
-    p.then(this.unpauseCb, this.pauseFailCb);
-  }
-
-  /** The whole request was read: hand it over (after the gzip decoder, if any, finished). */
-  private finishMessage(): void {
-    const dec = this.decoder;
-    if (dec !== null && !this.decoderEnded) {
-      this.flushBodyBatch();
-      if (this.paused) return; // the decoder wants to drain first; parse() comes back here
-      this.decoderEnded = true;
-      this.pause(dec.end());
-      return;
-    }
-    if (dec === null) {
-      this.flushBodyBatch();
-      if (this.paused) return; // the delegate's last dataReceived runs first; parse() comes back
-    }
-    this.decoder = null;
-    this.readDone = true;
-    this.state = RESPONSE;
-    const ex = this.exchange as HTTP1Connection;
-    const req = this.request;
-    if (req !== null) {
-      let body: Buffer;
-      if (this.gzip) {
-        body = this.decoded.take();
+  /** In the request's context: read body bytes of `buf[start, end)`, and finish the request. */
+  private readBody(buf: Buffer, start: number, end: number): number {
+    let pos = start;
+    for (;;) {
+      if (this.waiting) return pos;
+      const st = this.state;
+      if (st === BODY_LENGTH) {
+        const remaining = this.bodyRemaining;
+        // setMaxBodySize() may have lowered the limit after headersReceived (an awaited
+        // prepare): the declared length is checked again (review finding 11).
+        if (this.bodyReceived + remaining > this.maxBodySize) {
+          throw new HTTPInputError("Request body larger than maxBodySize", 413);
+        }
+        if (remaining === 0) {
+          if (this.head.upgrade && this.streamBatch) {
+            // An upgrade request may detach the stream: hand it over only once the stream has
+            // consumed exactly this request's bytes (after this batch returns).
+            this.waitTurn();
+            return pos;
+          }
+          this.finishMessage();
+          continue;
+        }
+        if (pos === end) break;
+        let n = end - pos;
+        if (n > remaining) n = remaining;
+        if (n > this.params.chunkSize) n = this.params.chunkSize;
+        this.bodyRemaining = remaining - n;
+        const s = pos;
+        pos += n;
+        this.onChunkData(buf, s, pos);
+      } else if (st === BODY_CHUNKED) {
+        const dec = this.chunked;
+        invariant(dec !== null, "a chunked body without its decoder");
+        if (dec.done) {
+          this.finishMessage();
+          continue;
+        }
+        if (pos === end) break;
+        const limit = end - pos > this.params.chunkSize ? pos + this.params.chunkSize : end;
+        pos += dec.decode(buf, pos, limit, this);
       } else {
-        body = this.body.take();
-      }
-      req.body = body;
-      const cb = this.ctx.callback as RequestCallback;
-      let ret: unknown;
-      try {
-        ret = this.scope.runInAsyncScope(cb, undefined, req);
-      } catch (err) {
-        this.callbackError(err);
-        return;
-      }
-      if (
-        ret !== undefined &&
-        ret !== null &&
-        typeof (ret as PromiseLike<unknown>).then === "function"
-      ) {
-        (ret as PromiseLike<unknown>).then(undefined, (err: unknown) => {
-          if (this.exchange === ex) this.callbackError(err);
-          else this.ctx.logger.error({ err }, "Uncaught exception in HTTP request callback");
-        });
-      }
-    } else {
-      const msg = this.msg as HTTPMessageDelegate;
-      try {
-        if (this.msgDone) return;
-        this.msgDone = true;
-        this.scope.runInAsyncScope(msg.finish, msg);
-      } catch (err) {
-        this.appError(err);
-        return;
+        return pos;
       }
     }
-    if (ex.finished && this.state === RESPONSE && this.exchange === ex) this.nextRequest();
+    if (this.body.length > 0) this.deliverBody();
+    return pos;
   }
 
-  /**
-   * A request callback threw: an HTTPInputError (a body that does not parse as the form it
-   * claims, met when the callback read its arguments) is the peer's fault and gets its status.
-   */
-  private callbackError(err: unknown): void {
-    if (err instanceof HTTPInputError) {
-      const ex = this.exchange;
-      if (ex === null || !ex.responseStarted) {
-        this.inputError(err);
-        return;
-      }
+  /** ChunkSink: body bytes `buf[s, e)` (valid only now), copied into this batch's piece. */
+  onChunkData(buf: Buffer, s: number, e: number): void {
+    this.bodyReceived += e - s;
+    const acc = this.body;
+    // A Content-Length body's piece gets one exact allocation.
+    if (acc.length === 0 && this.state === BODY_LENGTH) {
+      const n = this.bodyRemaining + e - s;
+      acc.reset(Math.min(n, this.params.chunkSize));
     }
-    this.appError(err);
+    acc.append(buf, s, e);
+    if (acc.length >= this.params.chunkSize && !this.waiting) this.deliverBody();
+  }
+
+  /** Hand the body bytes gathered in this batch to the delegate, in one `dataReceived`. */
+  private deliverBody(): void {
+    const msg = this.msg;
+    invariant(msg !== null, "body bytes without a delegate");
+    const ret = msg.dataReceived(this.body.take());
+    if (isThenable(ret)) this.waitFor(ret);
+  }
+
+  /** The whole body was read: call the delegate's `finish` (once its last piece was taken). */
+  private finishMessage(): void {
+    if (this.body.length > 0) {
+      this.deliverBody();
+      if (this.waiting) return; // the last dataReceived settles first; the loop comes back here
+    }
+    const msg = this.msg;
+    invariant(msg !== null, "a request finished without a delegate");
+    this.setState(RESPONSE);
+    this.msgDone = true;
+    const ret = msg.finish();
+    if (isThenable(ret)) this.waitFor(ret);
+    else this.requestRead();
+  }
+
+  /** `finish` settled: with the response finished too, go on to the next request. */
+  private requestRead(): void {
+    this.readDone = true;
+    this.gzip = null;
+    const ex = this.exchange;
+    if (ex?.finished && this.state === RESPONSE) this.nextRequest();
   }
 
   /** Ready for the next request on this connection. */
   private nextRequest(): void {
     this.exchange = null;
     this.msg = null;
-    this.request = null;
-    this.state = IDLE;
+    this.setState(IDLE);
     this.phaseStart = this.ctx.sweeper.stamp;
     this.scanned = 0;
-    // Backpressure on pipelining: while more than the high-water mark of earlier responses waits
-    // for the peer to read, leave the next request in the kernel (review finding 3).
-    if (
-      this.stream.writeBufferSize + this.output.pendingLength + this.outBytes >=
-      PIPELINE_HIGH_WATER_MARK
-    ) {
-      if (this.commitTarget !== null) this.commitCb();
-      this.flushOut();
-      if (this.stream.writing() && !this.stream.closed()) {
-        this.paused = true;
-        this.lastWrite.then(this.unpauseCb, this.closeCb);
-        return;
-      }
-    }
-    if (!this.corked) {
-      this.flushOut();
-      this.ctx.sweeper.loop.addCallback(this.resumeCb);
+    // A response finished outside a batch (asynchronously): read on at the next loop turn, not
+    // inside the application's finish().
+    if (!this.inBatch) this.ctx.sweeper.loop.addCallback(this.resumeCb);
+  }
+
+  /** Make no delegate call and read no input until `p` settles. */
+  private waitFor(p: PromiseLike<unknown>): void {
+    this.waiting = true;
+    p.then(this.unpauseCb, this.waitFailCb);
+  }
+
+  /** Make no delegate call and read no input until the next loop turn. */
+  private waitTurn(): void {
+    this.waiting = true;
+    this.ctx.sweeper.loop.addCallback(this.unpauseCb);
+  }
+
+  /** Go on after a wait: the parse loop with no new bytes, then whatever the stream buffered. */
+  private advance(): void {
+    this.batch(EMPTY, 0, 0, false, false);
+  }
+
+  /** Pause or resume the stream's input to match `wantsInput()`. */
+  private syncReading(): void {
+    const s = this.stream;
+    if (this.state === DETACHED || s.closed()) return;
+    if (!this.wantsInput()) {
+      if (!s.readingPaused) s.pauseReading();
+    } else if (s.readingPaused) {
+      // Offers what is buffered at once (inside a batch: when it returns).
+      const own = this.ownCall;
+      this.ownCall = true;
+      s.resumeReading();
+      this.ownCall = own;
     }
   }
 
+  /** Run `fn` from outside a batch (a timer, a Promise, the application) with the stream corked. */
+  private outside<A>(fn: (this: this, arg: A) => void, arg?: A): void {
+    const s = this.stream;
+    if (s.closed() || this.state === DETACHED) return;
+    if (this.inBatch) {
+      fn.call(this, arg as A);
+      return;
+    }
+    this.ownCall = true;
+    s.cork();
+    try {
+      fn.call(this, arg as A);
+      this.output.send();
+    } finally {
+      s.uncork();
+      this.ownCall = false;
+    }
+    this.output.recycle();
+    this.syncReading();
+  }
+
   // ------------------------------------------------------------------ errors and timeouts
+
+  /** An exception or rejection met while serving: the peer's (HTTPInputError) or the application's. */
+  private messageError(err: unknown): void {
+    if (err instanceof HTTPInputError) this.inputError(err);
+    else this.appError(err);
+  }
 
   /** Malformed input: answer with its status (unless a response started) and close. */
   private inputError(err: HTTPInputError): void {
@@ -761,7 +683,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
         remoteIp: this.remoteIp,
       });
     }
-    this.abandonMessage(err.statusCode);
+    this.abandonMessage(err.statusCode, true);
   }
 
   /** An exception from the application: log it, answer 500 if nothing was sent, close. */
@@ -773,33 +695,33 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
       );
     }
     if (this.state >= CLOSING) return;
-    this.msgDone = true;
-    this.abandonMessage(500);
+    this.abandonMessage(500, false);
   }
 
-  private abandonMessage(status: number): void {
-    this.dropBody();
-    const msg = this.msg;
-    if (msg !== null && !this.msgDone) {
-      this.msgDone = true;
-      try {
-        this.scope.runInAsyncScope(msg.onConnectionClose, msg);
-      } catch (e) {
-        this.ctx.logger.error({ err: e }, "Exception in onConnectionClose");
-      }
-    }
+  /**
+   * Give up on the message: tell the delegate (`onConnectionClose`) when `notify` (not when the
+   * application itself failed), answer `status` unless a response started, and close.
+   */
+  private abandonMessage(status: number, notify: boolean): void {
+    this.body.reset();
+    this.endMessage(notify);
     const ex = this.exchange;
-    if (ex === null || !ex.responseStarted) this.emit(errorResponse(status));
+    if (ex === null || !ex.responseStarted) this.output.append(errorResponse(status));
     this.startClosing();
   }
 
+  /** The last response is going out: discard input, close once everything is written. */
   private startClosing(): void {
     if (this.state >= CLOSING) return;
-    this.state = CLOSING;
-    this.closeAfterFlush = true;
-    if (!this.corked) {
-      this.flushOut();
-      this.setConsuming(true);
+    this.setState(CLOSING);
+    this.output.send();
+    if (!this.tls) this.stream.closeWhenWritten();
+    else {
+      // SSLIOStream's close drops ciphertext its TLS socket still holds, and its queue drains
+      // into that socket: close one loop turn after it drained, as before the protocol core.
+      // TODO: closeWhenWritten once SSLIOStream waits for its socket (reported to @t/iostream).
+      const loop = this.ctx.sweeper.loop;
+      this.stream.whenWritten().then(() => loop.addCallback(this.closeCb), this.closeCb);
     }
   }
 
@@ -812,7 +734,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     if (this.state >= SWITCHED) return;
     this.draining = true;
     if (this.state === IDLE) {
-      this.startClosing();
+      this.outside(this.startClosing);
       return;
     }
     const ex = this.exchange;
@@ -842,24 +764,32 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
       }
     } else {
       this.writeStamp = now;
+      // An idle connection gives its output buffer back to the one spare.
+      if (this.state === IDLE) this.output.recycle();
     }
-    if (this.paused) return;
+    if (this.waiting) return;
     const elapsed = now - this.phaseStart;
     switch (this.state) {
       case IDLE:
         if (elapsed >= (this.servedOne ? p.idleConnectionTimeoutMs : p.headerTimeoutMs)) {
-          this.stream.close();
+          stream.close();
         }
         break;
       case HEAD:
         if (elapsed >= p.headerTimeoutMs) {
-          this.inputError(new HTTPInputError("Timed out reading the request head", 408));
+          this.outside(
+            this.inputError,
+            new HTTPInputError("Timed out reading the request head", 408),
+          );
         }
         break;
       case BODY_LENGTH:
       case BODY_CHUNKED:
         if (elapsed >= this.bodyTimeoutMs) {
-          this.inputError(new HTTPInputError("Timed out reading the request body", 408));
+          this.outside(
+            this.inputError,
+            new HTTPInputError("Timed out reading the request body", 408),
+          );
         }
         break;
     }
@@ -867,36 +797,11 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
 
   // ------------------------------------------------------------------ ExchangeOwner
 
-  append(data: Uint8Array): void {
-    const n = data.length;
-    if (n === 0) return;
-    if (n < COPY_LIMIT) {
-      this.output.bytes(data);
-      return;
-    }
-    const o = this.output;
-    if (o.pendingLength > 0) {
-      this.outBytes += o.pendingLength;
-      this.out.push(o.takePending());
-    }
-    this.out.push(data);
-    this.outBytes += n;
-  }
-
-  flush(): Promise<void> {
-    return this.corked ? RESOLVED : this.flushOut();
-  }
-
-  emit(data: Uint8Array): Promise<void> {
-    this.append(data);
-    return this.corked ? RESOLVED : this.flushOut();
-  }
-
   scheduleCommit(exchange: HTTP1Connection): void {
     if (this.commitTarget === exchange) return;
     this.commitTarget = exchange;
-    // While corked, the end of the read handler commits; otherwise the end of this tick does.
-    if (!this.corked) this.ctx.sweeper.loop.addCallback(this.commitCb);
+    // In a batch its end commits; otherwise the end of this tick does.
+    if (!this.inBatch) this.ctx.sweeper.loop.addCallback(this.commitCb);
   }
 
   onResponseFinished(exchange: HTTP1Connection): void {
@@ -912,119 +817,89 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
         }),
       );
     }
-    const req = this.request;
+    const req = exchange.request;
     if (req !== null) req.finishTime = epochNowMs();
-    if (this.state >= CLOSING) {
-      if (!this.corked) this.flushOut();
-      return;
-    }
-    if (exchange.switched) {
-      this.state = SWITCHED;
-      if (!this.corked) this.flushOut();
-      return;
-    }
-    if (exchange.closeAfter || this.draining) {
-      this.startClosing();
-      return;
-    }
-    if (this.readDone) this.nextRequest();
-    else if (!this.corked) this.flushOut();
+    if (this.state >= CLOSING) return;
+    if (exchange.switched) this.setState(SWITCHED);
+    else if (exchange.closeAfter || this.draining) this.outside(this.startClosing);
+    else if (this.readDone) this.nextRequest();
   }
 
   abort(reason: Error): void {
     this.ctx.logger.debug({ err: reason }, "closing HTTP connection");
-    this.startClosing();
+    this.outside(this.startClosing);
   }
 
   detach(): IOStream | SSLIOStream {
     if (this.state === DETACHED) throw new TypeError("the connection was already detached");
-    if (this.commitTarget !== null) this.commitCb();
-    this.flushOut();
-    this.state = DETACHED;
-    if (this.consuming) {
-      this.consuming = false;
-      this.stream.setDataConsumer(null);
-    }
-    this.stream.setCloseCallback(null);
-    this.stream.setDrainCallback(null);
+    if (this.commitTarget !== null) this.commitPending();
+    this.output.send();
+    this.setState(DETACHED);
+    const s = this.stream;
+    s.setDataConsumer(null);
+    // The new owner starts with its input flowing (what we buffered stays buffered for it) and
+    // without our backpressure (a full-duplex protocol must not have it).
+    if (s.readingPaused) s.resumeReading();
+    s.setWriteHighWaterMark(Number.POSITIVE_INFINITY);
+    s.setCloseCallback(null);
+    s.setDrainCallback(null);
     this.ctx.sweeper.delete(this);
-    return this.stream;
+    return s;
   }
 
   setMaxBodySize(bytes: number): void {
     this.maxBodySize = bytes;
     if (this.chunked !== null) this.chunked.maxBodySize = bytes;
-    this.decoder?.setMaxOutputBytes(Math.min(bytes, this.params.maxDecompressedBodySize));
-    // A Content-Length body is checked against the new limit when reading resumes (parse()).
+    this.gzip?.setMaxOutputBytes(Math.min(bytes, this.params.maxDecompressedBodySize));
+    // A Content-Length body is checked against the new limit as it is read (readBody()).
   }
 
   setBodyTimeout(ms: number): void {
     this.bodyTimeoutMs = ms;
   }
 
-  // ------------------------------------------------------------------ output
+  // ------------------------------------------------------------------ output and close
 
-  /** Hand queued output to the stream: one write for what was composed in the output buffer. */
-  private flushOut(): Promise<void> {
-    const o = this.output;
-    const out = this.out;
-    const stream = this.stream;
-    let p = RESOLVED;
-    if (out.length === 0) {
-      if (o.pendingLength > 0) {
-        const view = o.takePending();
-        if (!stream.closed()) p = this.settled(stream.write(view));
-      }
-    } else {
-      if (o.pendingLength > 0) out.push(o.takePending());
-      if (!stream.closed()) {
-        for (let k = 0; k < out.length; k++) p = this.settled(stream.write(out[k]));
-      }
-      out.length = 0;
-      this.outBytes = 0;
+  /** Commit the head an exchange wrote but did not finish in this tick (chunked from here on). */
+  private commitPending(): void {
+    const ex = this.commitTarget;
+    this.commitTarget = null;
+    if (ex === null) return;
+    try {
+      ex.commitPending();
+    } catch (err) {
+      this.appError(err);
     }
-    o.release(this.reuseOutput && !stream.writing());
-    if (this.closeAfterFlush && this.state === CLOSING) {
-      this.closeAfterFlush = false;
-      if (stream.writing()) this.lastWrite.then(this.closeCb, this.closeCb);
-      else this.ctx.sweeper.loop.addCallback(this.closeCb);
-    }
-    return p;
   }
 
-  /** A write's promise: RESOLVED when the kernel took everything, else remembered and marked handled. */
-  private settled(p: Promise<void>): Promise<void> {
-    if (p === this.streamResolved) return RESOLVED;
-    // A write that failed (queue over maxWriteBufferSize, stream gone) must not leave a gap in
-    // the byte stream that later responses would fill: close the connection.
-    p.catch(this.closeCb);
-    this.lastWrite = p;
-    return p;
-  }
-
-  /** Forget the body being read (the message was abandoned or the connection closed). */
-  private dropBody(): void {
-    this.body.reset();
-    this.decoded.reset();
-    const dec = this.decoder;
-    this.decoder = null;
-    if (dec !== null) dec.destroy();
+  /**
+   * The message gets no further call: `onConnectionClose` if `notify` and it did not get its last
+   * call yet (to a gzip wrapper still inflating after `finish`, for the delegate it wraps).
+   */
+  private endMessage(notify: boolean): void {
+    const gzip = this.gzip;
+    this.gzip = null;
+    const msg = this.msg;
+    const last = this.msgDone ? gzip : msg;
+    this.msgDone = true;
+    if (last === null) return;
+    if (!notify) {
+      if (gzip !== null) gzip.stop();
+      return;
+    }
+    try {
+      this.scope.runInAsyncScope(last.onConnectionClose, last);
+    } catch (err) {
+      this.ctx.logger.error({ err }, "Exception in onConnectionClose");
+    }
   }
 
   private onStreamClose(): void {
     if (this.state === DETACHED) return;
-    this.state = CLOSED;
-    this.dropBody();
+    this.setState(CLOSED);
+    this.body.reset();
     this.ctx.sweeper.delete(this);
-    const msg = this.msg;
-    if (msg !== null && !this.msgDone) {
-      this.msgDone = true;
-      try {
-        this.scope.runInAsyncScope(msg.onConnectionClose, msg);
-      } catch (err) {
-        this.ctx.logger.error({ err }, "Exception in onConnectionClose");
-      }
-    }
+    this.endMessage(true);
     const ex = this.exchange;
     if (ex !== null && !ex.finished) {
       try {
@@ -1033,7 +908,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
         this.ctx.logger.error({ err }, "Exception in a connection close callback");
       }
     }
-    const onClose = this.ctx.delegate?.onClose;
+    const onClose = this.ctx.delegate.onClose;
     if (onClose !== undefined) {
       try {
         onClose.call(this.ctx.delegate, this);

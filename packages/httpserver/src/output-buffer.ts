@@ -1,9 +1,14 @@
-// OutputBuffer: a connection's reusable buffer into which responses are composed byte by byte.
+// OutputBuffer: where a connection composes its responses byte by byte and hands them to its stream.
 
+import type { BaseIOStream } from "@t/iostream";
 import { latin1Write } from "./latin1.js";
+import { RESOLVED } from "./resolved.js";
 
 /** Size of a fresh output buffer (bytes); larger when one piece needs more. */
 const BUFFER_SIZE = 16 * 1024;
+/** Pieces smaller than this are copied into the buffer; larger ones go to the stream by reference. */
+export const COPY_LIMIT = 16 * 1024;
+const EMPTY = Buffer.alloc(0);
 /** Strings shorter than this are encoded by a JS loop (longer ones by one native call). */
 const LOOP_LIMIT = 16;
 /** Most distinct field names whose lines are cached (the cache restarts when full). */
@@ -29,11 +34,16 @@ const fieldLines = new Map<string, FieldLine>();
 let spare: Buffer | null = null;
 
 /**
- * Where a connection composes its responses: head lines, cached byte sequences and small
- * bodies are written straight into one buffer, and everything composed during a batch leaves in
- * one write (`pending()`). The bytes in `[start, len)` are pending; the ones before `start` were
- * handed to the stream and may still be referenced by its write queue, so they are never
- * overwritten until `release(true)` says the stream wrote everything.
+ * Where a connection composes its responses, on its stream's protocol core: head lines, cached
+ * byte sequences and small bodies are written straight into one buffer, larger bodies are queued
+ * by reference (`append`), and `send` hands what was composed to the stream as one view with
+ * `stream.send` — no Promise. Inside the connection's batch the stream is corked and responses
+ * only `flush`: the batch's end sends them all as one view, which leaves in one write. `emit` is the same with a Promise for when it reached
+ * the kernel (`stream.whenWritten`), for the application's `write`.
+ *
+ * The bytes in `[start, len)` are pending; the ones before `start` were handed to the stream and
+ * may still be referenced by its write queue, so they are never overwritten until the stream
+ * wrote everything (`recycle`).
  */
 export class OutputBuffer {
   /** The buffer, or null while the connection holds none. */
@@ -42,6 +52,83 @@ export class OutputBuffer {
   len = 0;
   /** Start of the bytes not yet handed to the stream. */
   start = 0;
+  /**
+   * True while this buffer hands bytes to the uncorked stream, which may then offer input to its
+   * data consumer synchronously, in the caller's async context (not a read event's).
+   */
+  handing = false;
+  private readonly stream: BaseIOStream;
+  /** Written bytes may be overwritten once the stream's queue is empty (not over TLS). */
+  private readonly reuse: boolean;
+  /** What the stream's `whenWritten` returns when nothing is queued. */
+  private readonly streamResolved: Promise<void>;
+
+  /**
+   * @param stream Where the composed bytes go.
+   * @param reuse Whether the stream is done with written bytes once its queue is empty (false for
+   *   a TLS stream: its socket may still hold them by reference).
+   */
+  constructor(stream: BaseIOStream, reuse: boolean) {
+    this.stream = stream;
+    this.reuse = reuse;
+    this.streamResolved = stream.write(EMPTY);
+  }
+
+  /** Queue `data` after what is composed: pieces < 16 KiB are copied in, larger ones by reference. */
+  append(data: Uint8Array): void {
+    const n = data.length;
+    if (n === 0) return;
+    if (n < COPY_LIMIT) {
+      this.bytes(data);
+      return;
+    }
+    this.send();
+    this.toStream(data);
+  }
+
+  /** Hand what is composed to the stream now (no Promise: a failure closes the stream). */
+  send(): void {
+    if (this.len - this.start > 0) this.toStream(this.takePending());
+  }
+
+  /**
+   * Hand what is composed to the stream, unless it is corked: then the connection's batch is
+   * running, and its end sends everything composed meanwhile as one piece.
+   */
+  flush(): void {
+    if (!this.stream.corked) this.send();
+  }
+
+  /**
+   * `append(data)` and `send()`, with a Promise that resolves once it reached the kernel: the
+   * shared RESOLVED when it did at once or the stream is corked (a batch: it leaves at its end).
+   * Rejects (already marked handled) if the stream closes first.
+   */
+  emit(data: Uint8Array): Promise<void> {
+    this.append(data);
+    const s = this.stream;
+    if (s.corked) return RESOLVED;
+    this.send();
+    const p = s.whenWritten();
+    return p === this.streamResolved ? RESOLVED : p;
+  }
+
+  /** Once the stream wrote everything, reuse the buffer (or give it to the shared spare). */
+  recycle(): void {
+    if (this.reuse && !this.stream.writing()) this.release(true);
+  }
+
+  private toStream(piece: Uint8Array): void {
+    const s = this.stream;
+    if (s.corked) {
+      s.send(piece);
+      return;
+    }
+    this.handing = true;
+    s.send(piece);
+    this.handing = false;
+    this.recycle();
+  }
 
   /** Make room for `n` more bytes; returns the buffer to write at `len`. */
   reserve(n: number): Buffer {
@@ -75,7 +162,7 @@ export class OutputBuffer {
   }
 
   /** Hand the pending bytes out as a view (they must then not be overwritten; see `release`). */
-  takePending(): Uint8Array {
+  private takePending(): Uint8Array {
     const b = this.buf as Buffer;
     // A plain Uint8Array view: cheaper to create than `subarray` (no species lookup).
     const view = new Uint8Array(b.buffer, b.byteOffset + this.start, this.len - this.start);
@@ -87,7 +174,7 @@ export class OutputBuffer {
    * After handing bytes to the stream: with `allWritten` (the stream's queue is empty), the
    * whole buffer may be reused; it goes back to the shared spare when nothing is pending.
    */
-  release(allWritten: boolean): void {
+  private release(allWritten: boolean): void {
     if (!allWritten || this.start !== this.len) return;
     const b = this.buf;
     this.len = 0;
