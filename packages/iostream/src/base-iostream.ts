@@ -143,6 +143,8 @@ export abstract class BaseIOStream {
   private closeHook: (() => void) | null = null;
   /** `cork()` depth (plus one while the data consumer runs): writes queue without flushing. */
   private corks = 0;
+  /** The part of `corks` that `cork()` took (an unmatched `uncork()` must not eat the automatic one). */
+  private userCorks = 0;
   /** `pauseReading()` was called: the data consumer is not offered bytes. */
   private consumerPaused = false;
   /** Queued output at or above which the data consumer is not offered bytes (backpressure). */
@@ -283,11 +285,13 @@ export abstract class BaseIOStream {
    */
   cork(): void {
     this.corks++;
+    this.userCorks++;
   }
 
   /** End one {@link BaseIOStream.cork}; the last one flushes what was queued meanwhile. */
   uncork(): void {
-    if (this.corks === 0) throw new RangeError("uncork() called without a matching cork()");
+    if (this.userCorks === 0) throw new RangeError("uncork() called without a matching cork()");
+    this.userCorks--;
     if (--this.corks === 0) this.settle();
   }
 
@@ -335,12 +339,16 @@ export abstract class BaseIOStream {
   /**
    * Offer input to the data consumer again: what was buffered meanwhile is offered at once
    * (synchronously, corked), unless this is called from inside the consumer, which then simply
-   * goes on.
+   * goes on. On a stream the peer closed meanwhile, the bytes it sent before closing are still
+   * offered, once.
    */
   resumeReading(): void {
     if (!this.consumerPaused) return;
     this.consumerPaused = false;
-    if (this.isClosed) return;
+    if (this.isClosed) {
+      this.offerAfterClose();
+      return;
+    }
     this.heldBack = true;
     if (!this.delivering) this.settle();
   }
@@ -548,7 +556,7 @@ export abstract class BaseIOStream {
     }
     this.consumer = consumer;
     if (this.isClosed) return;
-    if (consumer !== null && this.rbuf.length > 0) {
+    if (consumer !== null) {
       this.heldBack = true;
       if (!this.delivering) this.settle();
       return;
@@ -613,6 +621,7 @@ export abstract class BaseIOStream {
    */
   close(error?: Error): void {
     if (this.isClosed) return;
+    if (error !== undefined && this.error === undefined) this.error = error;
     if (this.flushPending) {
       // Bytes written while corked would have reached the kernel had the stream not been
       // corked (a protocol answering an error, then closing, inside its data consumer): offer
@@ -709,7 +718,8 @@ export abstract class BaseIOStream {
   /** Satisfy the pending read from the buffer, then from the fd inline, else wait for READ. */
   private tryRead(): void {
     if (this.tryResolveRead()) {
-      this.updateInterest();
+      if (this.heldBack && !this.delivering && this.corks === 0) this.settle();
+      else this.updateInterest();
       return;
     }
     if (this.isClosed) {
@@ -727,7 +737,7 @@ export abstract class BaseIOStream {
     } catch (err) {
       // A hang-up on a write-only descriptor (a pipe's write end whose reader left) cannot be
       // read: EBADF says nothing about the peer, so close with the fd's pending error instead.
-      if (hangup && (err as { code?: string }).code === "EBADF") {
+      if (hangup && (err as { code?: string } | null)?.code === "EBADF") {
         this.close(this.pendingError());
         return;
       }
@@ -983,6 +993,7 @@ export abstract class BaseIOStream {
   private resolveRead(value: Buffer | number): void {
     const resolve = this.readResolve as (value: Buffer | number) => void;
     this.clearRead();
+    if (this.consumer !== null && this.rbuf.length > 0) this.heldBack = true;
     resolve(value);
   }
 
@@ -1069,8 +1080,11 @@ export abstract class BaseIOStream {
       this.drained = false;
       // The data consumer runs corked: what it writes for a batch leaves in one writev.
       this.corks++;
-      this.readLoop((events & ERROR) !== 0);
-      this.corks--;
+      try {
+        this.readLoop((events & ERROR) !== 0);
+      } finally {
+        this.corks--;
+      }
       if (this.isClosed) return;
       if (events & ERROR && !(events & READ)) {
         this.close(this.pendingError());
@@ -1101,15 +1115,20 @@ export abstract class BaseIOStream {
       }
       if (!this.heldBack || this.delivering || !this.consumerLive()) break;
       this.heldBack = false;
+      const before = this.rbuf.length;
+      const offeredTo = this.consumer;
       this.corks++;
       try {
-        if (this.rbuf.length > 0) this.deliver();
+        if (before > 0) this.deliver();
       } catch (err) {
         this.corks--;
         this.close(err as Error);
         return;
       }
       this.corks--;
+      // Offered everything and took nothing: a heldBack the consumer set again (re-setting
+      // itself, pause+resume) must not offer the same bytes forever.
+      if (this.rbuf.length === before && this.consumer === offeredTo) this.heldBack = false;
       // A descriptor stream learns of more input from the loop (its READ interest is back);
       // a stream fed by a transport pulls what that transport held meanwhile.
       if (!this.isClosed && this.consumerLive()) this.inputReleased();
@@ -1123,6 +1142,31 @@ export abstract class BaseIOStream {
    * here. Descriptor streams need nothing: their READ interest is restored.
    */
   protected inputReleased(): void {}
+
+  /**
+   * The stream closed (the peer's FIN) while the consumer was paused with bytes buffered for it
+   * (the last WebSocket frame, the last RPC frames): offer them once, so nothing the peer sent
+   * before closing is lost. What the consumer writes then goes nowhere (the stream is closed).
+   */
+  private offerAfterClose(): void {
+    const consumer = this.consumer;
+    const rbuf = this.rbuf;
+    if (consumer === null || this.readKind !== ReadKind.None || this.delivering) return;
+    this.delivering = true;
+    try {
+      while (rbuf.length > 0 && this.consumer === consumer && !this.consumerPaused) {
+        const avail = rbuf.length;
+        const used = consumer(rbuf.buf, rbuf.start, rbuf.end);
+        if (!(used >= 0 && used <= avail)) {
+          throw new RangeError(`data consumer must return 0..${avail} bytes consumed, got ${used}`);
+        }
+        if (used === 0) break;
+        rbuf.skip(used);
+      }
+    } finally {
+      this.delivering = false;
+    }
+  }
 
   /** True when the data consumer may be offered bytes now. */
   private consumerLive(): boolean {
@@ -1167,7 +1211,9 @@ export abstract class BaseIOStream {
     this.connecting = false;
     this.connectInFlight = false;
     if (this.wqBytes > 0) this.flush();
-    if (!this.isClosed) this.updateInterest();
+    if (this.isClosed) return;
+    if (this.corks === 0) this.settle();
+    else this.updateInterest();
   }
 
   /** Detach the fd from the loop without closing it (startTls); the stream becomes closed. */

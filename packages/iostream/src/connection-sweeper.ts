@@ -26,6 +26,8 @@ export class ConnectionSweeper<T extends Sweepable = Sweepable> {
   /** The tracked items. */
   readonly connections: Set<T> = new Set();
   private interval: number;
+  /** The interval given to the constructor: a sweep that stops goes back to it. */
+  private readonly baseInterval: number;
   private periodic: PeriodicCallback | null = null;
   private readonly onSweep: () => void;
 
@@ -39,6 +41,7 @@ export class ConnectionSweeper<T extends Sweepable = Sweepable> {
   ) {
     checkInterval(intervalMs);
     this.interval = intervalMs;
+    this.baseInterval = intervalMs;
     this.stamp = loop.time() + intervalMs;
     this.onSweep = () => this.sweep();
   }
@@ -71,7 +74,8 @@ export class ConnectionSweeper<T extends Sweepable = Sweepable> {
 
   /**
    * Sweep at least every `intervalMs` from now on (a client that met a shorter timeout): the
-   * interval only ever shrinks, and a running sweep restarts with it.
+   * interval only shrinks while items are tracked (a running sweep restarts with it), and goes
+   * back to the constructor's once the sweep stops with nothing tracked.
    */
   shortenInterval(intervalMs: number): void {
     checkInterval(intervalMs);
@@ -93,8 +97,19 @@ export class ConnectionSweeper<T extends Sweepable = Sweepable> {
   sweep(): void {
     const now = this.loop.time();
     this.stamp = now + this.interval;
-    for (const item of this.connections) item.sweep(now);
-    if (this.connections.size === 0) this.stop();
+    for (const item of this.connections) {
+      try {
+        item.sweep(now);
+      } catch (err) {
+        // One item's failure must not stall every other item's deadlines.
+        this.loop.logger.error({ err }, "exception while sweeping a connection's deadlines");
+      }
+    }
+    if (this.connections.size === 0) {
+      this.stop();
+      // Nothing tracked: an interval shortened for some short timeout is forgotten.
+      this.interval = this.baseInterval;
+    }
   }
 
   /** Forget every item and stop sweeping (a client being closed). */

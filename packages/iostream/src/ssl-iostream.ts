@@ -4,7 +4,7 @@ import { AsyncResource } from "node:async_hooks";
 import { Duplex } from "node:stream";
 import * as tls from "node:tls";
 import { READ, WRITE } from "@t/ioloop";
-import { BaseIOStream, type DataConsumer } from "./base-iostream.js";
+import { BaseIOStream } from "./base-iostream.js";
 import { StreamClosedError } from "./errors.js";
 import type { IOStreamOptions } from "./options.js";
 
@@ -191,19 +191,12 @@ export class SSLIOStream extends BaseIOStream {
   }
 
   /**
-   * As the base class; and since a TLS stream learns of plaintext only from the TLS socket's
-   * events, which stop while it is paused (its queue full because nobody consumed), attaching
-   * a consumer again also reads what is queued. So detaching the consumer pauses a TLS stream's
-   * reading (bounded by `readChunkSize` of plaintext plus the socket's own buffers) and
-   * attaching it resumes, as for plain streams.
+   * A TLS stream learns of plaintext only from the TLS socket's events, which stop while the
+   * socket is paused (its queue full because nobody consumed): whenever the data consumer may
+   * take input again (attached, resumed, or no longer held back by output), read what is queued.
+   * So detaching or pausing the consumer pauses a TLS stream's reading (bounded by
+   * `readChunkSize` of plaintext plus the socket's own buffers), as for plain streams.
    */
-  override setDataConsumer(consumer: DataConsumer | null): void {
-    super.setDataConsumer(consumer);
-    if (consumer !== null && !this.closed() && (this.plainBytes > 0 || this.ended)) {
-      this.handleEvents(READ);
-    }
-  }
-
   protected override inputReleased(): void {
     if (!this.closed() && (this.plainBytes > 0 || this.ended)) this.handleEvents(READ);
   }
