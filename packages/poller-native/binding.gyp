@@ -1,4 +1,4 @@
-# binding.gyp: builds the @t/poller-native addon (raw N-API, fixed NAPI_VERSION).
+# binding.gyp: builds the @t/poller-native addon (node-addon-api, fixed NAPI_VERSION).
 {
   "targets": [
     {
@@ -14,10 +14,18 @@
         "src/sockaddr.cc",
         "src/syscalls.cc"
       ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [
         # One prebuild per platform serves every Node version with N-API 8
         # (Node >= 12.22 / 14.17; we need napi_add_async_cleanup_hook).
-        "NAPI_VERSION=8"
+        "NAPI_VERSION=8",
+        # No C++ exceptions: node-addon-api throws JS exceptions and the
+        # caller returns (Napi::Error::ThrowAsJavaScriptException).
+        "NAPI_DISABLE_CPP_EXCEPTIONS",
+        # ...and a throw that cannot happen because the environment is
+        # going away (a terminated worker) is dropped instead of aborting.
+        "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
+        "NODE_ADDON_API_DISABLE_DEPRECATED"
       ],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "conditions": [

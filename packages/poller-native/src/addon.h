@@ -2,13 +2,13 @@
 #ifndef T_POLLER_NATIVE_ADDON_H_
 #define T_POLLER_NATIVE_ADDON_H_
 
-#include <node_api.h>
+#include <napi.h>
 
 namespace tpoller {
 
-void InitErrors(napi_env env, napi_value exports);   // errors.cc
-void InitSyscalls(napi_env env, napi_value exports);  // syscalls.cc
-void InitPoller(napi_env env, napi_value exports);    // poller_bindings.cc
+void InitErrors(Napi::Env env, Napi::Object exports);   // errors.cc
+void InitSyscalls(Napi::Env env, Napi::Object exports);  // syscalls.cc
+void InitPoller(Napi::Env env, Napi::Object exports);    // poller_bindings.cc
 
 }  // namespace tpoller
 

@@ -22,16 +22,8 @@ void ErrnoName(int neg_errno, char* buf, size_t len) {
   uv_err_name_r(neg_errno, buf, len);
 }
 
-namespace {
-
-void SetProp(napi_env env, napi_value obj, const char* key, napi_value v) {
-  napi_set_named_property(env, obj, key, v);
-}
-
-}  // namespace
-
-napi_value MakeSystemError(napi_env env, int neg_errno, const char* syscall,
-                           int fd, const char* address, int port) {
+Napi::Error MakeSystemError(Napi::Env env, int neg_errno, const char* syscall,
+                            int fd, const char* address, int port) {
   char code[64];
   char desc[128];
   ErrnoName(neg_errno, code, sizeof(code));
@@ -54,75 +46,66 @@ napi_value MakeSystemError(napi_env env, int neg_errno, const char* syscall,
   char msg[700];
   snprintf(msg, sizeof(msg), "%s %s%s: %s", syscall, code, where, desc);
 
-  napi_value js_msg, js_code, err;
-  if (napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &js_msg) != napi_ok)
-    return nullptr;
-  napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &js_code);
-  if (napi_create_error(env, js_code, js_msg, &err) != napi_ok) return nullptr;
-  SetProp(env, err, "errno", Int(env, neg_errno));
-  SetProp(env, err, "syscall", Str(env, syscall));
-  if (fd >= 0) SetProp(env, err, "fd", Int(env, fd));
+  Napi::Error err = Napi::Error::New(env, msg);
+  err.Set("code", code);
+  err.Set("errno", Int(env, neg_errno));
+  err.Set("syscall", syscall);
+  if (fd >= 0) err.Set("fd", Int(env, fd));
   if (address != nullptr) {
-    SetProp(env, err, "address", Str(env, address));
-    if (port >= 0) SetProp(env, err, "port", Int(env, port));
+    err.Set("address", address);
+    if (port >= 0) err.Set("port", Int(env, port));
   }
   return err;
 }
 
-napi_value ThrowSystemError(napi_env env, int neg_errno, const char* syscall,
-                            int fd, const char* address, int port) {
-  napi_value err = MakeSystemError(env, neg_errno, syscall, fd, address, port);
-  if (err != nullptr) napi_throw(env, err);
-  return nullptr;
+void ThrowSystemError(Napi::Env env, int neg_errno, const char* syscall,
+                      int fd, const char* address, int port) {
+  MakeSystemError(env, neg_errno, syscall, fd, address, port)
+      .ThrowAsJavaScriptException();
 }
 
 namespace {
 
 // systemError(negErrno, syscall, fd?, address?, port?) -> Error: the JS
 // face's door to MakeSystemError (arguments left undefined are omitted).
-napi_value SystemErrorFn(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  if (!Args(env, info, argv)) return nullptr;
+Napi::Value SystemErrorFn(const Napi::CallbackInfo& info) {
   int64_t e;
   char syscall[kMaxSyscallName + 1];
   size_t n;
-  if (!GetInt(env, argv[0], "errno", INT32_MIN, -1, &e) ||
-      !GetString(env, argv[1], "syscall", syscall, kMaxSyscallName, &n)) {
-    return nullptr;
+  if (!GetInt(info[0], "errno", INT32_MIN, -1, &e) ||
+      !GetString(info[1], "syscall", syscall, kMaxSyscallName, &n)) {
+    return Napi::Value();
   }
   int fd = -1;
-  if (!IsUndefined(env, argv[2]) && !GetFd(env, argv[2], &fd)) return nullptr;
+  if (HasArg(info, 2) && !GetFd(info[2], &fd)) return Napi::Value();
   char address[kMaxErrorAddress + 1];
   const char* where = nullptr;
-  if (!IsUndefined(env, argv[3])) {
-    if (!GetString(env, argv[3], "address", address, kMaxErrorAddress, &n)) {
-      return nullptr;
+  if (HasArg(info, 3)) {
+    if (!GetString(info[3], "address", address, kMaxErrorAddress, &n)) {
+      return Napi::Value();
     }
     where = address;
   }
   int64_t port = -1;
-  if (!IsUndefined(env, argv[4]) &&
-      !GetInt(env, argv[4], "port", 0, 65535, &port)) {
-    return nullptr;
+  if (HasArg(info, 4) && !GetInt(info[4], "port", 0, 65535, &port)) {
+    return Napi::Value();
   }
-  return MakeSystemError(env, static_cast<int>(e), syscall, fd, where,
-                         static_cast<int>(port));
+  return MakeSystemError(info.Env(), static_cast<int>(e), syscall, fd, where,
+                         static_cast<int>(port))
+      .Value();
 }
 
-napi_value ErrnoNameFn(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!Args(env, info, argv)) return nullptr;
+Napi::Value ErrnoNameFn(const Napi::CallbackInfo& info) {
   int64_t e;
-  if (!GetInt(env, argv[0], "negErrno", INT32_MIN, -1, &e)) return nullptr;
+  if (!GetInt(info[0], "negErrno", INT32_MIN, -1, &e)) return Napi::Value();
   char name[64];
   ErrnoName(static_cast<int>(e), name, sizeof(name));
-  return Str(env, name);
+  return Str(info.Env(), name);
 }
 
-napi_value ErrnoTable(napi_env env) {
-  napi_value o;
-  napi_create_object(env, &o);
-#define E(name) SetProp(env, o, #name, Int(env, name));
+Napi::Object ErrnoTable(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+#define E(name) o.Set(#name, Int(env, name));
   E(EPERM) E(ENOENT) E(EINTR) E(EIO) E(EBADF) E(EAGAIN) E(EWOULDBLOCK)
   E(ENOMEM) E(EACCES) E(EFAULT) E(EBUSY) E(EEXIST) E(ENOTDIR) E(EISDIR)
   E(EINVAL) E(ENFILE) E(EMFILE) E(ENOSPC) E(ESPIPE) E(EPIPE) E(ERANGE)
@@ -133,19 +116,18 @@ napi_value ErrnoTable(napi_env env) {
   E(ENOTCONN) E(ETIMEDOUT) E(ECONNREFUSED) E(EHOSTUNREACH) E(EALREADY)
   E(EINPROGRESS) E(ECANCELED) E(EPROTO)
 #undef E
-  napi_object_freeze(env, o);
+  o.Freeze();
   return o;
 }
 
 }  // namespace
 
-void InitErrors(napi_env env, napi_value exports) {
-  const napi_property_descriptor table[] = {
-      Method("systemError", SystemErrorFn),
-      Method("errnoName", ErrnoNameFn),
+void InitErrors(Napi::Env env, Napi::Object exports) {
+  exports.DefineProperties({
+      Method<SystemErrorFn>(env, "systemError"),
+      Method<ErrnoNameFn>(env, "errnoName"),
       Value("errno", ErrnoTable(env)),
-  };
-  DefineExports(env, exports, table);
+  });
 }
 
 }  // namespace tpoller

@@ -2,7 +2,7 @@
 #ifndef T_POLLER_NATIVE_ERRORS_H_
 #define T_POLLER_NATIVE_ERRORS_H_
 
-#include <node_api.h>
+#include <napi.h>
 #include <stddef.h>
 
 namespace tpoller {
@@ -16,16 +16,15 @@ constexpr size_t kMaxErrorAddress = 255;
 // message "<syscall> <CODE> <address>[:<port>] (fd <fd>): <description>"
 // and the properties code, errno (negative), syscall, and fd/address/port
 // when given (fd < 0, address == nullptr, port < 0 mean "not applicable";
-// port only goes with an address). nullptr on failure.
-napi_value MakeSystemError(napi_env env, int neg_errno, const char* syscall,
-                           int fd = -1, const char* address = nullptr,
-                           int port = -1);
-
-// Throws MakeSystemError(...). Returns nullptr so that callbacks can
-// `return ThrowSystemError(...)`.
-napi_value ThrowSystemError(napi_env env, int neg_errno, const char* syscall,
+// port only goes with an address).
+Napi::Error MakeSystemError(Napi::Env env, int neg_errno, const char* syscall,
                             int fd = -1, const char* address = nullptr,
                             int port = -1);
+
+// Throws MakeSystemError(...) as a JS exception.
+void ThrowSystemError(Napi::Env env, int neg_errno, const char* syscall,
+                      int fd = -1, const char* address = nullptr,
+                      int port = -1);
 
 // Writes the errno name ("EAGAIN") for a negative errno into buf.
 void ErrnoName(int neg_errno, char* buf, size_t len);

@@ -6,25 +6,36 @@
 
 namespace tpoller {
 
-napi_value ThrowTypeError(napi_env env, const char* message) {
-  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
-  return nullptr;
+namespace {
+
+void ThrowWithCode(const Napi::Error& err, const char* code) {
+  err.Set("code", code);
+  err.ThrowAsJavaScriptException();
 }
 
-napi_value ThrowRangeError(napi_env env, const char* message) {
-  napi_throw_range_error(env, "ERR_OUT_OF_RANGE", message);
-  return nullptr;
-}
-
-bool GetInt(napi_env env, napi_value v, const char* what, int64_t min,
-            int64_t max, int64_t* out) {
-  double d;
-  if (napi_get_value_double(env, v, &d) != napi_ok) {
-    char msg[160];
-    snprintf(msg, sizeof(msg), "%s must be an integer number", what);
-    ThrowTypeError(env, msg);
-    return false;
+// The number in v. For a non-number, DoubleValue() has thrown
+// node-addon-api's own TypeError ("A number was expected") and answered 0:
+// that one is replaced by a TypeError naming `what`. Asking IsNumber()
+// first would cost a napi_typeof on every argument of every hot call;
+// this way only a 0 costs a second (cheap) call.
+bool GetNumber(const Napi::Value& v, const char* what, double* out) {
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (d == 0) {
+    Napi::Env env = v.Env();
+    if (env.IsExceptionPending()) {
+      env.GetAndClearPendingException();
+      char msg[160];
+      snprintf(msg, sizeof(msg), "%s must be an integer number", what);
+      ThrowTypeError(env, msg);
+      return false;
+    }
   }
+  *out = d;
+  return true;
+}
+
+bool CheckInt(Napi::Env env, double d, const char* what, int64_t min,
+              int64_t max, int64_t* out) {
   if (!(d >= static_cast<double>(min) && d <= static_cast<double>(max)) ||
       d != floor(d)) {
     char msg[200];
@@ -38,61 +49,84 @@ bool GetInt(napi_env env, napi_value v, const char* what, int64_t min,
   return true;
 }
 
-bool GetI32(napi_env env, napi_value v, const char* what, int* out) {
+}  // namespace
+
+void ThrowTypeError(Napi::Env env, const char* message) {
+  ThrowWithCode(Napi::TypeError::New(env, message), "ERR_INVALID_ARG_TYPE");
+}
+
+void ThrowRangeError(Napi::Env env, const char* message) {
+  ThrowWithCode(Napi::RangeError::New(env, message), "ERR_OUT_OF_RANGE");
+}
+
+bool GetInt(const Napi::Value& v, const char* what, int64_t min, int64_t max,
+            int64_t* out) {
+  double d;
+  return GetNumber(v, what, &d) && CheckInt(v.Env(), d, what, min, max, out);
+}
+
+bool GetI32(const Napi::Value& v, const char* what, int* out) {
   int64_t x;
-  if (!GetInt(env, v, what, INT32_MIN, INT32_MAX, &x)) return false;
+  if (!GetInt(v, what, INT32_MIN, INT32_MAX, &x)) return false;
   *out = static_cast<int>(x);
   return true;
 }
 
-bool GetFd(napi_env env, napi_value v, int* fd) {
-  // Fast path: most fds arrive as small integers, which V8 stores as Smis;
-  // napi_get_value_int32 alone would silently truncate 1.5 or NaN.
+bool GetFd(const Napi::Value& v, int* fd) {
   double d;
-  if (napi_get_value_double(env, v, &d) == napi_ok && d >= 0 &&
-      d <= 2147483647.0 && d == static_cast<double>(static_cast<int>(d))) {
+  if (!GetNumber(v, "fd", &d)) return false;
+  // Fast path: a small non-negative integer. Int32Value() alone would
+  // silently truncate 1.5 or NaN.
+  if (d >= 0 && d <= 2147483647.0 &&
+      d == static_cast<double>(static_cast<int>(d))) {
     *fd = static_cast<int>(d);
     return true;
   }
   int64_t x;
-  if (!GetInt(env, v, "fd", 0, INT32_MAX, &x)) return false;
+  if (!CheckInt(v.Env(), d, "fd", 0, INT32_MAX, &x)) return false;
   *fd = static_cast<int>(x);
   return true;
 }
 
-bool GetBytes(napi_env env, napi_value v, const char* what, uint8_t** data,
+bool GetBytes(const Napi::Value& v, const char* what, uint8_t** data,
               size_t* len) {
-  napi_typedarray_type type;
-  size_t length;
-  void* p;
-  if (napi_get_typedarray_info(env, v, &type, &length, &p, nullptr,
-                               nullptr) != napi_ok ||
-      (type != napi_uint8_array && type != napi_int8_array &&
-       type != napi_uint8_clamped_array)) {
+  Napi::Uint8Array a = v.As<Napi::Uint8Array>();
+  napi_typedarray_type type = a.TypedArrayType();
+  // A non-view has left node-addon-api's own error pending and no data; a
+  // view of a detached (or empty) buffer has no data either, but no error.
+  bool threw = a.Data() == nullptr && v.Env().IsExceptionPending();
+  if (threw || (type != napi_uint8_array && type != napi_int8_array &&
+                type != napi_uint8_clamped_array)) {
+    if (threw) v.Env().GetAndClearPendingException();
     char msg[160];
     snprintf(msg, sizeof(msg), "%s must be a Buffer or Uint8Array", what);
-    ThrowTypeError(env, msg);
+    ThrowTypeError(v.Env(), msg);
     return false;
   }
-  *data = static_cast<uint8_t*>(p);
-  *len = length;
+  *data = a.Data();
+  *len = a.ElementLength();
   return true;
 }
 
-bool GetString(napi_env env, napi_value v, const char* what, char* buf,
-               size_t max, size_t* len) {
+bool GetString(const Napi::Value& v, const char* what, char* buf, size_t max,
+               size_t* len) {
+  // node-addon-api hands strings out only as std::string (Utf8Value()),
+  // which allocates beyond 15 bytes; addresses and paths are copied into
+  // the caller's stack buffer instead, the one thing here done in raw
+  // N-API (napi_get_value_string_utf8 throws nothing on a non-string).
+  napi_env env = v.Env();
   size_t n;
   if (napi_get_value_string_utf8(env, v, nullptr, 0, &n) != napi_ok) {
     char msg[160];
     snprintf(msg, sizeof(msg), "%s must be a string", what);
-    ThrowTypeError(env, msg);
+    ThrowTypeError(v.Env(), msg);
     return false;
   }
   if (n > max) {
     char msg[160];
     snprintf(msg, sizeof(msg), "%s is %zu bytes long; at most %zu fit", what,
              n, max);
-    ThrowRangeError(env, msg);
+    ThrowRangeError(v.Env(), msg);
     return false;
   }
   napi_get_value_string_utf8(env, v, buf, max + 1, &n);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "addon.h"
@@ -23,48 +24,47 @@ struct AddonData {
   std::vector<PollerHandle*> pollers;  // index = poller id; nullptr = free
 };
 
-AddonData* Data(napi_env env) {
-  void* p = nullptr;
-  napi_get_instance_data(env, &p);
-  return static_cast<AddonData*>(p);
-}
+AddonData* Data(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
 
-// The open poller with id `v`, or nullptr (with an exception pending).
-PollerHandle* GetPoller(napi_env env, napi_value v) {
-  AddonData* d = Data(env);
-  int32_t id = -1;
-  napi_get_value_int32(env, v, &id);
-  if (id < 0 || static_cast<size_t>(id) >= d->pollers.size() ||
-      d->pollers[id] == nullptr) {
-    napi_throw_error(env, "T_ERR_POLLER_CLOSED", "the poller is closed");
+// The slot of the poller id `v` in the table, or nullptr when no poller
+// has that id (closed, or never opened).
+PollerHandle** Slot(const Napi::Value& v) {
+  AddonData* d = Data(v.Env());
+  int32_t id = v.As<Napi::Number>().Int32Value();
+  // Not a number: Int32Value() answered 0 and threw; that is "no poller".
+  if (id == 0 && v.Env().IsExceptionPending()) {
+    v.Env().GetAndClearPendingException();
     return nullptr;
   }
-  return d->pollers[id];
+  if (id < 0 || static_cast<size_t>(id) >= d->pollers.size() ||
+      d->pollers[id] == nullptr) {
+    return nullptr;
+  }
+  return &d->pollers[id];
 }
 
-// The arguments of a poller method, whose first is the poller id: the
-// open poller, or nullptr (with an exception pending).
-template <size_t N>
-PollerHandle* PollerArgs(napi_env env, napi_callback_info info,
-                         napi_value (&argv)[N]) {
-  if (!Args(env, info, argv)) return nullptr;
-  return GetPoller(env, argv[0]);
+// The open poller whose id is the first argument, or nullptr (with an
+// exception pending).
+PollerHandle* GetPoller(const Napi::CallbackInfo& info) {
+  PollerHandle** slot = Slot(info[0]);
+  if (slot == nullptr) {
+    Napi::Error err = Napi::Error::New(info.Env(), "the poller is closed");
+    err.Set("code", "T_ERR_POLLER_CLOSED");
+    err.ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  return *slot;
 }
 
-bool GetEvents(napi_env env, napi_value v, int* events) {
+bool GetEvents(const Napi::Value& v, int* events) {
   int64_t e;
-  if (!GetInt(env, v, "events", 0, kAllEvents, &e)) return false;
+  if (!GetInt(v, "events", 0, kAllEvents, &e)) return false;
   *events = static_cast<int>(e);
   return true;
 }
 
-bool IsType(napi_env env, napi_value v, napi_valuetype want) {
-  napi_valuetype t;
-  return napi_typeof(env, v, &t) == napi_ok && t == want;
-}
-
 // Puts `handle` in the first free slot of the table; returns its id.
-size_t Register(napi_env env, PollerHandle* handle) {
+size_t Register(Napi::Env env, PollerHandle* handle) {
   AddonData* d = Data(env);
   size_t id = d->pollers.size();
   for (size_t i = 0; i < d->pollers.size(); i++) {
@@ -79,169 +79,138 @@ size_t Register(napi_env env, PollerHandle* handle) {
 }
 
 // pollerCreate(backend, maxEvents, onBatch) -> [id, Int32Array]
-napi_value PollerCreate(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  if (!Args(env, info, argv)) return nullptr;
-  if (!IsType(env, argv[0], napi_string) ||
-      !IsType(env, argv[1], napi_number) ||
-      !IsType(env, argv[2], napi_function)) {
-    return ThrowTypeError(env,
-                          "pollerCreate(backend: string, maxEvents: number, "
-                          "onBatch: function)");
+Napi::Value PollerCreate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString() || !info[1].IsNumber() || !info[2].IsFunction()) {
+    ThrowTypeError(env,
+                   "pollerCreate(backend: string, maxEvents: number, "
+                   "onBatch: function)");
+    return Napi::Value();
   }
-  int32_t max_events = 0;
-  napi_get_value_int32(env, argv[1], &max_events);
+  int32_t max_events = info[1].As<Napi::Number>().Int32Value();
   if (max_events < 1 || max_events > 65536) {
-    return ThrowRangeError(env, "maxEvents must be an integer in 1..65536");
+    ThrowRangeError(env, "maxEvents must be an integer in 1..65536");
+    return Napi::Value();
   }
-  char name[16];
-  size_t len = 0;
-  napi_get_value_string_utf8(env, argv[0], name, sizeof(name), &len);
-  const BackendInfo* b = FindBackend(name, len);
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  const BackendInfo* b = FindBackend(name.data(), name.size());
   if (b == nullptr) {
-    return ThrowRangeError(
-        env, "backend must be \"epoll\", \"kqueue\" or \"poll\"");
+    ThrowRangeError(env, "backend must be \"epoll\", \"kqueue\" or \"poll\"");
+    return Napi::Value();
   }
   int err = -ENOSYS;
   std::unique_ptr<Backend> backend;
   if (b->create != nullptr) backend = b->create(max_events, &err);
-  if (!backend) return ThrowSystemError(env, err, b->create_syscall);
+  if (!backend) {
+    ThrowSystemError(env, err, b->create_syscall);
+    return Napi::Value();
+  }
 
   size_t pairs = static_cast<size_t>(max_events);
-  napi_value buffer, events;
-  void* data;
-  if (napi_create_arraybuffer(env, pairs * 2 * sizeof(int32_t), &data,
-                              &buffer) != napi_ok ||
-      napi_create_typedarray(env, napi_int32_array, pairs * 2, buffer, 0,
-                             &events) != napi_ok) {
-    return nullptr;
-  }
+  Napi::ArrayBuffer buffer =
+      Napi::ArrayBuffer::New(env, pairs * 2 * sizeof(int32_t));
+  Napi::Int32Array events = Napi::Int32Array::New(env, pairs * 2, buffer, 0);
   auto* handle = new PollerHandle(env, b, std::move(backend), max_events);
-  int rc = handle->Init(argv[2], buffer);
+  int rc = handle->Init(info[2].As<Napi::Function>(), buffer);
   if (rc != 0) {
     handle->Abandon();
-    return ThrowSystemError(env, rc, "uv_poll_init");
+    ThrowSystemError(env, rc, "uv_poll_init");
+    return Napi::Value();
   }
-  napi_value result;
-  napi_create_array_with_length(env, 2, &result);
-  napi_set_element(env, result, 0, Int(env, Register(env, handle)));
-  napi_set_element(env, result, 1, events);
+  Napi::Array result = Napi::Array::New(env, 2);
+  result.Set(0u, Int(env, Register(env, handle)));
+  result.Set(1u, events);
   return result;
 }
 
 // pollerAdd(poller, fd, events) and pollerModify(poller, fd, events): same
 // arguments, same error shape; only the backend call differs.
 template <bool kAdd>
-napi_value PollerSetInterest(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  PollerHandle* p = PollerArgs(env, info, argv);
+void PollerSetInterest(const Napi::CallbackInfo& info) {
+  PollerHandle* p = GetPoller(info);
   int fd, events;
-  if (p == nullptr || !GetFd(env, argv[1], &fd) ||
-      !GetEvents(env, argv[2], &events)) {
-    return nullptr;
+  if (p == nullptr || !GetFd(info[1], &fd) || !GetEvents(info[2], &events)) {
+    return;
   }
   Backend* b = p->backend();
   int rc = kAdd ? b->Add(fd, events) : b->Modify(fd, events);
-  if (rc != 0) return ThrowSystemError(env, rc, p->info()->ctl_syscall, fd);
-  return nullptr;
+  if (rc != 0) ThrowSystemError(info.Env(), rc, p->info()->ctl_syscall, fd);
 }
 
-napi_value PollerRemove(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  PollerHandle* p = PollerArgs(env, info, argv);
+void PollerRemove(const Napi::CallbackInfo& info) {
+  PollerHandle* p = GetPoller(info);
   int fd;
-  if (p == nullptr || !GetFd(env, argv[1], &fd)) return nullptr;
+  if (p == nullptr || !GetFd(info[1], &fd)) return;
   int rc = p->backend()->Remove(fd);
   // Drop the fd's later events in this batch even when the kernel refused
   // the removal: the caller forgets its handler either way, and a new
   // handler for a reused number must not get stale events.
   p->Invalidate(fd);
-  if (rc != 0) return ThrowSystemError(env, rc, p->info()->ctl_syscall, fd);
-  return nullptr;
+  if (rc != 0) ThrowSystemError(info.Env(), rc, p->info()->ctl_syscall, fd);
 }
 
-napi_value PollerStart(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  PollerHandle* p = PollerArgs(env, info, argv);
-  if (p == nullptr) return nullptr;
+void PollerStart(const Napi::CallbackInfo& info) {
+  PollerHandle* p = GetPoller(info);
+  if (p == nullptr) return;
   int rc = p->Start();
-  if (rc != 0) return ThrowSystemError(env, rc, "uv_poll_start");
-  return nullptr;
+  if (rc != 0) ThrowSystemError(info.Env(), rc, "uv_poll_start");
 }
 
-napi_value PollerStop(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  PollerHandle* p = PollerArgs(env, info, argv);
+void PollerStop(const Napi::CallbackInfo& info) {
+  PollerHandle* p = GetPoller(info);
   if (p != nullptr) p->Stop();
-  return nullptr;
 }
 
 // pollerRef(poller) and pollerUnref(poller).
 template <bool kOn>
-napi_value PollerRef(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  PollerHandle* p = PollerArgs(env, info, argv);
+void PollerRef(const Napi::CallbackInfo& info) {
+  PollerHandle* p = GetPoller(info);
   if (p != nullptr) p->SetRef(kOn);
-  return nullptr;
 }
 
-napi_value PollerSize(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  PollerHandle* p = PollerArgs(env, info, argv);
-  if (p == nullptr) return nullptr;
-  return Int(env, static_cast<int64_t>(p->backend()->size()));
+Napi::Value PollerSize(const Napi::CallbackInfo& info) {
+  PollerHandle* p = GetPoller(info);
+  if (p == nullptr) return Napi::Value();
+  return Int(info.Env(), static_cast<int64_t>(p->backend()->size()));
 }
 
-napi_value PollerClose(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!Args(env, info, argv)) return nullptr;
-  AddonData* d = Data(env);
-  int32_t id = -1;
-  napi_get_value_int32(env, argv[0], &id);
+void PollerClose(const Napi::CallbackInfo& info) {
+  PollerHandle** slot = Slot(info[0]);
   // Closing twice is a no-op, as the contract asks.
-  if (id < 0 || static_cast<size_t>(id) >= d->pollers.size() ||
-      d->pollers[id] == nullptr) {
-    return nullptr;
-  }
-  PollerHandle* p = d->pollers[id];
-  d->pollers[id] = nullptr;
+  if (slot == nullptr) return;
+  PollerHandle* p = *slot;
+  *slot = nullptr;
   p->Close();
-  return nullptr;
 }
 
 // The names of the backends compiled in, best first.
-napi_value CompiledBackends(napi_env env) {
-  napi_value names;
-  napi_create_array(env, &names);
+Napi::Array CompiledBackends(Napi::Env env) {
+  Napi::Array names = Napi::Array::New(env);
   uint32_t n = 0;
   for (const BackendInfo& b : kBackends) {
     if (b.create == nullptr) continue;
-    napi_set_element(env, names, n++, Str(env, b.name));
+    names.Set(n++, Str(env, b.name));
   }
   return names;
 }
 
 }  // namespace
 
-void InitPoller(napi_env env, napi_value exports) {
-  napi_set_instance_data(
-      env, new AddonData(),
-      [](napi_env, void* p, void*) { delete static_cast<AddonData*>(p); },
-      nullptr);
-  const napi_property_descriptor table[] = {
-      Method("pollerCreate", PollerCreate),
-      Method("pollerAdd", PollerSetInterest<true>),
-      Method("pollerModify", PollerSetInterest<false>),
-      Method("pollerRemove", PollerRemove),
-      Method("pollerStart", PollerStart),
-      Method("pollerStop", PollerStop),
-      Method("pollerRef", PollerRef<true>),
-      Method("pollerUnref", PollerRef<false>),
-      Method("pollerSize", PollerSize),
-      Method("pollerClose", PollerClose),
+void InitPoller(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData(new AddonData());
+  exports.DefineProperties({
+      Method<PollerCreate>(env, "pollerCreate"),
+      Method<PollerSetInterest<true>>(env, "pollerAdd"),
+      Method<PollerSetInterest<false>>(env, "pollerModify"),
+      Method<PollerRemove>(env, "pollerRemove"),
+      Method<PollerStart>(env, "pollerStart"),
+      Method<PollerStop>(env, "pollerStop"),
+      Method<PollerRef<true>>(env, "pollerRef"),
+      Method<PollerRef<false>>(env, "pollerUnref"),
+      Method<PollerSize>(env, "pollerSize"),
+      Method<PollerClose>(env, "pollerClose"),
       Value("backends", CompiledBackends(env)),
-  };
-  DefineExports(env, exports, table);
+  });
 }
 
 }  // namespace tpoller

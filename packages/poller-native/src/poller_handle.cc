@@ -17,23 +17,20 @@ constexpr int kMaxRounds = 8;
 
 }  // namespace
 
-PollerHandle::PollerHandle(napi_env env, const BackendInfo* info,
+PollerHandle::PollerHandle(Napi::Env env, const BackendInfo* info,
                            std::unique_ptr<Backend> backend, int max_events)
     : env_(env),
       info_(info),
       backend_(std::move(backend)),
       max_events_(max_events) {}
 
-int PollerHandle::Init(napi_value callback, napi_value events) {
-  void* data = nullptr;
-  if (napi_create_reference(env_, callback, 1, &callback_) != napi_ok ||
-      napi_create_reference(env_, events, 1, &buffer_) != napi_ok ||
-      napi_get_arraybuffer_info(env_, events, &data, nullptr) != napi_ok ||
-      napi_async_init(env_, nullptr, Str(env_, "TPoller"),
-                      &async_context_) != napi_ok) {
-    return -ENOMEM;
-  }
-  events_ = static_cast<int32_t*>(data);
+int PollerHandle::Init(Napi::Function callback, Napi::ArrayBuffer events) {
+  callback_ = Napi::Persistent(callback);
+  buffer_ = Napi::Persistent(events);
+  events_ = static_cast<int32_t*>(events.Data());
+  async_context_.emplace(env_, "TPoller");
+  // node-addon-api wraps neither the libuv loop nor async cleanup hooks
+  // (below): these two are raw N-API.
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env_, &loop) != napi_ok) return -EINVAL;
   int rc;
@@ -138,13 +135,7 @@ void PollerHandle::Close() {
 // owner and may already be freed, so nothing may be written through it.
 // The batch callback can do this, so every write after JS ran checks
 // first. Needs an open handle scope (batch_count_ > 0 implies one).
-bool PollerHandle::EventsDetached() {
-  napi_value buffer;
-  bool detached = false;
-  napi_get_reference_value(env_, buffer_, &buffer);
-  napi_is_detached_arraybuffer(env_, buffer, &detached);
-  return detached;
-}
+bool PollerHandle::EventsDetached() { return buffer_.Value().IsDetached(); }
 
 void PollerHandle::UpdateRef() {
   if (closing_ || !uv_initialized_) return;
@@ -167,38 +158,36 @@ void PollerHandle::OnAsync(uv_async_t* h) {
   if (!self->closing_ && self->started_) self->backend_->Arm();
 }
 
-void PollerHandle::RaiseFatal(napi_value err) {
-  if (err != nullptr) napi_fatal_exception(env_, err);
+// Reports err as an uncaught exception ('uncaughtException', or the
+// process ends with its stack), as Node does for a throwing 'data'
+// listener. node-addon-api has no wrapper for napi_fatal_exception.
+void PollerHandle::RaiseFatal(const Napi::Error& err) {
+  if (!err.IsEmpty()) napi_fatal_exception(env_, err.Value());
 }
 
 void PollerHandle::Dispatch() {
   if (closing_ || !started_) return;
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env_, &scope) != napi_ok) return;
+  Napi::HandleScope scope(env_);
   DispatchInScope();
-  napi_close_handle_scope(env_, scope);
 }
 
 void PollerHandle::DispatchInScope() {
-  napi_value buffer, cb, recv;
-  napi_get_reference_value(env_, buffer_, &buffer);
-  napi_get_reference_value(env_, callback_, &cb);
+  Napi::ArrayBuffer buffer = buffer_.Value();
+  // The callback as a Napi::Function, fetched once per wakeup: its
+  // MakeCallback is one napi_make_callback, where FunctionReference's
+  // would also open and close an escapable handle scope per batch.
+  Napi::Function cb = callback_.Value();
   // napi_make_callback converts the receiver with ToObject: undefined
   // would throw, so the callback runs with the global object as `this`.
-  napi_get_global(env_, &recv);
+  Napi::Object recv = env_.Global();
   for (int round = 0; round < kMaxRounds; round++) {
     // Checked every round: the previous round's callback may have
     // transferred poller.events away.
-    bool detached = false;
-    napi_is_detached_arraybuffer(env_, buffer, &detached);
-    if (detached) {
+    if (buffer.IsDetached()) {
       Stop();
-      napi_value err;
-      napi_create_error(env_, nullptr,
-                        Str(env_, "Poller.events was detached (transferred); "
-                                  "the poller has been stopped"),
-                        &err);
-      RaiseFatal(err);
+      RaiseFatal(Napi::Error::New(env_,
+                                  "Poller.events was detached (transferred); "
+                                  "the poller has been stopped"));
       return;
     }
     int n = backend_->Harvest(events_, max_events_);
@@ -210,20 +199,15 @@ void PollerHandle::DispatchInScope() {
     if (n == 0) return;
     batch_count_ = n;
     napi_value argv = Int(env_, n);
-    napi_value result;
-    napi_status st = napi_make_callback(env_, async_context_, recv, cb, 1,
-                                        &argv, &result);
+    Napi::Value result = cb.MakeCallback(recv, 1, &argv, *async_context_);
     batch_count_ = 0;
-    if (st != napi_ok) {
-      // The callback threw: report it as an uncaught exception, the way
-      // a throwing 'data' listener is reported.
-      bool pending = false;
-      napi_is_exception_pending(env_, &pending);
-      if (pending) {
-        napi_value exc;
-        if (napi_get_and_clear_last_exception(env_, &exc) == napi_ok) {
-          RaiseFatal(exc);
-        }
+    if (result.IsEmpty()) {
+      // The callback threw (node-addon-api has re-thrown its exception):
+      // report it as an uncaught exception, the way a throwing 'data'
+      // listener is reported. Nothing is pending when the environment is
+      // being torn down (a terminated worker).
+      if (env_.IsExceptionPending()) {
+        RaiseFatal(env_.GetAndClearPendingException());
       }
       return;
     }
@@ -234,14 +218,10 @@ void PollerHandle::DispatchInScope() {
 // Drops the references to the callback and the events buffer and the
 // async context; JS can collect them from here on.
 void PollerHandle::ReleaseJs() {
-  napi_handle_scope scope;
-  bool scoped = napi_open_handle_scope(env_, &scope) == napi_ok;
-  if (callback_ != nullptr) napi_delete_reference(env_, callback_);
-  if (buffer_ != nullptr) napi_delete_reference(env_, buffer_);
-  if (async_context_ != nullptr) napi_async_destroy(env_, async_context_);
-  callback_ = buffer_ = nullptr;
-  async_context_ = nullptr;
-  if (scoped) napi_close_handle_scope(env_, scope);
+  Napi::HandleScope scope(env_);
+  callback_.Reset();
+  buffer_.Reset();
+  async_context_.reset();
 }
 
 void PollerHandle::OnClosed(uv_handle_t* h) {

@@ -3,18 +3,20 @@
 // Integration with Node's loop (DESIGN §3): the backend's own descriptor
 // (epoll/kqueue fd) is watched by one uv_poll_t on the environment's loop.
 // When it turns readable, Dispatch() harvests ready events without blocking
-// into an Int32Array shared with JS and makes one napi_make_callback per
-// batch; leaving that callback scope drains process.nextTick and the
-// microtask queue. Backends without a descriptor (poll) are driven by a
-// uv_async_t that their helper thread signals (see poll.cc).
+// into an Int32Array shared with JS and makes one MakeCallback per batch
+// (napi_make_callback); leaving that callback scope drains
+// process.nextTick and the microtask queue. Backends without a descriptor
+// (poll) are driven by a uv_async_t that their helper thread signals (see
+// poll.cc).
 #ifndef T_POLLER_NATIVE_POLLER_HANDLE_H_
 #define T_POLLER_NATIVE_POLLER_HANDLE_H_
 
-#include <node_api.h>
+#include <napi.h>
 #include <stdint.h>
 #include <uv.h>
 
 #include <memory>
+#include <optional>
 
 #include "backends.h"
 #include "poller.h"
@@ -23,13 +25,13 @@ namespace tpoller {
 
 class PollerHandle {
  public:
-  PollerHandle(napi_env env, const BackendInfo* info,
+  PollerHandle(Napi::Env env, const BackendInfo* info,
                std::unique_ptr<Backend> backend, int max_events);
 
   // Creates the uv handle and the env-teardown hook; `events` is the
   // ArrayBuffer behind the shared Int32Array (2 * max_events int32s).
   // 0 or a negative errno.
-  int Init(napi_value callback, napi_value events);
+  int Init(Napi::Function callback, Napi::ArrayBuffer events);
 
   // Releases a handle whose Init() failed (the caller throws the error).
   void Abandon();
@@ -54,7 +56,7 @@ class PollerHandle {
   void UpdateRef();
   void Dispatch();
   void DispatchInScope();
-  void RaiseFatal(napi_value err);
+  void RaiseFatal(const Napi::Error& err);
   void ReleaseJs();
 
   static void OnPoll(uv_poll_t* h, int status, int events);
@@ -62,14 +64,14 @@ class PollerHandle {
   static void OnClosed(uv_handle_t* h);
   static void OnEnvTeardown(napi_async_cleanup_hook_handle hook, void* arg);
 
-  napi_env env_;
+  Napi::Env env_;
   const BackendInfo* info_;
   std::unique_ptr<Backend> backend_;
   int max_events_;
   int32_t* events_ = nullptr;
-  napi_ref callback_ = nullptr;
-  napi_ref buffer_ = nullptr;
-  napi_async_context async_context_ = nullptr;
+  Napi::FunctionReference callback_;
+  Napi::Reference<Napi::ArrayBuffer> buffer_;
+  std::optional<Napi::AsyncContext> async_context_;
   union {
     uv_poll_t poll;
     uv_async_t async;

@@ -67,42 +67,43 @@ bool ParseUnix(const char* path, size_t n, sockaddr_storage* ss,
 
 }  // namespace
 
-bool ReadInetAddress(napi_env env, napi_value address, napi_value port,
+bool ReadInetAddress(const Napi::Value& address, const Napi::Value& port,
                      int fd, const char* syscall, SockAddr* out) {
   size_t n;
   int64_t p;
-  if (!GetString(env, address, "address", out->text, kMaxInetText, &n) ||
-      !GetInt(env, port, "port", 0, 65535, &p)) {
+  if (!GetString(address, "address", out->text, kMaxInetText, &n) ||
+      !GetInt(port, "port", 0, 65535, &p)) {
     return false;
   }
   out->port = static_cast<int>(p);
   if (!ParseInet(out->text, out->port, &out->storage, &out->len)) {
-    ThrowSystemError(env, -EINVAL, syscall, fd, out->text, out->port);
+    ThrowSystemError(address.Env(), -EINVAL, syscall, fd, out->text,
+                     out->port);
     return false;
   }
   return true;
 }
 
-bool ReadUnixAddress(napi_env env, napi_value path, int fd,
-                     const char* syscall, SockAddr* out) {
+bool ReadUnixAddress(const Napi::Value& path, int fd, const char* syscall,
+                     SockAddr* out) {
   size_t n;
-  if (!GetString(env, path, "path", out->text, sizeof(out->text) - 1, &n)) {
+  if (!GetString(path, "path", out->text, sizeof(out->text) - 1, &n)) {
     return false;
   }
   out->port = -1;
   if (!ParseUnix(out->text, n, &out->storage, &out->len)) {
-    ThrowSystemError(env, -EINVAL, syscall, fd, out->text);
+    ThrowSystemError(path.Env(), -EINVAL, syscall, fd, out->text);
     return false;
   }
   return true;
 }
 
-napi_value SockaddrToObject(napi_env env, const sockaddr_storage* ss,
-                            socklen_t len) {
+Napi::Object SockaddrToObject(Napi::Env env, const sockaddr_storage* ss,
+                              socklen_t len) {
   char buf[kMaxInetText + 1] = "";
   const char* family = "unix";
   int port = 0;
-  napi_value address = nullptr;
+  Napi::String address;
   if (ss->ss_family == AF_INET) {
     auto* sin = reinterpret_cast<const sockaddr_in*>(ss);
     inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof(buf));
@@ -129,16 +130,15 @@ napi_value SockaddrToObject(napi_env env, const sockaddr_storage* ss,
     if (max > sizeof(sun->sun_path)) max = sizeof(sun->sun_path);
     // Unnamed sockets (socketpair, unbound clients) have an empty path.
     size_t n = strnlen(sun->sun_path, max);
-    napi_create_string_utf8(env, sun->sun_path, n, &address);
+    address = Napi::String::New(env, sun->sun_path, n);
   } else {
     family = "unknown";
   }
-  if (address == nullptr) address = Str(env, buf);
-  napi_value obj;
-  napi_create_object(env, &obj);
-  napi_set_named_property(env, obj, "family", Str(env, family));
-  napi_set_named_property(env, obj, "address", address);
-  napi_set_named_property(env, obj, "port", Int(env, port));
+  if (address.IsEmpty()) address = Str(env, buf);
+  Napi::Object obj = Napi::Object::New(env);
+  obj.Set("family", Str(env, family));
+  obj.Set("address", address);
+  obj.Set("port", Int(env, port));
   return obj;
 }
 

@@ -2,7 +2,7 @@
 #ifndef T_POLLER_NATIVE_SOCKADDR_H_
 #define T_POLLER_NATIVE_SOCKADDR_H_
 
-#include <node_api.h>
+#include <napi.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -27,16 +27,16 @@ struct SockAddr {
 // %scope) and a port. Bad argument types or ranges throw TypeError or
 // RangeError; an unparsable literal throws EINVAL as `syscall` on fd.
 // Returns false when it threw.
-bool ReadInetAddress(napi_env env, napi_value address, napi_value port,
+bool ReadInetAddress(const Napi::Value& address, const Napi::Value& port,
                      int fd, const char* syscall, SockAddr* out);
 
 // Reads a unix socket path (1..107 bytes on Linux), with the same errors.
-bool ReadUnixAddress(napi_env env, napi_value path, int fd,
-                     const char* syscall, SockAddr* out);
+bool ReadUnixAddress(const Napi::Value& path, int fd, const char* syscall,
+                     SockAddr* out);
 
 // { family: "IPv4" | "IPv6" | "unix", address, port }, like net's address().
-napi_value SockaddrToObject(napi_env env, const sockaddr_storage* ss,
-                            socklen_t len);
+Napi::Object SockaddrToObject(Napi::Env env, const sockaddr_storage* ss,
+                              socklen_t len);
 
 }  // namespace tpoller
 

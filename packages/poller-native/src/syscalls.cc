@@ -89,16 +89,13 @@ int SockTypeFlags(int type) {
 
 // Reads (fd, buf, offset, length) and checks that [offset, offset+length)
 // lies inside buf; *data points at buf[offset].
-inline bool GetFdSlice(napi_env env, napi_callback_info info, int* fd,
+inline bool GetFdSlice(const Napi::CallbackInfo& info, int* fd,
                        uint8_t** data, size_t* len) {
-  napi_value argv[4];
-  if (!Args(env, info, argv)) return false;
   size_t size;
   int64_t o, n;
-  if (!GetFd(env, argv[0], fd) ||
-      !GetBytes(env, argv[1], "buf", data, &size) ||
-      !GetInt(env, argv[2], "offset", 0, INT32_MAX, &o) ||
-      !GetInt(env, argv[3], "length", 0, INT32_MAX, &n)) {
+  if (!GetFd(info[0], fd) || !GetBytes(info[1], "buf", data, &size) ||
+      !GetInt(info[2], "offset", 0, INT32_MAX, &o) ||
+      !GetInt(info[3], "length", 0, INT32_MAX, &n)) {
     return false;
   }
   if (static_cast<size_t>(o) > size ||
@@ -107,7 +104,7 @@ inline bool GetFdSlice(napi_env env, napi_callback_info info, int* fd,
     snprintf(msg, sizeof(msg),
              "offset %lld + length %lld exceeds the buffer's %zu bytes",
              static_cast<long long>(o), static_cast<long long>(n), size);
-    ThrowRangeError(env, msg);
+    ThrowRangeError(info.Env(), msg);
     return false;
   }
   *data += o;
@@ -115,49 +112,48 @@ inline bool GetFdSlice(napi_env env, napi_callback_info info, int* fd,
   return true;
 }
 
-// The address arguments of connect/bind: (address, port), or (path).
+// The address arguments of connect/bind, from info[1]: (address, port), or
+// (path).
 template <bool kUnix>
-bool ReadAddress(napi_env env, const napi_value* argv, int fd,
-                 const char* syscall, SockAddr* out) {
-  return kUnix ? ReadUnixAddress(env, argv[0], fd, syscall, out)
-               : ReadInetAddress(env, argv[0], argv[1], fd, syscall, out);
+bool ReadAddress(const Napi::CallbackInfo& info, int fd, const char* syscall,
+                 SockAddr* out) {
+  return kUnix ? ReadUnixAddress(info[1], fd, syscall, out)
+               : ReadInetAddress(info[1], info[2], fd, syscall, out);
 }
 
 // The outcome of read/write/writev (errno still that of the call): the
 // byte count, -EAGAIN, or a thrown error.
-inline napi_value IoResult(napi_env env, ssize_t r, const char* syscall,
-                           int fd) {
+inline Napi::Value IoResult(Napi::Env env, ssize_t r, const char* syscall,
+                            int fd) {
   if (r >= 0) return Int(env, r);
   int e = errno;
   if (IsAgain(e)) return Int(env, -e);
-  return ThrowSystemError(env, -e, syscall, fd);
+  ThrowSystemError(env, -e, syscall, fd);
+  return Napi::Value();
 }
 
 // --- the calls --------------------------------------------------------------
 
 // Benchmark only: the cost of crossing into C++ and back.
-napi_value Noop(napi_env env, napi_callback_info info) {
-  (void)info;
-  return nullptr;
-}
+void Noop(const Napi::CallbackInfo& info) { (void)info; }
 
-napi_value Read(napi_env env, napi_callback_info info) {
+Napi::Value Read(const Napi::CallbackInfo& info) {
   int fd;
   uint8_t* data;
   size_t len;
-  if (!GetFdSlice(env, info, &fd, &data, &len)) return nullptr;
+  if (!GetFdSlice(info, &fd, &data, &len)) return Napi::Value();
   ssize_t r;
   do {
     r = read(fd, data, len);
   } while (r < 0 && errno == EINTR);
-  return IoResult(env, r, "read", fd);
+  return IoResult(info.Env(), r, "read", fd);
 }
 
-napi_value Write(napi_env env, napi_callback_info info) {
+Napi::Value Write(const Napi::CallbackInfo& info) {
   int fd;
   uint8_t* data;
   size_t len;
-  if (!GetFdSlice(env, info, &fd, &data, &len)) return nullptr;
+  if (!GetFdSlice(info, &fd, &data, &len)) return Napi::Value();
   ssize_t r;
   // send(MSG_NOSIGNAL) so that EPIPE never raises SIGPIPE; pipes and files
   // answer ENOTSOCK and get plain write(2).
@@ -169,49 +165,49 @@ napi_value Write(napi_env env, napi_callback_info info) {
       r = write(fd, data, len);
     } while (r < 0 && errno == EINTR);
   }
-  return IoResult(env, r, "write", fd);
+  return IoResult(info.Env(), r, "write", fd);
 }
 
-napi_value Writev(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  if (!Args(env, info, argv)) return nullptr;
+Napi::Value Writev(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   int fd;
-  if (!GetFd(env, argv[0], &fd)) return nullptr;
-  bool is_array = false;
-  napi_is_array(env, argv[1], &is_array);
-  if (!is_array) return ThrowTypeError(env, "buffers must be an Array");
-  uint32_t n;
-  napi_get_array_length(env, argv[1], &n);
+  if (!GetFd(info[0], &fd)) return Napi::Value();
+  if (!info[1].IsArray()) {
+    ThrowTypeError(env, "buffers must be an Array");
+    return Napi::Value();
+  }
+  Napi::Array buffers = info[1].As<Napi::Array>();
+  uint32_t n = buffers.Length();
   uint32_t count = n;
-  if (!IsUndefined(env, argv[2])) {
+  if (HasArg(info, 2)) {
     int64_t c;
-    if (!GetInt(env, argv[2], "count", 0, n, &c)) return nullptr;
+    if (!GetInt(info[2], "count", 0, n, &c)) return Napi::Value();
     count = static_cast<uint32_t>(c);
   }
   if (count > IOV_MAX) count = IOV_MAX;
-  // Two passes. napi_get_element can run JS (an accessor element, or a hole
-  // that reaches a getter on Array.prototype), and that JS can detach or
-  // shrink an earlier element's ArrayBuffer; a data pointer taken before it
-  // ran would then point at memory that is no longer the element's. So the
+  // Two passes. Get(i) can run JS (an accessor element, or a hole that
+  // reaches a getter on Array.prototype), and that JS can detach or shrink
+  // an earlier element's ArrayBuffer; a data pointer taken before it ran
+  // would then point at memory that is no longer the element's. So the
   // first pass only collects handles, and the second, which runs no JS,
   // takes pointers and lengths: a buffer detached by a getter reads as 0
-  // bytes. Both arrays live on the stack (8 + 16 KiB at IOV_MAX 1024).
+  // bytes. Both arrays live on the stack (8 + 16 KiB at IOV_MAX 1024); the
+  // handles are plain napi_values, since an array of Napi::Value would be
+  // initialised (1024 constructors) on every call.
   napi_value els[IOV_MAX];
   for (uint32_t i = 0; i < count; i++) {
-    if (napi_get_element(env, argv[1], i, &els[i]) != napi_ok) {
-      // A throwing getter: its exception is pending and propagates.
-      bool pending = false;
-      napi_is_exception_pending(env, &pending);
-      if (pending) return nullptr;
-      return ThrowTypeError(env, "buffers could not be read");
-    }
+    Napi::Value el = buffers.Get(i);
+    // A throwing getter: its exception is pending and propagates.
+    if (el.IsEmpty()) return Napi::Value();
+    els[i] = el;
   }
   iovec iov[IOV_MAX];
   for (uint32_t i = 0; i < count; i++) {
     uint8_t* data;
     size_t len;
-    if (!GetBytes(env, els[i], "each element of buffers", &data, &len)) {
-      return nullptr;
+    if (!GetBytes(Napi::Value(env, els[i]), "each element of buffers", &data,
+                  &len)) {
+      return Napi::Value();
     }
     iov[i].iov_base = data;
     iov[i].iov_len = len;
@@ -231,20 +227,20 @@ napi_value Writev(napi_env env, napi_callback_info info) {
   return IoResult(env, r, "writev", fd);
 }
 
-napi_value Accept(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  if (!Args(env, info, argv)) return nullptr;
+Napi::Value Accept(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   int fd;
-  if (!GetFd(env, argv[0], &fd)) return nullptr;
+  if (!GetFd(info[0], &fd)) return Napi::Value();
   sockaddr_storage scratch;
   sockaddr* sa = reinterpret_cast<sockaddr*>(&scratch);
-  if (!IsUndefined(env, argv[1])) {
+  if (HasArg(info, 1)) {
     uint8_t* data;
     size_t size;
-    if (!GetBytes(env, argv[1], "peer", &data, &size)) return nullptr;
+    if (!GetBytes(info[1], "peer", &data, &size)) return Napi::Value();
     if (size < kSockaddrSize) {
-      return ThrowRangeError(
-          env, "peer must hold at least SOCKADDR_SIZE (128) bytes");
+      ThrowRangeError(env,
+                      "peer must hold at least SOCKADDR_SIZE (128) bytes");
+      return Napi::Value();
     }
     sa = reinterpret_cast<sockaddr*>(data);
   }
@@ -264,26 +260,26 @@ napi_value Accept(napi_env env, napi_callback_info info) {
     int rc = FinishNewSocket(r);
     if (rc != 0) {
       close(r);
-      return ThrowSystemError(env, rc, "accept", fd);
+      ThrowSystemError(env, rc, "accept", fd);
+      return Napi::Value();
     }
     return Int(env, r);
   }
   int e = errno;
   // ECONNABORTED: the peer gave up while queued; the next accept may work.
   if (IsAgain(e) || e == ECONNABORTED) return Int(env, -e);
-  return ThrowSystemError(env, -e, "accept", fd);
+  ThrowSystemError(env, -e, "accept", fd);
+  return Napi::Value();
 }
 
 // connect(fd, address, port) and connectUnix(fd, path).
 template <bool kUnix>
-napi_value Connect(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  if (!Args(env, info, argv)) return nullptr;
+Napi::Value Connect(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   int fd;
   SockAddr a;
-  if (!GetFd(env, argv[0], &fd) ||
-      !ReadAddress<kUnix>(env, argv + 1, fd, "connect", &a)) {
-    return nullptr;
+  if (!GetFd(info[0], &fd) || !ReadAddress<kUnix>(info, fd, "connect", &a)) {
+    return Napi::Value();
   }
   // Not retried on EINTR: POSIX lets the connection proceed asynchronously
   // then, and a retry would only see EALREADY; report it as in progress.
@@ -293,218 +289,209 @@ napi_value Connect(napi_env env, napi_callback_info info) {
   // A unix listener with a full backlog answers EAGAIN to a non-blocking
   // connect: retry later, like EINPROGRESS without a pending connection.
   if (IsAgain(e)) return Int(env, -e);
-  return ThrowSystemError(env, -e, "connect", fd, a.text, a.port);
+  ThrowSystemError(env, -e, "connect", fd, a.text, a.port);
+  return Napi::Value();
 }
 
 // bind(fd, address, port) and bindUnix(fd, path).
 template <bool kUnix>
-napi_value Bind(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  if (!Args(env, info, argv)) return nullptr;
+void Bind(const Napi::CallbackInfo& info) {
   int fd;
   SockAddr a;
-  if (!GetFd(env, argv[0], &fd) ||
-      !ReadAddress<kUnix>(env, argv + 1, fd, "bind", &a)) {
-    return nullptr;
+  if (!GetFd(info[0], &fd) || !ReadAddress<kUnix>(info, fd, "bind", &a)) {
+    return;
   }
   if (bind(fd, a.sa(), a.len) != 0) {
-    return ThrowSystemError(env, -errno, "bind", fd, a.text, a.port);
+    ThrowSystemError(info.Env(), -errno, "bind", fd, a.text, a.port);
   }
-  return nullptr;
 }
 
-napi_value Socket(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  if (!Args(env, info, argv)) return nullptr;
+Napi::Value Socket(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   int domain, type;
-  if (!GetI32(env, argv[0], "domain", &domain) ||
-      !GetI32(env, argv[1], "type", &type)) {
-    return nullptr;
+  if (!GetI32(info[0], "domain", &domain) ||
+      !GetI32(info[1], "type", &type)) {
+    return Napi::Value();
   }
   int fd = socket(domain, SockTypeFlags(type), 0);
-  if (fd < 0) return ThrowSystemError(env, -errno, "socket");
+  if (fd < 0) {
+    ThrowSystemError(env, -errno, "socket");
+    return Napi::Value();
+  }
   int rc = FinishNewSocket(fd);
   if (rc != 0) {
     close(fd);
-    return ThrowSystemError(env, rc, "socket");
+    ThrowSystemError(env, rc, "socket");
+    return Napi::Value();
   }
   return Int(env, fd);
 }
 
 // listen(fd, backlog) and shutdown(fd, how): an fd and one int argument.
-napi_value FdIntCall(napi_env env, napi_callback_info info,
-                     const char* arg_name, const char* syscall,
-                     int (*call)(int, int)) {
-  napi_value argv[2];
-  if (!Args(env, info, argv)) return nullptr;
+void FdIntCall(const Napi::CallbackInfo& info, const char* arg_name,
+               const char* syscall, int (*call)(int, int)) {
   int fd, arg;
-  if (!GetFd(env, argv[0], &fd) || !GetI32(env, argv[1], arg_name, &arg)) {
-    return nullptr;
-  }
-  if (call(fd, arg) != 0) return ThrowSystemError(env, -errno, syscall, fd);
-  return nullptr;
+  if (!GetFd(info[0], &fd) || !GetI32(info[1], arg_name, &arg)) return;
+  if (call(fd, arg) != 0) ThrowSystemError(info.Env(), -errno, syscall, fd);
 }
 
-napi_value Listen(napi_env env, napi_callback_info info) {
-  return FdIntCall(env, info, "backlog", "listen", ::listen);
+void Listen(const Napi::CallbackInfo& info) {
+  FdIntCall(info, "backlog", "listen", ::listen);
 }
 
-napi_value Shutdown(napi_env env, napi_callback_info info) {
-  return FdIntCall(env, info, "how", "shutdown", ::shutdown);
+void Shutdown(const Napi::CallbackInfo& info) {
+  FdIntCall(info, "how", "shutdown", ::shutdown);
 }
 
-napi_value Close(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!Args(env, info, argv)) return nullptr;
+void Close(const Napi::CallbackInfo& info) {
   int fd;
-  if (!GetFd(env, argv[0], &fd)) return nullptr;
+  if (!GetFd(info[0], &fd)) return;
   // Never retry close(2) after EINTR: on Linux the fd is already released
   // and the number may belong to another thread's new descriptor.
   if (close(fd) != 0 && errno != EINTR && errno != EINPROGRESS) {
-    return ThrowSystemError(env, -errno, "close", fd);
+    ThrowSystemError(info.Env(), -errno, "close", fd);
   }
-  return nullptr;
 }
 
 // The (fd, level, option) that setsockopt and getsockopt start with.
-bool GetSockOptArgs(napi_env env, const napi_value* argv, int* fd,
-                    int* level, int* option) {
-  return GetFd(env, argv[0], fd) && GetI32(env, argv[1], "level", level) &&
-         GetI32(env, argv[2], "option", option);
+bool GetSockOptArgs(const Napi::CallbackInfo& info, int* fd, int* level,
+                    int* option) {
+  return GetFd(info[0], fd) && GetI32(info[1], "level", level) &&
+         GetI32(info[2], "option", option);
 }
 
-napi_value SetSockOpt(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  if (!Args(env, info, argv)) return nullptr;
+void SetSockOpt(const Napi::CallbackInfo& info) {
   int fd, level, option, value;
-  if (!GetSockOptArgs(env, argv, &fd, &level, &option) ||
-      !GetI32(env, argv[3], "value", &value)) {
-    return nullptr;
+  if (!GetSockOptArgs(info, &fd, &level, &option) ||
+      !GetI32(info[3], "value", &value)) {
+    return;
   }
   if (setsockopt(fd, level, option, &value, sizeof(value)) != 0) {
-    return ThrowSystemError(env, -errno, "setsockopt", fd);
+    ThrowSystemError(info.Env(), -errno, "setsockopt", fd);
   }
-  return nullptr;
 }
 
-napi_value GetSockOpt(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  if (!Args(env, info, argv)) return nullptr;
+Napi::Value GetSockOpt(const Napi::CallbackInfo& info) {
   int fd, level, option;
-  if (!GetSockOptArgs(env, argv, &fd, &level, &option)) return nullptr;
+  if (!GetSockOptArgs(info, &fd, &level, &option)) return Napi::Value();
   int value = 0;
   socklen_t len = sizeof(value);
   if (getsockopt(fd, level, option, &value, &len) != 0) {
-    return ThrowSystemError(env, -errno, "getsockopt", fd);
+    ThrowSystemError(info.Env(), -errno, "getsockopt", fd);
+    return Napi::Value();
   }
-  return Int(env, value);
+  return Int(info.Env(), value);
 }
 
 // getsockname(fd) and getpeername(fd).
 template <bool kPeer>
-napi_value GetName(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!Args(env, info, argv)) return nullptr;
+Napi::Value GetName(const Napi::CallbackInfo& info) {
   int fd;
-  if (!GetFd(env, argv[0], &fd)) return nullptr;
+  if (!GetFd(info[0], &fd)) return Napi::Value();
   sockaddr_storage ss{};
   socklen_t len = sizeof(ss);
   auto* sa = reinterpret_cast<sockaddr*>(&ss);
   int r = kPeer ? getpeername(fd, sa, &len) : getsockname(fd, sa, &len);
   if (r != 0) {
     const char* syscall = kPeer ? "getpeername" : "getsockname";
-    return ThrowSystemError(env, -errno, syscall, fd);
+    ThrowSystemError(info.Env(), -errno, syscall, fd);
+    return Napi::Value();
   }
-  return SockaddrToObject(env, &ss, len);
+  return SockaddrToObject(info.Env(), &ss, len);
 }
 
-napi_value DecodeSockaddr(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!Args(env, info, argv)) return nullptr;
+Napi::Value DecodeSockaddr(const Napi::CallbackInfo& info) {
   uint8_t* data;
   size_t size;
-  if (!GetBytes(env, argv[0], "buf", &data, &size)) return nullptr;
+  if (!GetBytes(info[0], "buf", &data, &size)) return Napi::Value();
   if (size < kSockaddrSize) {
-    return ThrowRangeError(
-        env, "buf must hold at least SOCKADDR_SIZE (128) bytes");
+    ThrowRangeError(info.Env(),
+                    "buf must hold at least SOCKADDR_SIZE (128) bytes");
+    return Napi::Value();
   }
   sockaddr_storage ss;
   memcpy(&ss, data, sizeof(ss));
-  return SockaddrToObject(env, &ss, sizeof(ss));
+  return SockaddrToObject(info.Env(), &ss, sizeof(ss));
 }
 
 // [a, b] for pipe() and socketpair().
-napi_value Pair(napi_env env, const int (&fds)[2]) {
-  napi_value arr;
-  napi_create_array_with_length(env, 2, &arr);
-  napi_set_element(env, arr, 0, Int(env, fds[0]));
-  napi_set_element(env, arr, 1, Int(env, fds[1]));
+Napi::Array Pair(Napi::Env env, const int (&fds)[2]) {
+  Napi::Array arr = Napi::Array::New(env, 2);
+  arr.Set(0u, Int(env, fds[0]));
+  arr.Set(1u, Int(env, fds[1]));
   return arr;
 }
 
 // Closes both ends of a pair whose setup failed, and throws.
-napi_value AbandonPair(napi_env env, const int (&fds)[2], int rc,
-                       const char* syscall) {
+void AbandonPair(Napi::Env env, const int (&fds)[2], int rc,
+                 const char* syscall) {
   close(fds[0]);
   close(fds[1]);
-  return ThrowSystemError(env, rc, syscall);
+  ThrowSystemError(env, rc, syscall);
 }
 
-napi_value Pipe(napi_env env, napi_callback_info info) {
-  (void)info;
+Napi::Value Pipe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   int fds[2];
 #if defined(__linux__) || defined(__FreeBSD__) || defined(__NetBSD__) || \
     defined(__OpenBSD__)
   if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
-    return ThrowSystemError(env, -errno, "pipe");
+    ThrowSystemError(env, -errno, "pipe");
+    return Napi::Value();
   }
 #else
-  if (pipe(fds) != 0) return ThrowSystemError(env, -errno, "pipe");
+  if (pipe(fds) != 0) {
+    ThrowSystemError(env, -errno, "pipe");
+    return Napi::Value();
+  }
   for (int i = 0; i < 2; i++) {
     int rc = SetNonBlock(fds[i], true);
     if (rc == 0) rc = SetCloExec(fds[i], true);
-    if (rc != 0) return AbandonPair(env, fds, rc, "pipe");
+    if (rc != 0) {
+      AbandonPair(env, fds, rc, "pipe");
+      return Napi::Value();
+    }
   }
 #endif
   return Pair(env, fds);
 }
 
-napi_value SocketPair(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!Args(env, info, argv)) return nullptr;
+Napi::Value SocketPair(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   int type;
-  if (!GetI32(env, argv[0], "type", &type)) return nullptr;
+  if (!GetI32(info[0], "type", &type)) return Napi::Value();
   int fds[2];
   if (socketpair(AF_UNIX, SockTypeFlags(type), 0, fds) != 0) {
-    return ThrowSystemError(env, -errno, "socketpair");
+    ThrowSystemError(env, -errno, "socketpair");
+    return Napi::Value();
   }
   for (int i = 0; i < 2; i++) {
     int rc = FinishNewSocket(fds[i]);
-    if (rc != 0) return AbandonPair(env, fds, rc, "socketpair");
+    if (rc != 0) {
+      AbandonPair(env, fds, rc, "socketpair");
+      return Napi::Value();
+    }
   }
   return Pair(env, fds);
 }
 
 // setNonBlocking(fd, on) and setCloseOnExec(fd, on).
 template <bool kCloExec>
-napi_value SetFdFlag(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  if (!Args(env, info, argv)) return nullptr;
+void SetFdFlag(const Napi::CallbackInfo& info) {
   int fd;
-  if (!GetFd(env, argv[0], &fd)) return nullptr;
-  bool on;
-  if (napi_get_value_bool(env, argv[1], &on) != napi_ok) {
-    return ThrowTypeError(env, "on must be a boolean");
+  if (!GetFd(info[0], &fd)) return;
+  if (!info[1].IsBoolean()) {
+    ThrowTypeError(info.Env(), "on must be a boolean");
+    return;
   }
+  bool on = info[1].As<Napi::Boolean>().Value();
   int rc = kCloExec ? SetCloExec(fd, on) : SetNonBlock(fd, on);
-  if (rc != 0) return ThrowSystemError(env, rc, "fcntl", fd);
-  return nullptr;
+  if (rc != 0) ThrowSystemError(info.Env(), rc, "fcntl", fd);
 }
 
-napi_value ConstantsTable(napi_env env) {
-  napi_value o;
-  napi_create_object(env, &o);
-#define C(name) napi_set_named_property(env, o, #name, Int(env, name));
+Napi::Object ConstantsTable(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+#define C(name) o.Set(#name, Int(env, name));
   C(AF_INET) C(AF_INET6) C(AF_UNIX) C(SOCK_STREAM) C(SOCK_DGRAM)
   C(SOL_SOCKET) C(SO_ERROR) C(SO_REUSEADDR) C(SO_KEEPALIVE) C(SO_RCVBUF)
   C(SO_SNDBUF) C(SO_BROADCAST) C(SO_TYPE)
@@ -523,40 +510,39 @@ napi_value ConstantsTable(napi_env env) {
   C(TCP_KEEPCNT)
 #endif
 #undef C
-  napi_object_freeze(env, o);
+  o.Freeze();
   return o;
 }
 
 }  // namespace
 
-void InitSyscalls(napi_env env, napi_value exports) {
-  const napi_property_descriptor table[] = {
-      Method("noop", Noop),
-      Method("read", Read),
-      Method("write", Write),
-      Method("writev", Writev),
-      Method("accept", Accept),
-      Method("connect", Connect<false>),
-      Method("connectUnix", Connect<true>),
-      Method("socket", Socket),
-      Method("bind", Bind<false>),
-      Method("bindUnix", Bind<true>),
-      Method("listen", Listen),
-      Method("shutdown", Shutdown),
-      Method("close", Close),
-      Method("setsockopt", SetSockOpt),
-      Method("getsockopt", GetSockOpt),
-      Method("getsockname", GetName<false>),
-      Method("getpeername", GetName<true>),
-      Method("decodeSockaddr", DecodeSockaddr),
-      Method("pipe", Pipe),
-      Method("socketpair", SocketPair),
-      Method("setNonBlocking", SetFdFlag<false>),
-      Method("setCloseOnExec", SetFdFlag<true>),
+void InitSyscalls(Napi::Env env, Napi::Object exports) {
+  exports.DefineProperties({
+      Method<Noop>(env, "noop"),
+      Method<Read>(env, "read"),
+      Method<Write>(env, "write"),
+      Method<Writev>(env, "writev"),
+      Method<Accept>(env, "accept"),
+      Method<Connect<false>>(env, "connect"),
+      Method<Connect<true>>(env, "connectUnix"),
+      Method<Socket>(env, "socket"),
+      Method<Bind<false>>(env, "bind"),
+      Method<Bind<true>>(env, "bindUnix"),
+      Method<Listen>(env, "listen"),
+      Method<Shutdown>(env, "shutdown"),
+      Method<Close>(env, "close"),
+      Method<SetSockOpt>(env, "setsockopt"),
+      Method<GetSockOpt>(env, "getsockopt"),
+      Method<GetName<false>>(env, "getsockname"),
+      Method<GetName<true>>(env, "getpeername"),
+      Method<DecodeSockaddr>(env, "decodeSockaddr"),
+      Method<Pipe>(env, "pipe"),
+      Method<SocketPair>(env, "socketpair"),
+      Method<SetFdFlag<false>>(env, "setNonBlocking"),
+      Method<SetFdFlag<true>>(env, "setCloseOnExec"),
       Value("constants", ConstantsTable(env)),
       Value("SOCKADDR_SIZE", Int(env, kSockaddrSize)),
-  };
-  DefineExports(env, exports, table);
+  });
 }
 
 }  // namespace tpoller

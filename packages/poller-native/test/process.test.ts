@@ -154,4 +154,32 @@ describe.each(testedBackends)("process lifetime (%s backend)", (backend) => {
     });
     expect(exitCode).toBe(0);
   });
+
+  it("a worker terminated while onBatch runs goes away; the process lives on", async () => {
+    // The batch callback never returns: terminate() stops it from outside,
+    // while the addon is inside its one MakeCallback of the batch. The
+    // addon must not throw into (or abort) an environment that is going away.
+    const worker = `
+      import { parentPort } from "node:worker_threads";
+      import * as p from ${JSON.stringify(entry)};
+      const [r, w] = p.pipe();
+      const poller = new p.Poller(() => { parentPort.postMessage("in onBatch"); for (;;); });
+      poller.add(r, p.READ);
+      poller.start();
+      p.write(w, Buffer.from("x"), 0, 1);
+    `;
+    const res = await runNode(
+      `import { Worker } from "node:worker_threads";
+       const worker = new Worker(new URL("data:text/javascript," + encodeURIComponent(${JSON.stringify(worker)})));
+       worker.once("message", async (m) => {
+         console.log(m);
+         console.log("exit code " + (await worker.terminate()));
+         console.log("alive");
+       });`,
+      { env, timeoutMs: 10_000 },
+    );
+    expect(res.stderr).toBe("");
+    expect(res.stdout.split("\n").filter(Boolean)).toEqual(["in onBatch", "exit code 1", "alive"]);
+    expect(res.code).toBe(0);
+  });
 });
