@@ -65,6 +65,11 @@ export {
   type NodeRequestListener,
   toNodeHeaders,
 } from "./node-handler.js";
+export {
+  type NunjucksEnvironment,
+  NunjucksTemplateEngine,
+  type NunjucksTemplateEngineOptions,
+} from "./nunjucks-engine.js";
 export type {
   OutputTransform,
   OutputTransformClass,
@@ -122,6 +127,12 @@ export {
   type EtaTemplateEngineOptions,
   type TemplateEngine,
 } from "./template.js";
+export {
+  defaultWhitespaceMode,
+  type TornadoTranslateOptions,
+  translateTornadoTemplate,
+  type WhitespaceMode,
+} from "./tornado-template-syntax.js";
 export { type UrlConcatArgs, urlConcat } from "./url-concat.js";
 export {
   decodeXsrfToken,
