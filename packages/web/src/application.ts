@@ -15,6 +15,7 @@ import { accessLogFields, formatAccessLine, type LoggedHandler } from "./access-
 import { ErrorHandler } from "./error-handler.js";
 import { ReverseUrlError } from "./errors.js";
 import type { HandlerHost } from "./handler-host.js";
+import { resolveTranslations } from "./locale-support.js";
 import { checkTransforms, type OutputTransformClass } from "./output-transform.js";
 import { type DispatchHost, RequestDispatcher, type RouteTarget } from "./request-dispatcher.js";
 import { type HandlerClass, isHandlerClass } from "./request-handler.js";
@@ -31,6 +32,7 @@ import { listenWith } from "./serve.js";
 import { type ApplicationSettings, checkSettings } from "./settings.js";
 import { StaticFileHandler } from "./static-file-handler.js";
 import { EtaTemplateEngine, type TemplateEngine } from "./template.js";
+import { resolveUIMethods, resolveUIModules } from "./ui-registry.js";
 
 export type { ApplicationSettings } from "./settings.js";
 
@@ -100,6 +102,10 @@ export class Application
     }
     this.requestIds = resolveRequestIdConfig(settings.requestId);
     this.transforms = checkTransforms(settings.transforms);
+    // Checked now, so that a mistake shows when the application is built, not on a first page.
+    resolveTranslations(settings.translations);
+    resolveUIModules(settings.uiModules);
+    resolveUIMethods(settings.uiMethods);
     this.defaultHandler =
       (settings.defaultHandlerClass as HandlerClass | undefined) ?? ErrorHandler;
     this.defaultHandlerArgs =

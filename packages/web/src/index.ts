@@ -7,6 +7,7 @@ export {
   type LoggedHandler,
 } from "./access-log.js";
 export { Application } from "./application.js";
+export { TemplateModule, type TemplateResources } from "./builtin-ui-modules.js";
 export { constantTimeEqual, constantTimeEqualBuffers } from "./constant-time.js";
 export { type CookieOptions, formatSetCookie, quoteCookieValue } from "./cookies/set-cookie.js";
 export {
@@ -133,6 +134,14 @@ export {
   translateTornadoTemplate,
   type WhitespaceMode,
 } from "./tornado-template-syntax.js";
+export {
+  isUIModuleClass,
+  UIModule,
+  type UIModuleClass,
+  type UIModuleFiles,
+  type UIModuleHandler,
+} from "./ui-module.js";
+export type { UIMethod, UIMethodsSetting, UIModulesSetting } from "./ui-registry.js";
 export { type UrlConcatArgs, urlConcat } from "./url-concat.js";
 export {
   decodeXsrfToken,

@@ -3,6 +3,7 @@
 
 import { STATUS_CODES } from "node:http";
 import { HTTPHeaders, type HTTPServerRequest, isSafeFieldValue } from "@t/httpserver";
+import type { Locale, Translations } from "@t/locale";
 import { constantTimeEqualBuffers } from "./constant-time.js";
 import { type CookieOptions, formatSetCookie } from "./cookies/set-cookie.js";
 import {
@@ -24,10 +25,20 @@ import { computeEtag, etagMatches } from "./etag.js";
 import { Finish } from "./finish.js";
 import { GzipTransform } from "./gzip-transform.js";
 import type { HandlerHost } from "./handler-host.js";
+import { checkLocale, checkUserLocale, resolveTranslations } from "./locale-support.js";
 import type { OutputTransform, OutputTransformClass } from "./output-transform.js";
+import {
+  embedCssHtml,
+  embedJsHtml,
+  insertPageResources,
+  linkedCssHtml,
+  linkedJsHtml,
+} from "./page-resources.js";
 import { isPromiseLike } from "./promise-like.js";
 import type { ApplicationSettings } from "./settings.js";
 import { kConnectionClosed, kHandleError, kSetRequestId, kStreamedChunks } from "./symbols.js";
+import { UINamespace } from "./ui-namespace.js";
+import { resolveUIMethods, resolveUIModules } from "./ui-registry.js";
 import { decodeXsrfToken, encodeXsrfToken, newXsrfTokenBytes } from "./xsrf.js";
 
 /** A RequestHandler subclass as routes name it. */
@@ -166,6 +177,10 @@ export class RequestHandler {
   /** The header the request id goes back in (re-added by `clear()`), or null. */
   private requestIdHeader: string | null = null;
   private abortController: AbortController | null = null;
+  /** The locale, once `locale` was read or assigned. */
+  private localeValue: Locale | null = null;
+  /** The UI modules and ui methods of this handler's templates, once one was rendered. */
+  private uiNamespace: UINamespace | null = null;
   /** @internal The chunks the default `dataReceived` collected (the dispatcher makes them `request.body`). */
   [kStreamedChunks]: Buffer[] | null = null;
 
@@ -479,6 +494,13 @@ export class RequestHandler {
   private flushInternal(final: boolean): Promise<void> {
     const conn = this.request.connection;
     if (conn == null) return Promise.resolve();
+    if (this.headersWrittenFlag && conn.responseStarted === false) {
+      // An earlier flush found the connection closed (its head was refused): nothing more goes.
+      this.takeBuffer();
+      if (!final) this[kConnectionClosed]();
+      else this.clientGone();
+      return rejectedHandled(new ClientGoneError("the client closed the connection"));
+    }
     let chunk = this.takeBuffer();
     const isHead = this.request.method === "HEAD";
     if (!this.headersWrittenFlag) {
@@ -613,10 +635,17 @@ export class RequestHandler {
   private completeResponse(): void {
     const conn = this.request.connection;
     if (conn != null && !this.closedFlag) {
-      try {
-        conn.finish();
-      } catch (err) {
-        this.application.logger.error(err, "error finishing the response");
+      if (conn.responseStarted === false) {
+        // The connection refused the head: it closed while the handler ran, and its close
+        // callback, which runs a loop turn later, has not told us yet. Nothing can be sent to a
+        // client that is gone, and that is not the application's error.
+        this.clientGone();
+      } else {
+        try {
+          conn.finish();
+        } catch (err) {
+          this.application.logger.error(err, "error finishing the response");
+        }
       }
     }
     this.request.finishTime = TIME_ORIGIN + performance.now();
@@ -652,13 +681,45 @@ export class RequestHandler {
   }
 
   /**
-   * Render template `name` with `vars` (plus `handler`, `request`, `currentUser`,
-   * `xsrfFormHtml`, `staticUrl`, `reverseUrl`, `xhtmlEscape`, `settings`) and finish.
+   * Render template `name` with `vars` (plus the namespace of `getTemplateNamespace()`) and
+   * finish. The resources of the UI modules the page used go in once each (Tornado's
+   * `render`): CSS files, embedded CSS and `htmlHead` parts before `</head>`, JavaScript files,
+   * embedded JavaScript and `htmlBody` parts before `</body>` — a TemplateError when the page has
+   * something for one of them and lacks the tag.
    */
   async render(name: string, vars: Record<string, unknown> = {}): Promise<void> {
     if (this.finishedFlag) throw new ResponseFinishedError("Cannot render() after finish()");
-    const html = await this.renderString(name, vars);
+    let html = await this.renderString(name, vars);
+    const ui = this.uiNamespace;
+    if (ui !== null && ui.active.size > 0) {
+      html = insertPageResources(this, html, ui.active.values(), name);
+    }
     await this.finish(html);
+  }
+
+  /**
+   * Hook: the tags for the JavaScript files of the page's UI modules (Tornado's
+   * `render_linked_js`), given their URLs — static paths already versioned, each once, in the
+   * order the modules were first used. Default: a `<script src>` each. Override to add
+   * attributes (`defer`, a CSP `nonce`).
+   */
+  renderLinkedJs(urls: readonly string[]): string {
+    return linkedJsHtml(urls);
+  }
+
+  /** Hook: the tag for the page's embedded JavaScript, one string per module. Default: one `<script>`. */
+  renderEmbedJs(code: readonly string[]): string {
+    return embedJsHtml(code);
+  }
+
+  /** Hook: the tags for the page's CSS files (as {@link RequestHandler.renderLinkedJs}). Default: a `<link rel="stylesheet">` each. */
+  renderLinkedCss(urls: readonly string[]): string {
+    return linkedCssHtml(urls);
+  }
+
+  /** Hook: the tag for the page's embedded CSS, one string per module. Default: one `<style>`. */
+  renderEmbedCss(code: readonly string[]): string {
+    return embedCssHtml(code);
   }
 
   /** Render template `name` to a string without writing it. */
@@ -668,18 +729,49 @@ export class RequestHandler {
     return await engine.render(name, namespace);
   }
 
-  /** The variables every template sees (override to add your own). */
+  /**
+   * The variables every template sees (override to add your own): `handler`, `request`,
+   * `settings`, `currentUser`, `locale`, `_` (its `translate`), `pgettext`, `xsrfFormHtml()`,
+   * `staticUrl(path)`, `reverseUrl(name, ...args)`, `xhtmlEscape`, then the ui methods (bound to
+   * this handler; they replace a default of the same name), and `module` (also `modules`): the
+   * UI modules by name. Made only when a template is rendered.
+   */
   getTemplateNamespace(): Record<string, unknown> {
-    return {
+    const locale = this.locale;
+    const ui = this.templateUI();
+    const namespace: Record<string, unknown> = {
       handler: this,
       request: this.request,
       settings: this.settings,
       currentUser: this.currentUser,
+      locale,
+      _: locale.translate,
+      pgettext: locale.pgettext,
       xsrfFormHtml: () => this.xsrfFormHtml(),
       staticUrl: (path: string) => this.staticUrl(path),
       reverseUrl: (name: string, ...args: (string | number)[]) => this.reverseUrl(name, ...args),
       xhtmlEscape,
     };
+    const methods = ui.methods;
+    if (methods !== null) Object.assign(namespace, methods);
+    namespace.module = ui.modules;
+    namespace.modules = ui.modules;
+    return namespace;
+  }
+
+  /** This handler's UI modules and ui methods (made on the first template rendered). */
+  private templateUI(): UINamespace {
+    let ui = this.uiNamespace;
+    if (ui === null) {
+      const settings = this.settings;
+      ui = new UINamespace(
+        this,
+        resolveUIModules(settings.uiModules),
+        resolveUIMethods(settings.uiMethods),
+      );
+      this.uiNamespace = ui;
+    }
+    return ui;
   }
 
   // ---- errors -----------------------------------------------------------------------------
@@ -760,6 +852,17 @@ export class RequestHandler {
       return;
     }
     const logger = this.application.logger;
+    if (this.isClientGoneError(err)) {
+      // The handler stopped because its client left (a refused write, its aborted `signal`):
+      // there is no one to answer, and it is not the application's error.
+      logger.debug(`${this.requestSummary()}: stopped because the client closed the connection`);
+      if (!this.finishedFlag) {
+        try {
+          void this.finish();
+        } catch {}
+      }
+      return;
+    }
     if (this.finishedFlag) {
       if (!(err instanceof HTTPError))
         logger.error(err, `Uncaught exception ${this.requestSummary()}`);
@@ -787,6 +890,18 @@ export class RequestHandler {
     }
     logger.error(err, `Uncaught exception ${this.requestSummary()}\n${this.request.toString()}`);
     this.sendError(500, { error: err });
+  }
+
+  /**
+   * Whether `err` says this handler's client is gone: the connection refused output
+   * (@t/httpserver's `HTTPConnectionClosedError`), or the `signal`'s ClientGoneError after the
+   * client closed. Recognised by code, from any installed copy.
+   */
+  private isClientGoneError(err: unknown): boolean {
+    if (err === null || typeof err !== "object") return false;
+    const code = (err as { code?: unknown }).code;
+    if (code === "T_ERR_HTTP_CONNECTION_CLOSED") return true;
+    return code === "T_ERR_CLIENT_GONE" && this.closedFlag;
   }
 
   /** `GET /path (ip)` — used in log lines. */
@@ -892,6 +1007,54 @@ export class RequestHandler {
     this.cookieSecret();
     const raw = value ?? this.getCookie(name);
     return typeof raw === "string" ? getSignatureKeyVersion(raw) : null;
+  }
+
+  // ---- locale -----------------------------------------------------------------------------
+
+  /**
+   * The locale of this request (Tornado's `locale`): `getUserLocale()`'s answer, else the
+   * browser's (`getBrowserLocale()`, from Accept-Language). Decided when first read — by a
+   * template render or your code — and kept for the request; a request that never reads it pays
+   * nothing. Assign it (in `prepare()`, say) to decide yourself, e.g. after an asynchronous
+   * lookup: `this.locale = this.translations.get(await userLanguage(id))`.
+   */
+  get locale(): Locale {
+    let locale = this.localeValue;
+    if (locale === null) {
+      locale = checkUserLocale(this.getUserLocale()) ?? this.getBrowserLocale();
+      this.localeValue = locale;
+    }
+    return locale;
+  }
+  set locale(value: Locale) {
+    this.localeValue = checkLocale(value);
+  }
+
+  /**
+   * Hook: the locale of the user — from a preference cookie, the user's profile — or null to
+   * use the browser's (Tornado's `get_user_locale`). Synchronous, as Tornado's, and called at
+   * most once per request; for a lookup that must wait, assign `this.locale` in `prepare()`.
+   * Return e.g. `this.translations.get(this.getCookie("lang", ""))`.
+   */
+  getUserLocale(): Locale | null {
+    return null;
+  }
+
+  /**
+   * The closest supported locale for the request's Accept-Language header, by q-value (Tornado's
+   * `get_browser_locale`); `defaultCode` when the header is absent or names no language, and the
+   * translations' default locale when none it names is supported.
+   */
+  getBrowserLocale(defaultCode = "en_US"): Locale {
+    return this.translations.fromAcceptLanguage(
+      this.request.headers.get("Accept-Language"),
+      defaultCode,
+    );
+  }
+
+  /** The `translations` setting, or @t/locale's `defaultTranslations` when it is unset. */
+  get translations(): Translations {
+    return resolveTranslations(this.settings.translations);
   }
 
   // ---- users ------------------------------------------------------------------------------
@@ -1051,6 +1214,20 @@ export class RequestHandler {
   }
 
   /**
+   * The response is finishing but its connection closed first (the head was refused) before the
+   * close callback, a loop turn later, said so: remember it (`connectionClosed`) and say so at
+   * debug level — a client that left is not an error. Like a finished handler's, no
+   * `onConnectionClose` follows.
+   */
+  private clientGone(): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    this.application.logger.debug(
+      `${this.requestSummary()}: the client closed the connection; the response was not sent`,
+    );
+  }
+
+  /**
    * @internal The connection closed before the response finished (or, for a streamed body,
    * before the body was read): abort `signal` and run `onConnectionClose` once.
    */
@@ -1070,3 +1247,10 @@ export class RequestHandler {
 }
 
 function noop(): void {}
+
+/** A rejected Promise already marked handled (a caller may ignore it, as with `flush()`). */
+function rejectedHandled(err: Error): Promise<never> {
+  const p = Promise.reject(err);
+  p.catch(noop);
+  return p;
+}

@@ -2,12 +2,14 @@
 // unknown keys (Tornado's snake_case names and typos get a "did you mean").
 
 import type { Logger } from "@t/ioloop";
+import type { Translations } from "@t/locale";
 import type { LoggedHandler } from "./access-log.js";
 import type { CookieOptions } from "./cookies/set-cookie.js";
 import type { CookieSecret } from "./cookies/signed-value.js";
 import type { OutputTransformClass } from "./output-transform.js";
 import type { RequestIdOptions } from "./request-id.js";
 import type { TemplateEngine } from "./template.js";
+import type { UIMethodsSetting, UIModulesSetting } from "./ui-registry.js";
 
 /*
  * Settings name handler classes and receive handlers, but this module does not import
@@ -57,6 +59,24 @@ export interface ApplicationSettings {
   templatePath?: string;
   /** Template engine (default: eta on `templatePath`, autoescaping). */
   templateEngine?: TemplateEngine;
+  /**
+   * The translations `handler.locale` is chosen from (by `getUserLocale()`, else the request's
+   * Accept-Language) and `_()` in templates translates with. Default: @t/locale's
+   * `defaultTranslations` (what its `loadTranslations()` fills).
+   */
+  translations?: Translations;
+  /**
+   * UI modules templates call by name (`it.module.Entry(entry)`), besides the built-in
+   * `Template`, `linkify` and `xsrfFormHtml`: a record of name → UIModule subclass, a module
+   * namespace (its exported UIModule subclasses), or an array of these.
+   */
+  uiModules?: UIModulesSetting;
+  /**
+   * Functions templates call by name with the handler first (`it.formatPrice(p)` runs
+   * `formatPrice(handler, p)`): a record of name → function, a module namespace (its exported
+   * functions named in lower camel case), or an array of these.
+   */
+  uiMethods?: UIMethodsSetting;
   /** Gzip compressible responses for clients that accept it. Default false. */
   compressResponse?: boolean;
   /** Where `authenticated` sends anonymous users. */
@@ -110,6 +130,9 @@ const OWN_SETTINGS = [
   "staticHashCache",
   "templatePath",
   "templateEngine",
+  "translations",
+  "uiModules",
+  "uiMethods",
   "compressResponse",
   "loginUrl",
   "logFunction",
