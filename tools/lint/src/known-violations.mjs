@@ -15,10 +15,4 @@ export const KNOWN_VIOLATIONS = [
       "→ packages/websocket/src/websocket-connection.ts (import type) → packages/websocket/src/diagnostics.ts",
     why: "type-only cycle that predates the check (issue 15)",
   },
-  {
-    rule: "unused-dependency",
-    where: "packages/web/package.json",
-    message: "dependencies lists @t/iostream, but nothing in packages/web/src imports it",
-    why: "found by the 2026-12 style review (§1.1); drop the dependency in @t/web",
-  },
 ];

@@ -15,7 +15,7 @@ export const LAYERS = {
   "@t/auth": ["@t/web", "@t/httpclient"],
   "@t/rpc": ["@t/tcpserver", "@t/iostream", "@t/ioloop"],
   "@t/websocket": ["@t/web", "@t/httpserver", "@t/iostream", "@t/ioloop"],
-  "@t/web": ["@t/httpserver", "@t/tcpserver", "@t/iostream", "@t/ioloop"],
+  "@t/web": ["@t/httpserver", "@t/tcpserver", "@t/ioloop", "@t/locale"],
   "@t/httpclient": [
     "@t/httpserver",
     "@t/tcpserver",
