@@ -15,7 +15,7 @@ class Entry extends UIModule {
     return ".entry { margin: 1em 0; }";
   }
   embeddedJavascript() {
-    return 'document.title += ` (${document.querySelectorAll(".entry").length})`;';
+    return 'document.title += " (" + document.querySelectorAll(".entry").length + ")";';
   }
 }
 
