@@ -78,10 +78,11 @@ function loadNunjucks(): typeof Nunjucks {
  * ```
  *
  * Templates see the handler's namespace (`getTemplateNamespace()`), with Tornado's names added
- * (`current_user`, `static_url`, `xsrf_form_html`, `reverse_url`), Tornado's helpers as globals
- * and filters (`escape`, `url_escape`, `json_encode`, `squeeze`, `linkify`), and — unless the
- * namespace brings its own `_tt_modules` — Tornado's built-in UI modules for `{% module %}`:
- * `xsrf_form_html()`, `linkify(text)` and `Template(name, **kwargs)`.
+ * (`current_user`, `static_url`, `xsrf_form_html`, `reverse_url`) and Tornado's helpers as
+ * globals and filters (`escape`, `url_escape`, `json_encode`, `squeeze`, `linkify`).
+ * `{% module X(…) %}` calls the handler's UI modules (the namespace's `modules`, where Tornado's
+ * `xsrf_form_html` reaches `xsrfFormHtml`); rendered outside a handler, Tornado's built-ins
+ * `xsrf_form_html()`, `linkify(text)` and `Template(name, **kwargs)` stand in.
  *
  * Names are relative to `templatePath`; absolute names and names that leave it are refused with a
  * TemplateError, as is any failure to find, compile or render a template (`cause` holds nunjucks'

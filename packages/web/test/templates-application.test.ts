@@ -2,7 +2,13 @@
 
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { NunjucksTemplateEngine, RequestHandler, TemplateError } from "../src/index.js";
+import {
+  NunjucksTemplateEngine,
+  RequestHandler,
+  TemplateError,
+  UIModule,
+  xhtmlEscape,
+} from "../src/index.js";
 import { WebFixture } from "./helpers.js";
 
 const fixtures = fileURLToPath(new URL("./fixtures/templates-tornado/", import.meta.url));
@@ -53,6 +59,26 @@ class Modules extends RequestHandler {
   }
 }
 
+class Entry extends UIModule {
+  override render(entry: { title: string }) {
+    return `<article>${xhtmlEscape(entry.title)}</article>`;
+  }
+  override cssFiles() {
+    return "style.css";
+  }
+  override embeddedJavascript() {
+    return "window.entries = true;";
+  }
+}
+
+class UIPage extends RequestHandler {
+  override async get() {
+    await this.render("ui-page.html", {
+      entries: [{ title: "First <post>" }, { title: "Second" }],
+    });
+  }
+}
+
 class Broken extends RequestHandler {
   override async get() {
     await this.render("mismatched-end.html", { items: [] });
@@ -64,6 +90,7 @@ function serve(routes: [string, typeof RequestHandler, Record<string, unknown>?,
     templateEngine: new NunjucksTemplateEngine({ templatePath: `${fixtures}site` }),
     staticPath: `${fixtures}static`,
     xsrfCookies: true,
+    uiModules: { Entry },
   });
 }
 
@@ -115,12 +142,26 @@ describe("NunjucksTemplateEngine behind the templateEngine setting", () => {
     expect(html).toContain('<div id="raw"><em>m</em></div>');
   });
 
-  it("{% module %} with Tornado's built-ins, through renderString", async () => {
+  it("the handler's built-in UI modules (xsrf_form_html as xsrfFormHtml, Template, linkify) through renderString", async () => {
     await serve([["/modules", Modules]]);
     const html = await (await fx.fetch("/modules")).text();
     expect(html).toMatch(/<form><input type="hidden" name="_xsrf" value="[^"]+"\/?><\/form>/);
     expect(html).toContain('<div id="card"><div class="card">Card</div> </div>');
     expect(html).toContain('<a href="http://example.com">http://example.com</a>');
+  });
+
+  it("the uiModules setting's modules through {% module %}: resources once, before </head> and </body>", async () => {
+    await serve([["/ui", UIPage]]);
+    const html = await (await fx.fetch("/ui")).text();
+    expect(html).toContain("<title>Entries</title>");
+    expect(html).toContain("<article>First &lt;post&gt;</article><article>Second</article>");
+    expect(
+      html.match(/<link rel="stylesheet" href="\/static\/style\.css\?v=[0-9a-f]+"/g),
+    ).toHaveLength(1);
+    expect(html.indexOf("style.css")).toBeLessThan(html.indexOf("</head>"));
+    expect(html.match(/window\.entries = true;/g)).toHaveLength(1);
+    expect(html.indexOf("window.entries")).toBeLessThan(html.indexOf("</body>"));
+    expect(html.indexOf("window.entries")).toBeGreaterThan(html.indexOf("<article>"));
   });
 
   it("a template error answers 500 and logs a TemplateError that names the file and line", async () => {
