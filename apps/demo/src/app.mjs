@@ -20,6 +20,7 @@ import {
 import { HealthHandler, LiveHandler, MetricsHandler } from "./handlers/health.mjs";
 import { HelloHandler, HomeHandler } from "./handlers/hello.mjs";
 import { createOidcLogin } from "./handlers/oidc-login.mjs";
+import { TornadoProfileHandler } from "./handlers/tornado-profile.mjs";
 import { UploadHandler, UploadListHandler, UploadPageHandler } from "./handlers/upload.mjs";
 import { resolveLimits } from "./limits.mjs";
 import { DemoMetrics } from "./metrics.mjs";
@@ -124,6 +125,7 @@ export function createDemo(options, loop) {
       ["/logout", LogoutHandler, {}, "logout"],
       ...oidcLogin.routes,
       ["/me", ProfileHandler, {}, "profile"],
+      ["/me/tornado", TornadoProfileHandler, {}, "profile_tornado"],
       ["/healthz", HealthHandler, {}, "healthz"],
       ["/livez", LiveHandler, {}, "livez"],
       ["/metrics", MetricsHandler, {}, "metrics"],
