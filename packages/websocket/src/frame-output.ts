@@ -2,12 +2,29 @@
 
 import type { IOStream, SSLIOStream } from "@t/iostream";
 import { WebSocketClosedError } from "./errors.js";
-import { COPY_LIMIT, encodeFrame, encodeHeader } from "./frame-writer.js";
+import { COPY_LIMIT, encodeFrame, encodeHeader, headerSize, writeFrame } from "./frame-writer.js";
 import { OP_CLOSE, OP_PING, OP_PONG } from "./opcodes.js";
 
 const EMPTY = Buffer.alloc(0);
 const RESOLVED: Promise<void> = Promise.resolve();
 function noop(): void {}
+
+/**
+ * The small frames written during an input batch are encoded back to back into a slab shared by
+ * every connection of the thread, and each batch's run of them goes to its stream as one piece:
+ * no Buffer per frame and one iovec per batch instead of one per frame (measured: a `writev` of
+ * many small pieces costs more than the copy). The slab is Node's Buffer pool size, so a piece
+ * left in a stalled connection's queue keeps no more memory alive than a pooled Buffer would.
+ */
+const SLAB_BYTES = 8 * 1024;
+/** Frames up to this many bytes are gathered in the slab; larger ones get their own buffer. */
+const SLAB_FRAME_LIMIT = 2 * 1024;
+let slab: Buffer = Buffer.allocUnsafe(SLAB_BYTES);
+/** Bytes of {@link slab} used (pieces handed to streams, then the run being gathered). */
+let slabEnd = 0;
+/** The output whose frames are being gathered at `slab[gatherStart, slabEnd)`, or null. */
+let gatherer: FrameOutput | null = null;
+let gatherStart = 0;
 
 /**
  * Mark a Promise handed to the user as handled and return it: awaiting callers still see its
@@ -38,13 +55,13 @@ function closedBeforeSent(err: unknown): WebSocketClosedError {
 }
 
 /**
- * The sending half of a WebSocketConnection. Every frame goes straight into the stream's write
- * queue with `send` (by reference; a failure closes the stream rather than leave a gap): while
- * input is parsed the stream is corked (its data consumer always runs corked), so the answers to
- * one batch of input leave in one `writev` when the consumer returns. While a connection's input
- * batch is open ({@link FrameOutput.beginBatch}) every message written in it shares one Promise,
- * settled by the stream's `whenWritten` at the end of the batch — no Promise per message on the
- * hot path.
+ * The sending half of a WebSocketConnection. Frames go into the stream's write queue with
+ * `send` (by reference; a failure closes the stream rather than leave a gap): while input is
+ * parsed the stream is corked (its data consumer always runs corked), so the answers to one batch
+ * of input leave in one `writev` when the consumer returns. While a connection's input batch is
+ * open ({@link FrameOutput.beginBatch}) its small frames are gathered into one piece (see
+ * SLAB_BYTES) and every message written in it shares one Promise, settled by the stream's
+ * `whenWritten` at the end of the batch — no Buffer or Promise per message on the hot path.
  *
  * Order: messages leave in the order they were written. One that is being compressed holds the
  * later ones back in a queue (counted in {@link FrameOutput.bufferedAmount}); control frames are
@@ -97,11 +114,12 @@ export class FrameOutput {
   }
 
   /**
-   * Outgoing bytes not yet taken by the kernel: the stream's write queue plus the payloads
-   * waiting for compression or behind it.
+   * Outgoing bytes not yet taken by the kernel: the stream's write queue, the frames of this
+   * batch still being gathered, and the payloads waiting for compression or behind it.
    */
   get bufferedAmount(): number {
-    return this.stream.writeBufferSize + this.queuedBytes;
+    const gathered = gatherer === this ? slabEnd - gatherStart : 0;
+    return this.stream.writeBufferSize + gathered + this.queuedBytes;
   }
 
   /** True while messages wait behind a compression (a new message's size is then counted). */
@@ -122,6 +140,7 @@ export class FrameOutput {
    */
   endBatch(): void {
     this.batching = false;
+    this.flushGathered();
     const resolve = this.batchResolve;
     if (resolve === null) return;
     const reject = this.batchReject as (err: Error) => void;
@@ -132,6 +151,38 @@ export class FrameOutput {
       return;
     }
     stream.whenWritten().then(resolve, (err: unknown) => reject(closedBeforeSent(err)));
+  }
+
+  /**
+   * Encode a small frame into the shared slab behind this batch's earlier ones; false (and
+   * nothing written) when it is too big for the slab.
+   */
+  private gather(opcode: number, payload: string | Uint8Array, rsv1: boolean): boolean {
+    const length = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
+    const size = headerSize(length, this.masked) + length;
+    if (size > SLAB_FRAME_LIMIT) return false;
+    if (gatherer !== this) {
+      // Another connection's run (a batch nested in this one's) goes to its stream first.
+      gatherer?.flushGathered();
+      gatherer = this;
+      gatherStart = slabEnd;
+    }
+    if (slabEnd + size > SLAB_BYTES) {
+      this.flushGathered();
+      slab = Buffer.allocUnsafe(SLAB_BYTES); // the old one lives on in the queues that hold it
+      slabEnd = gatherStart = 0;
+      gatherer = this;
+    }
+    slabEnd = writeFrame(slab, slabEnd, opcode, payload, length, true, rsv1, this.masked);
+    return true;
+  }
+
+  /** Hand the frames gathered in the slab to the stream as one piece (before anything else). */
+  private flushGathered(): void {
+    if (gatherer !== this) return;
+    gatherer = null;
+    if (slabEnd > gatherStart) this.stream.send(slab.subarray(gatherStart, slabEnd));
+    gatherStart = slabEnd;
   }
 
   /** The batch's Promise (made on first use). */
@@ -212,6 +263,10 @@ export class FrameOutput {
   private frame(opcode: number, payload: string | Uint8Array, rsv1: boolean): Promise<void> {
     const stream = this.stream;
     if (stream.closed()) return rejectClosed();
+    if (this.batching) {
+      if (this.gather(opcode, payload, rsv1)) return this.batchResult();
+      this.flushGathered();
+    }
     if (!this.masked && typeof payload !== "string" && payload.length > COPY_LIMIT) {
       stream.send(encodeHeader(opcode, true, rsv1, payload.length));
       stream.send(payload);
@@ -230,6 +285,7 @@ export class FrameOutput {
   /** Send a ping (no Promise: a failure closes the stream). */
   ping(payload: Uint8Array): void {
     if (this.closeQueued || this.stream.closed()) return;
+    this.flushGathered();
     this.stream.send(encodeFrame(OP_PING, payload, true, false, this.masked));
   }
 
@@ -246,6 +302,7 @@ export class FrameOutput {
     }
     const stream = this.stream;
     if (stream.closed()) return;
+    this.flushGathered();
     const frame = encodeFrame(OP_PONG, payload, true, false, this.masked);
     if (!stream.writing()) {
       stream.send(frame);
@@ -277,6 +334,7 @@ export class FrameOutput {
     const send = (): Promise<void> => {
       const stream = this.stream;
       if (stream.closed()) return rejectClosed();
+      this.flushGathered();
       stream.send(encodeFrame(OP_CLOSE, payload, true, false, this.masked));
       this.closeSent = true;
       if (this.closeAfter) stream.closeWhenWritten();
@@ -299,6 +357,7 @@ export class FrameOutput {
 
   /** The stream closed: settle the batch's Promise, forget the pong waiting. */
   discard(): void {
+    if (gatherer === this) gatherer = null;
     const reject = this.batchReject;
     this.batchPromise = this.batchResolve = this.batchReject = null;
     this.pongWaiting = false;

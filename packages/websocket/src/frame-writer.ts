@@ -11,7 +11,7 @@ export function headerSize(length: number, masked: boolean): number {
 }
 
 /**
- * Write a frame header at `buf[0..]` and return its size. With `masked`, a fresh random key is
+ * Write a frame header at `buf[at..]` and return its size. With `masked`, a fresh random key is
  * written last; the caller masks the payload with it.
  */
 export function writeHeader(
@@ -21,29 +21,52 @@ export function writeHeader(
   rsv1: boolean,
   length: number,
   masked: boolean,
+  at = 0,
 ): number {
-  buf[0] = (fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | opcode;
+  buf[at] = (fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | opcode;
   const maskBit = masked ? 0x80 : 0;
   let off: number;
   if (length < 126) {
-    buf[1] = maskBit | length;
+    buf[at + 1] = maskBit | length;
     off = 2;
   } else if (length < 0x10000) {
-    buf[1] = maskBit | 126;
-    buf[2] = length >>> 8;
-    buf[3] = length & 0xff;
+    buf[at + 1] = maskBit | 126;
+    buf[at + 2] = length >>> 8;
+    buf[at + 3] = length & 0xff;
     off = 4;
   } else {
-    buf[1] = maskBit | 127;
-    buf.writeUInt32BE(Math.floor(length / 0x100000000), 2);
-    buf.writeUInt32BE(length >>> 0, 6);
+    buf[at + 1] = maskBit | 127;
+    buf.writeUInt32BE(Math.floor(length / 0x100000000), at + 2);
+    buf.writeUInt32BE(length >>> 0, at + 6);
     off = 10;
   }
   if (masked) {
-    writeMaskKey(buf, off);
+    writeMaskKey(buf, at + off);
     off += 4;
   }
   return off;
+}
+
+/**
+ * Write one complete frame (header + payload, masked with a fresh key when `masked`) at
+ * `buf[at..]`, which must have room for `headerSize(length, masked) + length` bytes; `length` is
+ * the payload's size in bytes (its UTF-8 size for a string). Returns where the frame ends.
+ */
+export function writeFrame(
+  buf: Buffer,
+  at: number,
+  opcode: number,
+  payload: Uint8Array | string,
+  length: number,
+  fin: boolean,
+  rsv1: boolean,
+  masked: boolean,
+): number {
+  const start = at + writeHeader(buf, opcode, fin, rsv1, length, masked, at);
+  if (typeof payload === "string") buf.write(payload, start, length, "utf8");
+  else buf.set(payload, start);
+  if (masked) applyMask(buf, start, start + length, buf, start - 4, 0);
+  return start + length;
 }
 
 /**
@@ -58,12 +81,8 @@ export function encodeFrame(
   masked: boolean,
 ): Buffer {
   const length = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
-  const hsize = headerSize(length, masked);
-  const frame = Buffer.allocUnsafe(hsize + length);
-  writeHeader(frame, opcode, fin, rsv1, length, masked);
-  if (typeof payload === "string") frame.write(payload, hsize, "utf8");
-  else frame.set(payload, hsize);
-  if (masked) applyMask(frame, hsize, hsize + length, frame, hsize - 4, 0);
+  const frame = Buffer.allocUnsafe(headerSize(length, masked) + length);
+  writeFrame(frame, 0, opcode, payload, length, fin, rsv1, masked);
   return frame;
 }
 

@@ -265,8 +265,8 @@ export class WebSocketConnection implements FrameSink, Sweepable {
 
   /**
    * Outgoing bytes not yet taken by the kernel (like `ws`'s `bufferedAmount`): frames queued in
-   * the stream or held for the current batch, plus the payloads of messages waiting for
-   * compression. `maxWriteBufferSize` bounds it.
+   * the stream, plus the payloads of messages waiting for compression. `maxWriteBufferSize`
+   * bounds it.
    */
   get bufferedAmount(): number {
     return this.output.bufferedAmount;

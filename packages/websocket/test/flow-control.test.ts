@@ -2,7 +2,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type WebSocket from "ws";
-import { encodeFrame, WebSocketHandler, websocketConnect } from "../src/index.js";
+import { encodeFrame, FrameParser, WebSocketHandler, websocketConnect } from "../src/index.js";
 import { readRaw, until, upgradeRequest, WsFixture, within } from "./helpers.js";
 
 let fx: WsFixture;
@@ -111,6 +111,67 @@ describe("output backpressure (writeHighWaterMark)", () => {
     await expect(websocketConnect(fx.url("/"), { writeHighWaterMark: 1.5 })).rejects.toThrow(
       RangeError,
     );
+  });
+});
+
+/** Echoes every message, and copies it to the other open connection when there is one. */
+class EchoAndCopy extends Recorder {
+  override onMessage(message: string | Buffer) {
+    this.received++;
+    void this.writeMessage(message);
+    const other = handlers.find((h) => h !== this);
+    if (other !== undefined) void other.writeMessage(message);
+  }
+}
+
+/** The frames a server sent on a raw socket, after the 101 head: [opcode, payload]. */
+function framesAfterHead(bytes: Buffer): [number, Buffer][] {
+  const frames: [number, Buffer][] = [];
+  const parser = new FrameParser(
+    {
+      onFrame: (op, _fin, _rsv1, payload) => frames.push([op, payload]),
+      onProtocolError: (err) => {
+        throw err;
+      },
+    },
+    { expectMasked: false, maxMessageSize: 1 << 24, allowRsv1: false },
+  );
+  const head = bytes.indexOf("\r\n\r\n");
+  parser.execute(bytes, head + 4, bytes.length);
+  return frames;
+}
+
+describe("the answers to one batch of input", () => {
+  it("keep their order across pieces, large frames, pongs and writes to another connection", async () => {
+    await fx.serve([["/", EchoAndCopy]]);
+    const other: WebSocket = await fx.wsClient("/");
+    const copies: string[] = [];
+    other.on("message", (data: Buffer) => copies.push(data.toString()));
+    await until(() => handlers.length === 1, 5000, "first open");
+    const s = await fx.raw();
+    s.write(upgradeRequest("/", fx.port));
+    await until(() => handlers.length === 2, 5000, "second open");
+    // One packet: 1500 small messages (several slabs' worth of frames), a message too big to be
+    // gathered and a ping in the middle.
+    const sent: string[] = [];
+    const frames: Buffer[] = [];
+    for (let i = 0; i < 1500; i++) {
+      const text = i === 700 ? `big ${"x".repeat(3000)}` : `message ${i}`;
+      sent.push(text);
+      frames.push(encodeFrame(1, text, true, false, true));
+      if (i === 900) frames.push(encodeFrame(9, "mid", true, false, true));
+    }
+    const bytes = readRaw(s, (b) => framesAfterHead(b).length >= 1501, 20_000);
+    s.write(Buffer.concat(frames));
+    const got = framesAfterHead(await bytes);
+    const texts = got.filter((f) => f[0] === 1).map((f) => f[1].toString());
+    expect(texts).toEqual(sent);
+    const pongAt = got.findIndex((f) => f[0] === 10);
+    expect(got[pongAt][1].toString()).toBe("mid");
+    // The pong answers a ping that came after message 900: it leaves after that message's echo.
+    expect(got.slice(0, pongAt).filter((f) => f[0] === 1)).toHaveLength(901);
+    await until(() => copies.length === 1500, 20_000, "the copies");
+    expect(copies).toEqual(sent);
   });
 });
 
