@@ -19,11 +19,14 @@ import {
 } from "./handlers/chat.mjs";
 import { HealthHandler, LiveHandler, MetricsHandler } from "./handlers/health.mjs";
 import { HelloHandler, HomeHandler } from "./handlers/hello.mjs";
+import { LanguageHandler } from "./handlers/language.mjs";
 import { createOidcLogin } from "./handlers/oidc-login.mjs";
 import { TornadoProfileHandler } from "./handlers/tornado-profile.mjs";
 import { UploadHandler, UploadListHandler, UploadPageHandler } from "./handlers/upload.mjs";
 import { resolveLimits } from "./limits.mjs";
 import { DemoMetrics } from "./metrics.mjs";
+import { createTranslations } from "./translations.mjs";
+import * as ui from "./ui-modules.mjs";
 import { UploadStore } from "./upload-store.mjs";
 
 /** The demo's static files (served under /static/ with `?v=` version hashes). */
@@ -108,8 +111,10 @@ export function createDemo(options, loop) {
     sockets: new Set(),
     shutdown: new AbortController(),
     startedAt: Date.now(),
+    oidcLabel: null,
   };
   const oidcLogin = createOidcLogin(options.oidc);
+  context.oidcLabel = oidcLogin.label;
   const app = new DemoApplication(
     [
       ["/", HomeHandler, {}, "home"],
@@ -123,6 +128,7 @@ export function createDemo(options, loop) {
       ["/upload/(.+)", UploadHandler, {}, "upload"],
       ["/login", LoginHandler, {}, "login"],
       ["/logout", LogoutHandler, {}, "logout"],
+      ["/lang/([A-Za-z_]+)", LanguageHandler, {}, "lang"],
       ...oidcLogin.routes,
       ["/me", ProfileHandler, {}, "profile"],
       ["/me/tornado", TornadoProfileHandler, {}, "profile_tornado"],
@@ -138,6 +144,10 @@ export function createDemo(options, loop) {
       staticPath: STATIC_PATH,
       staticHandlerClass: DemoStaticFileHandler,
       templatePath: TEMPLATE_PATH,
+      // English and German (locale/de.csv); the chat message module and the `t` ui method.
+      translations: createTranslations(),
+      uiModules: ui,
+      uiMethods: ui,
       compressResponse: true,
       defaultHandlerClass: NotFoundHandler,
       defaultHandlerArgs: { statusCode: 404 },

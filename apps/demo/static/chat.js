@@ -25,7 +25,12 @@
       body.textContent = m.body;
       const via = document.createElement("small");
       via.textContent = m.via;
-      div.append(who, " ", body, " ", via);
+      // The server renders its messages with the ChatMessage UI module; a new one is "now".
+      const time = document.createElement("time");
+      time.className = "message-time";
+      time.dateTime = new Date(m.time).toISOString();
+      time.textContent = new Date(m.time).toLocaleTimeString(document.documentElement.lang);
+      div.append(who, " ", body, " ", via, " ", time);
       inbox.append(div);
     }
     inbox.scrollTop = inbox.scrollHeight;

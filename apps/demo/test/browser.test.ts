@@ -359,4 +359,61 @@ describe.skipIf(CHROMIUM === null)("in Chromium", () => {
     // The demo logs warnings only (T_LOG_LEVEL=warn): a 404 for the icon would be one.
     expect(`${demo.stdout()}${demo.stderr()}`).not.toContain("favicon");
   });
+
+  it("the chat's ChatMessage UI module: its CSS applies and its script ran once for all the messages", async () => {
+    const page = await (context as BrowserContext).newPage();
+    await page.goto(`${demo.url}/chat`);
+    const texts = ["first from the browser", "second from the browser", "third"];
+    for (const text of texts) {
+      await page.fill("#message", text);
+      await page.press("#message", "Enter");
+      await page.locator(".message .body", { hasText: text }).waitFor({ timeout: 30_000 });
+    }
+    // Now the server renders them, each through the module.
+    await page.reload();
+    await page.locator(".message-time").nth(2).waitFor();
+    const seen = await page.evaluate(() => {
+      const times = [...document.querySelectorAll<HTMLTimeElement>(".message-time")];
+      return {
+        times: times.length,
+        numeric: getComputedStyle(times[0]).fontVariantNumeric,
+        fontSizePx: Number.parseFloat(getComputedStyle(times[0]).fontSize),
+        bodySizePx: Number.parseFloat(getComputedStyle(document.body).fontSize),
+        titled: times.filter((t) => t.title !== "").length,
+        scriptRuns: (window as unknown as { chatMessageScriptRuns?: number }).chatMessageScriptRuns,
+        styles: [...document.querySelectorAll("style")].filter((s) =>
+          s.textContent?.includes(".message-time"),
+        ).length,
+      };
+    });
+    expect(seen).toMatchObject({ times: 3, numeric: "tabular-nums", titled: 3, scriptRuns: 1 });
+    expect(seen.styles).toBe(1);
+    expect(seen.fontSizePx).toBeLessThan(seen.bodySizePx); // 0.75rem from the module's CSS
+    await page.screenshot({ path: join(ARTIFACTS_DIR, "chat-ui-module.png"), fullPage: true });
+  });
+
+  it("shows the pages in German to a German browser; the switch changes the language and keeps it", async () => {
+    const page = await (context as BrowserContext).newPage();
+    await page.setExtraHTTPHeaders({ "Accept-Language": "de-DE,de;q=0.9,en;q=0.5" });
+    await page.goto(`${demo.url}/`);
+    expect(await page.getAttribute("html", "lang")).toBe("de");
+    expect(await page.textContent("#login-link")).toBe("Anmelden");
+    expect(await page.textContent('nav a[href="/upload"]')).toBe("Hochladen");
+    await page.screenshot({ path: join(ARTIFACTS_DIR, "home-de.png"), fullPage: true });
+    await page.goto(`${demo.url}/chat`);
+    expect(await page.getAttribute("#message", "placeholder")).toBe("Schreib etwas …");
+    await expectFits(page, "/chat in German at 1000 px");
+
+    // English, by the switch: a cookie that wins over the browser's German.
+    await Promise.all([page.waitForURL(`${demo.url}/chat`), page.click("#lang-en_US")]);
+    expect(await page.getAttribute("html", "lang")).toBe("en-US");
+    expect(await page.getAttribute("#message", "placeholder")).toBe("Say something…");
+    await page.goto(`${demo.url}/`);
+    expect(await page.textContent("#login-link")).toBe("Log in");
+    // And back.
+    await Promise.all([page.waitForURL(`${demo.url}/`), page.click("#lang-de")]);
+    expect(await page.textContent("#login-link")).toBe("Anmelden");
+    await page.setViewportSize(VIEWPORTS.phone);
+    await expectFits(page, "/ in German at phone size");
+  });
 });

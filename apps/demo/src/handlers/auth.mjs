@@ -3,8 +3,8 @@
 import { authenticated } from "@t/web";
 import { BaseHandler, prefersHtml, USER_COOKIE } from "./base.mjs";
 
-/** Where to go after logging in: a local path only (no open redirect). */
-function localNext(/** @type {string} */ next) {
+/** Where to go after logging in (or switching language): a local path only (no open redirect). */
+export function localNext(/** @type {string} */ next) {
   return next.startsWith("/") && !next.startsWith("//") && !next.includes("\\") ? next : "/";
 }
 
@@ -14,9 +14,10 @@ export class LoginHandler extends BaseHandler {
 
   async get() {
     await this.render("login.eta", {
-      title: "Log in",
+      title: this.locale.translate("Log in"),
       next: localNext(this.getArgument("next", "/")),
       error: null,
+      oidcLabel: this.demo.oidcLabel,
     });
   }
 
@@ -25,9 +26,12 @@ export class LoginHandler extends BaseHandler {
     if (!/^[\p{L}\p{N} _.-]{1,32}$/u.test(name)) {
       this.setStatus(400);
       await this.render("login.eta", {
-        title: "Log in",
+        title: this.locale.translate("Log in"),
         next: localNext(this.getArgument("next", "/")),
-        error: "A name is 1 to 32 letters, digits, spaces, dots, dashes or underscores.",
+        error: this.locale.translate(
+          "A name is 1 to 32 letters, digits, spaces, dots, dashes or underscores.",
+        ),
+        oidcLabel: this.demo.oidcLabel,
       });
       return;
     }
@@ -56,7 +60,7 @@ export class ProfileHandler extends BaseHandler {
   async get() {
     this.setHeader("Vary", "Accept");
     if (prefersHtml(this.request.headers.get("Accept"))) {
-      await this.render("profile.eta", { title: "Your profile" });
+      await this.render("profile.eta", { title: this.locale.translate("Your profile") });
       return;
     }
     this.write({ user: this.currentUser });

@@ -4,6 +4,7 @@ import { STATUS_CODES } from "node:http";
 import { ErrorHandler, HTTPError, RequestHandler, StaticFileHandler } from "@t/web";
 import { WebSocketHandler } from "@t/websocket";
 import { clipForLog, MAX_LOGGED_METHOD_CHARS, MAX_LOGGED_URI_CHARS } from "../log-text.mjs";
+import { LANG_COOKIE, LANGUAGES, languageCode } from "../translations.mjs";
 
 /** Name of the signed cookie that holds the logged-in user's name. */
 export const USER_COOKIE = "user";
@@ -74,6 +75,7 @@ function stackOf(/** @type {unknown} */ err) {
  * @property {Set<import("@t/websocket").WebSocketHandler>} sockets
  * @property {AbortController} shutdown  aborted when the server starts draining
  * @property {number} startedAt   epoch ms
+ * @property {string | null} oidcLabel  the provider's name for "Log in with …", null without one
  */
 
 /**
@@ -99,6 +101,12 @@ function demoHandler(Base) {
       return this.getSignedCookie(USER_COOKIE);
     }
 
+    /** The language chosen with the switch (the `lang` cookie), else null: the browser's. */
+    getUserLocale() {
+      const code = languageCode(this.getCookie(LANG_COOKIE));
+      return code === null ? null : this.translations.get(code);
+    }
+
     /**
      * `METHOD URI (ip)` for log lines (the access log, error and warning lines), with the
      * client-chosen method and URI clipped to {@link MAX_LOGGED_METHOD_CHARS} and
@@ -109,9 +117,13 @@ function demoHandler(Base) {
       return `${clipForLog(r.method, MAX_LOGGED_METHOD_CHARS)} ${clipForLog(r.uri, MAX_LOGGED_URI_CHARS)} (${r.remoteIp})`;
     }
 
-    /** Every template also sees the instance name. */
+    /** Every template also sees the instance name and the languages of the switch. */
     getTemplateNamespace() {
-      return { ...super.getTemplateNamespace(), instance: this.demo.instance };
+      return {
+        ...super.getTemplateNamespace(),
+        instance: this.demo.instance,
+        languages: LANGUAGES,
+      };
     }
 
     /**

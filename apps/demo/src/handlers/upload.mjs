@@ -29,7 +29,7 @@ export class UploadPageHandler extends BaseHandler {
 
   async get() {
     await this.render("upload.eta", {
-      title: "Upload",
+      title: this.locale.translate("Upload"),
       uploads: this.demo.uploads.list().reverse(),
       xsrfToken: this.xsrfToken,
       maxUploadBytes: this.demo.limits.maxUploadBytes,
