@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   Application,
   isUIModuleClass,
+  NunjucksTemplateEngine,
   RequestHandler,
   TemplateError,
   TemplateModule,
@@ -48,6 +49,16 @@ class Unknown extends RequestHandler {
 class Fragment extends RequestHandler {
   override async get() {
     await this.render("ui/fragment");
+  }
+}
+
+/** A Tornado-syntax template (`{% module Entry(e) %}`) through the nunjucks engine. */
+class TornadoPage extends RequestHandler {
+  override async get() {
+    await this.render("ui/tornado-page.html", {
+      title: "tornado",
+      entries: [{ title: "one" }, { title: "<two>" }],
+    });
   }
 }
 
@@ -163,6 +174,23 @@ describe("UI modules in a page", () => {
         answer: false,
       },
     });
+  });
+
+  it("works the same through another engine: Tornado's {% module %} syntax on nunjucks", async () => {
+    const app = await fx.serve([["/tornado", TornadoPage]], {
+      ...settings,
+      templateEngine: new NunjucksTemplateEngine({ templatePath }),
+    });
+    const html = await (await fx.fetch("/tornado")).text();
+    expect(html).toContain('<div class="entry">one</div>');
+    expect(html).toContain('<div class="entry">&lt;two&gt;</div>');
+    expect(html).toContain('<span class="badge">tornado</span>');
+    expect(html).toContain('<p id="shout">HEY! (/tornado)</p>');
+    expect(html).toContain('<p id="hello">Hello, %(name)s</p>');
+    expect(count(html, "<style>")).toBe(1);
+    expect(count(html, `src="${app.staticUrl("entry.js")}"`)).toBe(1);
+    expect(html).toContain('<meta name="badge" content="1">\n</head>');
+    expect(html).toContain('<div id="badge-footer"></div>\n</body>');
   });
 
   it("renderString returns the template's HTML without inserting resources", async () => {
