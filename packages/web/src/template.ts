@@ -6,7 +6,9 @@ import { TemplateError } from "./errors.js";
 /**
  * What `RequestHandler.render()` needs from a template library: turn a template name (a path
  * relative to the `templatePath` setting) and a namespace of variables into text. Plug another
- * library in with the `templateEngine` setting.
+ * library in with the `templateEngine` setting: `NunjucksTemplateEngine` (Tornado-style
+ * templates) ships with this package. An engine should refuse names that leave its directory and
+ * report failures as `TemplateError`.
  */
 export interface TemplateEngine {
   render(name: string, namespace: Record<string, unknown>): string | Promise<string>;
