@@ -133,6 +133,9 @@ export class NunjucksTemplateEngine implements TemplateEngine {
 
   /** Render template `name` with `namespace` (plus Tornado's names and modules). */
   render(name: string, namespace: Record<string, unknown>): Promise<string> {
+    if (typeof name !== "string" || name.length === 0) {
+      return Promise.reject(new TypeError("template name must be a non-empty string"));
+    }
     return new Promise((resolve, reject) => {
       const fail = (err: unknown) =>
         reject(

@@ -331,6 +331,11 @@ describe("errors are TemplateErrors naming the template", () => {
     expect(await engine.render("pages/card.html", {})).toBe('<div class="card"></div>\n');
   });
 
+  it("a name that is no string, or empty, is a TypeError (a programmer's mistake)", async () => {
+    await expect(engine.render("", {})).rejects.toThrow(TypeError);
+    await expect(engine.render(7 as never, {})).rejects.toThrow(TypeError);
+  });
+
   it("bad options are TypeErrors", () => {
     expect(() => new NunjucksTemplateEngine({} as never)).toThrow(TypeError);
     expect(
