@@ -171,8 +171,8 @@ export const ERROR_CODES = Object.freeze({
 } as const);
 
 /**
- * The `code` of a thrown value (a string), or undefined when it has none. This is how every @t
- * package recognises an error thrown by another package: a program may load two copies of a
+ * The `code` of a thrown value (a string), or undefined when it has none. This is how every
+ * package of the project recognises an error thrown by another package: a program may load two copies of a
  * package, whose classes differ, so `instanceof` across package boundaries can fail where the
  * code (the stable API) does not.
  *
