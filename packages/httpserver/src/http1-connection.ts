@@ -8,7 +8,6 @@ import type { HTTPConnection } from "./delegates.js";
 import { HTTPConnectionClosedError, HTTPOutputError } from "./errors.js";
 import { HTTPHeaders, type HTTPHeadersInit } from "./http-headers.js";
 import type { HTTP1ConnectionParameters } from "./http-server-options.js";
-import type { HTTPServerRequest } from "./http-server-request.js";
 import { COPY_LIMIT, type OutputBuffer } from "./output-buffer.js";
 import { RESOLVED, rejectedHandled } from "./resolved.js";
 import type { ResponseStartLine } from "./start-line.js";
@@ -103,10 +102,10 @@ export class HTTP1Connection implements HTTPConnection {
   /** The server began a graceful shutdown while this exchange was in flight. */
   draining = false;
   /**
-   * @internal The request this exchange answers, when the server made it (a request callback's):
-   * its `finishTime` is set when the response finishes.
+   * @internal The request this exchange answers, when the server made it (a request callback's
+   * `HTTPServerRequest`): its `finishTime` is set when the response finishes.
    */
-  request: HTTPServerRequest | null = null;
+  request: { finishTime: number } | null = null;
 
   /** The status code of the response (0 until `writeHeaders`). */
   get statusCode(): number {
