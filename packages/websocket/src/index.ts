@@ -14,12 +14,7 @@ export {
   CLOSE_UNSUPPORTED_DATA,
   isValidCloseCode,
 } from "./close-codes.js";
-export {
-  type WebSocketCloseMessage,
-  type WebSocketOpenMessage,
-  webSocketCloseChannel,
-  webSocketOpenChannel,
-} from "./diagnostics.js";
+export { webSocketCloseChannel, webSocketOpenChannel } from "./diagnostics.js";
 export {
   ERROR_CODES,
   WebSocketBufferFullError,
@@ -78,9 +73,11 @@ export {
   websocketConnect,
 } from "./websocket-client.js";
 export {
+  type WebSocketCloseMessage,
   WebSocketConnection,
   type WebSocketConnectionOptions,
   type WebSocketDelegate,
+  type WebSocketOpenMessage,
   type WriteMessageData,
 } from "./websocket-connection.js";
 export { WEBSOCKET_SETTINGS, WebSocketHandler } from "./websocket-handler.js";

@@ -12,12 +12,7 @@ import {
   CLOSE_PROTOCOL_ERROR,
   isValidCloseCode,
 } from "./close-codes.js";
-import {
-  type WebSocketCloseMessage,
-  type WebSocketOpenMessage,
-  webSocketCloseChannel,
-  webSocketOpenChannel,
-} from "./diagnostics.js";
+import { webSocketCloseChannel, webSocketOpenChannel } from "./diagnostics.js";
 import {
   WebSocketBufferFullError,
   WebSocketClosedError,
@@ -101,6 +96,32 @@ export interface WebSocketConnectionOptions {
 export type WriteMessageData = string | Uint8Array | Record<string, unknown> | unknown[];
 
 const EMPTY = Buffer.alloc(0);
+
+/** What `t.websocket.open` (`webSocketOpenChannel`) publishes. */
+export interface WebSocketOpenMessage {
+  /** The connection (also in the close message, to pair the two). */
+  readonly connection: WebSocketConnection;
+  /** True on the server side. */
+  readonly isServer: boolean;
+  /** The request-target of the handshake (server side) or the URL connected to (client side). */
+  readonly url: string;
+  /** The negotiated subprotocol, or null. */
+  readonly protocol: string | null;
+  /** True when permessage-deflate was negotiated. */
+  readonly compressed: boolean;
+}
+
+/** What `t.websocket.close` (`webSocketCloseChannel`) publishes. */
+export interface WebSocketCloseMessage {
+  readonly connection: WebSocketConnection;
+  readonly isServer: boolean;
+  /** The status code of the peer's close frame, or null when none arrived (1005/1006). */
+  readonly code: number | null;
+  /** The reason of the peer's close frame, or null. */
+  readonly reason: string | null;
+  /** The protocol error that failed the connection (its `closeCode` was sent), or null. */
+  readonly error: Error | null;
+}
 
 /**
  * The protocol engine of one WebSocket (Tornado's `WebSocketProtocol13`): parses frames from the

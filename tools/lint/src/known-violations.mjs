@@ -7,12 +7,4 @@
  *
  * @type {readonly { rule: string, where: string, message: string, why: string }[]}
  */
-export const KNOWN_VIOLATIONS = [
-  {
-    rule: "no-circular",
-    where: "packages/websocket/src/diagnostics.ts",
-    message:
-      "→ packages/websocket/src/websocket-connection.ts (import type) → packages/websocket/src/diagnostics.ts",
-    why: "type-only cycle that predates the check (issue 15)",
-  },
-];
+export const KNOWN_VIOLATIONS = [];
