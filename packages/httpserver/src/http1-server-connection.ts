@@ -32,7 +32,6 @@ import {
 } from "./request-head-parser.js";
 import { forwardedProtocol, forwardedRemoteIp } from "./xheaders.js";
 
-export type { RequestCallback } from "./request-callback-adapter.js";
 
 // Connection states, numeric, in the order a request goes through them.
 const IDLE = 0; // between requests: waiting for a request line

@@ -49,8 +49,9 @@ export {
 } from "./http-server-options.js";
 export { HTTPServerRequest, type HTTPServerRequestInit } from "./http-server-request.js";
 export { HTTP1Connection } from "./http1-connection.js";
-export { HTTP1ServerConnection, type RequestCallback } from "./http1-server-connection.js";
+export { HTTP1ServerConnection } from "./http1-server-connection.js";
 export { latin1 } from "./latin1.js";
+export type { RequestCallback } from "./request-callback-adapter.js";
 export { findHeadEnd } from "./request-head-parser.js";
 export {
   parseRequestStartLine,
