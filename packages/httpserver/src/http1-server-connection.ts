@@ -32,7 +32,6 @@ import {
 } from "./request-head-parser.js";
 import { forwardedProtocol, forwardedRemoteIp } from "./xheaders.js";
 
-
 // Connection states, numeric, in the order a request goes through them.
 const IDLE = 0; // between requests: waiting for a request line
 const HEAD = 1; // reading a request head
@@ -98,6 +97,17 @@ function errorResponse(code: number): Buffer {
   return b;
 }
 
+/** The error of a transition the table does not allow (out of line: keeps `setState` small). */
+function badTransition(from: number, to: number): Error {
+  const names = STATE_NAMES.split(" ");
+  return internalError(`connection state ${names[from]} → ${names[to]}`);
+}
+
+/** The 413 of a body past maxBodySize (out of line: keeps the hot paths small). */
+function tooLarge(): HTTPInputError {
+  return new HTTPInputError("Request body larger than maxBodySize", 413);
+}
+
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== undefined && v !== null && typeof (v as PromiseLike<unknown>).then === "function";
 }
@@ -133,6 +143,11 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
   readonly params: HTTP1ConnectionParameters;
   /** Where responses are composed and handed to the stream (ExchangeOwner). */
   readonly output: OutputBuffer;
+  /**
+   * @internal The exact length of the body the current request's delegate receives: its
+   * Content-Length (0 without a body), or -1 when unknown (chunked, or inflated).
+   */
+  requestBodyLength = 0;
 
   private readonly ctx: ServerConnectionContext;
   private state = IDLE;
@@ -280,16 +295,6 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
   }
 
   /**
-   * @internal The exact length of the body the current request's delegate will receive: its
-   * Content-Length (0 without a body), or -1 when unknown (chunked, or inflated).
-   */
-  get requestBodyLength(): number {
-    const head = this.head;
-    if (head.chunked || (head.gzip && this.params.decompress && head.contentLength > 0)) return -1;
-    return Math.max(head.contentLength, 0);
-  }
-
-  /**
    * @internal A Promise returned by the application for `ex` rejected (a request callback's):
    * answered like an exception while `ex` is the current exchange, else only logged.
    */
@@ -302,11 +307,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
 
   /** Move to state `to`, asserting that the transition table allows it. */
   private setState(to: number): void {
-    const from = this.state;
-    if ((TRANSITIONS[from] & (1 << to)) === 0) {
-      const names = STATE_NAMES.split(" ");
-      throw internalError(`connection state ${names[from]} → ${names[to]}`);
-    }
+    if ((TRANSITIONS[this.state] & (1 << to)) === 0) throw badTransition(this.state, to);
     this.state = to;
   }
 
@@ -392,8 +393,8 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
             throw new HTTPInputError("Request head larger than maxHeaderSize", 431);
           }
           parseRequestHead(buf, pos, headEnd, this.head);
-          const headers = this.startMessage();
-          pos = this.scope.runInAsyncScope(this.beginMessage, this, headers, buf, headEnd, end);
+          this.startMessage();
+          pos = this.scope.runInAsyncScope(this.beginMessage, this, buf, headEnd, end);
           break;
         }
         case BODY_LENGTH:
@@ -413,10 +414,31 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     }
   }
 
-  /** A head was parsed into `this.head`: make the exchange and the request's context. */
-  private startMessage(): HTTPHeaders {
+  /**
+   * A head was parsed into `this.head`: make the request's context (kept small: the parse loop
+   * inlines it together with the context's constructor).
+   */
+  private startMessage(): void {
+    // A fresh context per request; on the hot path (parsing what a read event brought) made
+    // where we are, without a scope entry.
+    this.scope = this.readEntry
+      ? this.makeRequestScope()
+      : this.connScope.runInAsyncScope(this.makeRequestScope);
+  }
+
+  /**
+   * In the request's context: make its exchange and delegate, hand it the head, set up the
+   * body's framing, and read the body that follows in this batch.
+   */
+  private beginMessage(buf: Buffer, start: number, end: number): number {
     const head = this.head;
     const params = this.params;
+    this.readDone = false;
+    this.msgDone = false;
+    this.maxBodySize = params.maxBodySize;
+    this.bodyTimeoutMs = params.bodyTimeoutMs;
+    this.bodyReceived = 0; // (`body` is empty: delivered, or reset when a message was abandoned)
+    this.servedOne = true;
     const headers = HTTPHeaders.fromRaw(head.raw);
     let remoteIp = this.remoteIp;
     let protocol = params.protocol ?? this.protocol;
@@ -432,30 +454,9 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     const ex = new HTTP1Connection(this, head.method, head.http11, keepAlive, remoteIp, protocol);
     if (this.draining) ex.draining = true;
     this.exchange = ex;
-    // A fresh context per request; on the hot path (parsing what a read event brought) made
-    // where we are, without a scope entry.
-    this.scope = this.readEntry
-      ? this.makeRequestScope()
-      : this.connScope.runInAsyncScope(this.makeRequestScope);
-    this.readDone = false;
-    this.msgDone = false;
-    this.maxBodySize = params.maxBodySize;
-    this.bodyTimeoutMs = params.bodyTimeoutMs;
-    this.bodyReceived = 0;
-    this.body.reset();
-    this.servedOne = true;
-    return headers;
-  }
-
-  /**
-   * In the request's context: make its delegate, hand it the head, set up the body's framing,
-   * and read the body that follows in this batch.
-   */
-  private beginMessage(headers: HTTPHeaders, buf: Buffer, start: number, end: number): number {
-    const head = this.head;
-    const params = this.params;
-    const ex = this.exchange;
-    invariant(ex !== null, "a request head without its exchange");
+    const cl = head.contentLength;
+    this.requestBodyLength =
+      head.chunked || (head.gzip && params.decompress && cl > 0) ? -1 : Math.max(cl, 0);
     if (requestStartChannel.hasSubscribers) {
       requestStartChannel.publish({
         connection: ex,
@@ -463,7 +464,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
         uri: head.uri,
         version: head.version,
         rawHeaders: head.raw,
-        remoteIp: ex.remoteIp,
+        remoteIp,
       });
     }
     let msg = this.ctx.delegate.startRequest(this, ex);
@@ -480,7 +481,6 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     );
     if (isThenable(ret)) this.waitFor(ret);
     if (this.state !== HEAD) return start; // the delegate closed or detached the connection
-    const cl = head.contentLength;
     if (head.chunked) {
       let dec = this.chunked;
       if (dec === null) {
@@ -490,12 +490,16 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
       dec.reset(this.maxBodySize, params.maxHeaderSize);
       this.setState(BODY_CHUNKED);
     } else {
-      if (cl > this.maxBodySize)
-        throw new HTTPInputError("Request body larger than maxBodySize", 413);
+      if (cl > this.maxBodySize) throw tooLarge();
       this.bodyRemaining = Math.max(cl, 0);
       this.setState(BODY_LENGTH);
     }
     this.phaseStart = this.ctx.sweeper.stamp;
+    if (cl <= 0 && !head.chunked && !head.upgrade) {
+      // No body: finished at once (and the body reader stays out of this hot path).
+      this.finishMessage();
+      return start;
+    }
     if (head.expectContinue && head.http11 && (head.chunked || cl > 0) && !ex.responseStarted) {
       this.output.append(CONTINUE_100);
     }
@@ -504,50 +508,55 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
 
   /** In the request's context: read body bytes of `buf[start, end)`, and finish the request. */
   private readBody(buf: Buffer, start: number, end: number): number {
+    if (this.state === BODY_CHUNKED) return this.readChunked(buf, start, end);
     let pos = start;
-    for (;;) {
-      if (this.waiting) return pos;
-      const st = this.state;
-      if (st === BODY_LENGTH) {
-        const remaining = this.bodyRemaining;
-        // setMaxBodySize() may have lowered the limit after headersReceived (an awaited
-        // prepare): the declared length is checked again (review finding 11).
-        if (this.bodyReceived + remaining > this.maxBodySize) {
-          throw new HTTPInputError("Request body larger than maxBodySize", 413);
+    while (!this.waiting && this.state === BODY_LENGTH) {
+      const remaining = this.bodyRemaining;
+      // setMaxBodySize() may have lowered the limit after headersReceived (an awaited
+      // prepare): the declared length is checked again (review finding 11).
+      if (this.bodyReceived + remaining > this.maxBodySize) throw tooLarge();
+      if (remaining === 0) {
+        if (this.head.upgrade && this.streamBatch) {
+          // An upgrade request may detach the stream: hand it over only once the stream has
+          // consumed exactly this request's bytes (after this batch returns).
+          this.waitTurn();
+          return pos;
         }
-        if (remaining === 0) {
-          if (this.head.upgrade && this.streamBatch) {
-            // An upgrade request may detach the stream: hand it over only once the stream has
-            // consumed exactly this request's bytes (after this batch returns).
-            this.waitTurn();
-            return pos;
-          }
-          this.finishMessage();
-          continue;
-        }
-        if (pos === end) break;
-        let n = end - pos;
-        if (n > remaining) n = remaining;
-        if (n > this.params.chunkSize) n = this.params.chunkSize;
-        this.bodyRemaining = remaining - n;
-        const s = pos;
-        pos += n;
-        this.onChunkData(buf, s, pos);
-      } else if (st === BODY_CHUNKED) {
-        const dec = this.chunked;
-        invariant(dec !== null, "a chunked body without its decoder");
-        if (dec.done) {
-          this.finishMessage();
-          continue;
-        }
-        if (pos === end) break;
-        const limit = end - pos > this.params.chunkSize ? pos + this.params.chunkSize : end;
-        pos += dec.decode(buf, pos, limit, this);
-      } else {
+        this.finishMessage();
         return pos;
       }
+      if (pos === end) {
+        if (this.body.length > 0) this.deliverBody();
+        return pos;
+      }
+      let n = end - pos;
+      if (n > remaining) n = remaining;
+      if (n > this.params.chunkSize) n = this.params.chunkSize;
+      this.bodyRemaining = remaining - n;
+      const s = pos;
+      pos += n;
+      this.onChunkData(buf, s, pos);
     }
-    if (this.body.length > 0) this.deliverBody();
+    return pos;
+  }
+
+  /** `readBody` for a chunked body. */
+  private readChunked(buf: Buffer, start: number, end: number): number {
+    const dec = this.chunked;
+    invariant(dec !== null, "a chunked body without its decoder");
+    let pos = start;
+    while (!this.waiting && this.state === BODY_CHUNKED) {
+      if (dec.done) {
+        this.finishMessage();
+        return pos;
+      }
+      if (pos === end) {
+        if (this.body.length > 0) this.deliverBody();
+        return pos;
+      }
+      const limit = end - pos > this.params.chunkSize ? pos + this.params.chunkSize : end;
+      pos += dec.decode(buf, pos, limit, this);
+    }
     return pos;
   }
 
@@ -764,7 +773,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     } else {
       this.writeStamp = now;
       // An idle connection gives its output buffer back to the one spare.
-      if (this.state === IDLE) this.output.recycle();
+      if (this.state === IDLE) this.output.giveBack();
     }
     if (this.waiting) return;
     const elapsed = now - this.phaseStart;

@@ -27,9 +27,9 @@ interface FieldLine {
 const fieldLines = new Map<string, FieldLine>();
 
 /**
- * One idle buffer shared by every connection of this thread: a connection takes it when it
- * starts composing output and gives it back once the kernel took all of it, so idle
- * connections hold no output buffer and a busy process reuses one.
+ * One idle buffer shared by every connection of this thread: an idle connection gives its
+ * buffer back (`giveBack`, from the timeout sweep) and the next connection that composes takes
+ * it, so idle connections hold no output buffer and a busy process reuses one.
  */
 let spare: Buffer | null = null;
 
@@ -113,9 +113,25 @@ export class OutputBuffer {
     return p === this.streamResolved ? RESOLVED : p;
   }
 
-  /** Once the stream wrote everything, reuse the buffer (or give it to the shared spare). */
+  /** Once the stream wrote everything, compose from the start of the buffer again. */
   recycle(): void {
-    if (this.reuse && !this.stream.writing()) this.release(true);
+    if (this.len !== 0 && this.start === this.len && this.reuse && !this.stream.writing()) {
+      this.len = 0;
+      this.start = 0;
+    }
+  }
+
+  /**
+   * The connection is idle: once the stream wrote everything, give the buffer to the shared spare
+   * (or to the garbage collector when the spare is taken, or over TLS).
+   */
+  giveBack(): void {
+    const b = this.buf;
+    if (b === null || this.start !== this.len || this.stream.writing()) return;
+    if (this.reuse && spare === null) spare = b;
+    this.buf = null;
+    this.len = 0;
+    this.start = 0;
   }
 
   private toStream(piece: Uint8Array): void {
@@ -161,28 +177,13 @@ export class OutputBuffer {
     return this.len - this.start;
   }
 
-  /** Hand the pending bytes out as a view (they must then not be overwritten; see `release`). */
+  /** Hand the pending bytes out as a view (they must then not be overwritten; see `recycle`). */
   private takePending(): Uint8Array {
     const b = this.buf as Buffer;
     // A plain Uint8Array view: cheaper to create than `subarray` (no species lookup).
     const view = new Uint8Array(b.buffer, b.byteOffset + this.start, this.len - this.start);
     this.start = this.len;
     return view;
-  }
-
-  /**
-   * After handing bytes to the stream: with `allWritten` (the stream's queue is empty), the
-   * whole buffer may be reused; it goes back to the shared spare when nothing is pending.
-   */
-  private release(allWritten: boolean): void {
-    if (!allWritten || this.start !== this.len) return;
-    const b = this.buf;
-    this.len = 0;
-    this.start = 0;
-    if (b !== null && spare === null) {
-      spare = b;
-      this.buf = null;
-    }
   }
 
   /** Append `s` as latin1 (callers guarantee it holds no CR/LF where that matters). */

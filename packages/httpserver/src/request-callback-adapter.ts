@@ -74,17 +74,22 @@ export class RequestCallbackAdapter implements HTTPMessageDelegate {
       connection: conn,
       startTime: this.serverConn.batchTimeMs(),
     });
-    const params = conn.params;
-    req.formLimits = params.formLimits;
+    req.formLimits = this.serverConn.params.formLimits;
     conn.request = req;
     this.request = req;
     const expected = this.serverConn.requestBodyLength;
     this.expected = expected;
-    if (expected === 0) return;
+    if (expected !== 0) this.limitForm(headers);
+  }
+
+  /** urlencoded and multipart bodies are buffered and parsed whole: hold them to the form limits. */
+  private limitForm(headers: HTTPHeaders): void {
+    const params = this.serverConn.params;
     const kind = formKind(headers.get("Content-Type"));
-    if (kind === 1) conn.setMaxBodySize(Math.min(params.maxBodySize, params.maxFormBodySize));
-    else if (kind === 2) {
-      conn.setMaxBodySize(Math.min(params.maxBodySize, params.maxMultipartBodySize));
+    if (kind === 1) {
+      this.requestConn.setMaxBodySize(Math.min(params.maxBodySize, params.maxFormBodySize));
+    } else if (kind === 2) {
+      this.requestConn.setMaxBodySize(Math.min(params.maxBodySize, params.maxMultipartBodySize));
     }
   }
 
