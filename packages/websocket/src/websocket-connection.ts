@@ -127,7 +127,7 @@ export interface WebSocketCloseMessage {
  * The protocol engine of one WebSocket (Tornado's `WebSocketProtocol13`): parses frames from the
  * stream in consumer mode, assembles and validates messages, answers pings and the closing
  * handshake, and serializes outgoing messages (compressing them when negotiated) through its
- * {@link FrameOutput}.
+ * `FrameOutput` (frame-output.ts).
  *
  * Flow control both ways rests on the stream: the parser stops (`pauseReading`) while an
  * `onMessage` Promise or a decompression is pending, and — when `writeHighWaterMark` is set —
