@@ -727,7 +727,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     else {
       // SSLIOStream's close drops ciphertext its TLS socket still holds, and its queue drains
       // into that socket: close one loop turn after it drained, as before the protocol core.
-      // TODO: closeWhenWritten once SSLIOStream waits for its socket (reported to @t/iostream).
+      // (A closeWhenWritten here needs SSLIOStream to wait for its TLS socket: left for issue 15.)
       const loop = this.ctx.sweeper.loop;
       this.stream.whenWritten().then(() => loop.addCallback(this.closeCb), this.closeCb);
     }
