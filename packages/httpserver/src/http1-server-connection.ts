@@ -215,6 +215,8 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
   private readonly connScope = new AsyncResource("THTTPConnection");
   /** The async context of the request being served. */
   private scope: AsyncResource = this.connScope;
+  /** The async id of `connScope`: the trigger of every request's context. */
+  private readonly connAsyncId: number;
   private readonly makeRequestScope: () => AsyncResource;
 
   constructor(
@@ -233,6 +235,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     this.onData = (buf, start, end) =>
       this.batch(buf, start, end, true, !this.ownCall && !this.output.handing);
     const connAsyncId = this.connScope.asyncId();
+    this.connAsyncId = connAsyncId;
     this.makeRequestScope = () => new AsyncResource(REQUEST_SCOPE_TYPE, connAsyncId);
     this.resumeCb = () => this.syncReading();
     this.commitCb = () => this.outside(this.commitPending);
@@ -368,7 +371,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
           // that does not read them, leave the next request unread (review finding 3).
           if (this.output.pendingLength >= COPY_LIMIT) this.output.send();
           if (this.stream.writeBlocked || this.stream.closed()) return pos;
-          this.setState(HEAD);
+          this.state = HEAD; // IDLE → HEAD: the case establishes the table's precondition
           this.phaseStart = this.ctx.sweeper.stamp;
           this.scanned = 0;
           break;
@@ -393,8 +396,14 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
             throw new HTTPInputError("Request head larger than maxHeaderSize", 431);
           }
           parseRequestHead(buf, pos, headEnd, this.head);
-          this.startMessage();
-          pos = this.scope.runInAsyncScope(this.beginMessage, this, buf, headEnd, end);
+          // A fresh context per request; on the hot path (parsing what a read event brought)
+          // made right here, without a scope entry (and constructed in this loop, where the
+          // compiler inlines the constructor).
+          const scope = this.readEntry
+            ? new AsyncResource(REQUEST_SCOPE_TYPE, this.connAsyncId)
+            : this.connScope.runInAsyncScope(this.makeRequestScope);
+          this.scope = scope;
+          pos = scope.runInAsyncScope(this.beginMessage, this, buf, headEnd, end);
           break;
         }
         case BODY_LENGTH:
@@ -412,18 +421,6 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
           return pos;
       }
     }
-  }
-
-  /**
-   * A head was parsed into `this.head`: make the request's context (kept small: the parse loop
-   * inlines it together with the context's constructor).
-   */
-  private startMessage(): void {
-    // A fresh context per request; on the hot path (parsing what a read event brought) made
-    // where we are, without a scope entry.
-    this.scope = this.readEntry
-      ? this.makeRequestScope()
-      : this.connScope.runInAsyncScope(this.makeRequestScope);
   }
 
   /**
