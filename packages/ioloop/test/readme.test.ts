@@ -2,8 +2,8 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { describe, expect, it } from "vitest";
 import { errorTableProblems } from "@t-tools/testing";
+import { describe, expect, it } from "vitest";
 import * as api from "../src/index.js";
 import { ensureBuilt, PACKAGE_DIR } from "./build.js";
 
