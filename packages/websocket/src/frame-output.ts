@@ -162,7 +162,7 @@ export class FrameOutput {
     const size = headerSize(length, this.masked) + length;
     if (size > SLAB_FRAME_LIMIT) return false;
     if (gatherer !== this) {
-      // Another connection's run (a batch nested in this one's) goes to its stream first.
+      // Another connection's run is still open (this batch runs inside its): send it first.
       gatherer?.flushGathered();
       gatherer = this;
       gatherStart = slabEnd;
