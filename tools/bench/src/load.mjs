@@ -1,16 +1,22 @@
-// Load generation: wrk (one thread, pinned) when installed, else autocannon in a child process.
+// HTTP load generation: wrk (one thread, pinned) when installed, else autocannon in a child
+// process (plain HTTP only: HTTPS needs wrk).
 
 import { execFileSync, spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-let wrkPath;
-try {
-  wrkPath = execFileSync("sh", ["-c", "command -v wrk"], { encoding: "utf8" }).trim() || null;
-} catch {
-  wrkPath = null;
+function findWrk() {
+  try {
+    return execFileSync("sh", ["-c", "command -v wrk"], { encoding: "utf8" }).trim() || null;
+  } catch {
+    return null;
+  }
 }
+const wrkPath = findWrk();
+
+/** True when wrk is installed (else only plain HTTP runs, on autocannon). */
+export const hasWrk = () => wrkPath !== null;
 
 function run(cmd, args, env, timeoutMs) {
   return new Promise((resolve, reject) => {
@@ -44,10 +50,12 @@ function parseWrkLatency(text, label) {
 
 /**
  * Drive 127.0.0.1:port for durationS seconds with `connections` keep-alive connections,
- * `pipeline` requests in flight per connection. Returns { rps, requests, p99Ms, errors, tool }.
+ * `pipeline` requests in flight per connection, over TLS when `https`. Returns
+ * { rps, requests, p99Ms, errors, tool }.
  */
-export async function runLoad({ port, connections, pipeline, durationS, core }) {
-  const url = `http://127.0.0.1:${port}/`;
+export async function runLoad({ port, connections, pipeline, durationS, core, https = false }) {
+  const url = `${https ? "https" : "http"}://127.0.0.1:${port}/`;
+  if (https && !wrkPath) throw new Error("HTTPS load needs wrk: apt-get install wrk");
   const timeoutMs = (durationS + 30) * 1000;
   if (wrkPath) {
     const args = [
