@@ -205,7 +205,6 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
   private readonly commitCb: () => void;
   private readonly unpauseCb: () => void;
   private readonly waitFailCb: (err: unknown) => void;
-  private readonly closeCb: () => void;
 
   /**
    * The async context the connection was accepted in (the server's); each request gets a fresh
@@ -247,7 +246,6 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
       this.waiting = false;
       this.outside(this.messageError, err);
     };
-    this.closeCb = () => this.stream.close();
     this.tls = stream instanceof SSLIOStream;
     this.output = new OutputBuffer(stream, !this.tls);
     // A client that pipelines requests without reading the answers stops being read.
@@ -720,14 +718,8 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
     if (this.state >= CLOSING) return;
     this.setState(CLOSING);
     this.output.send();
-    if (!this.tls) this.stream.closeWhenWritten();
-    else {
-      // SSLIOStream's close drops ciphertext its TLS socket still holds, and its queue drains
-      // into that socket: close one loop turn after it drained, as before the protocol core.
-      // (A closeWhenWritten here needs SSLIOStream to wait for its TLS socket: left for issue 15.)
-      const loop = this.ctx.sweeper.loop;
-      this.stream.whenWritten().then(() => loop.addCallback(this.closeCb), this.closeCb);
-    }
+    // A TLS stream's close lingers until its TLS socket has handed every record to the kernel.
+    this.stream.closeWhenWritten();
   }
 
   /**

@@ -31,10 +31,19 @@ export interface TlsStartOptions extends IOStreamOptions {
    * Node's tls.Server): a peer that connects and sends nothing must not hold resources forever.
    */
   handshakeTimeoutMs?: number;
+  /**
+   * Most ms a TLS stream closed without an error keeps its descriptor open to hand the peer
+   * what OpenSSL already accepted (the records of bytes `write` reported written, then the
+   * close_notify alert); a peer that stops reading is cut off then. Default 10000; 0 drops
+   * them at once, as a close with an error always does.
+   */
+  lingerTimeoutMs?: number;
 }
 
 /** Default of {@link TlsStartOptions.handshakeTimeoutMs}. */
 export const DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Default of {@link TlsStartOptions.lingerTimeoutMs}. */
+const DEFAULT_TLS_LINGER_TIMEOUT_MS = 10_000;
 
 const CIPHERTEXT_CHUNK = 64 * 1024;
 const TLS_WRITE_SLICE = 16 * 1024;
@@ -77,6 +86,12 @@ class CiphertextDuplex extends Duplex {
  * Node `tls.TLSSocket` whose ciphertext flows through our socket stream on our loop.
  * `write()` resolves once OpenSSL accepted the plaintext and the TLS socket is below its
  * high-water mark.
+ *
+ * Closing without an error (`close()`, `closeWhenWritten()`, the peer's close) lingers, as the
+ * kernel does for a socket's unsent bytes: the stream is closed at once for its user, and its
+ * descriptor stays open until the TLS socket has handed every record it holds, and a
+ * close_notify alert, to the kernel — at most `lingerTimeoutMs`. A close with an error
+ * drops them.
  */
 export class SSLIOStream extends BaseIOStream {
   private readonly transport: CiphertextTransport;
@@ -88,11 +103,19 @@ export class SSLIOStream extends BaseIOStream {
   private handshakeDone = false;
   private readonly handshake: Promise<void>;
   private handshakeTimer: ReturnType<BaseIOStream["loop"]["callLater"]> | null = null;
+  private readonly duplex: CiphertextDuplex;
+  private readonly lingerTimeoutMs: number;
 
   constructor(transport: CiphertextTransport, options: TlsStartOptions) {
     super({ ...options, loop: transport.loop });
+    const lingerMs = options.lingerTimeoutMs ?? DEFAULT_TLS_LINGER_TIMEOUT_MS;
+    if (typeof lingerMs !== "number" || !(lingerMs >= 0)) {
+      throw new RangeError(`lingerTimeoutMs must be a number of ms >= 0, got ${lingerMs}`);
+    }
+    this.lingerTimeoutMs = lingerMs;
     this.transport = transport;
     const duplex = new CiphertextDuplex(transport);
+    this.duplex = duplex;
     const t = options.tls ?? {};
     let socket: tls.TLSSocket;
     let readyEvent: string;
@@ -140,6 +163,7 @@ export class SSLIOStream extends BaseIOStream {
     socket.on(
       "data",
       own((chunk: Buffer) => {
+        if (this.closed()) return; // lingering: the peer's late bytes are read and dropped
         this.plain.push(chunk);
         this.plainBytes += chunk.length;
         if (this.plainBytes >= this.limits.readChunkSize) socket.pause();
@@ -203,8 +227,47 @@ export class SSLIOStream extends BaseIOStream {
 
   protected closeFd(): void {
     this.cancelHandshakeTimer();
+    if (
+      this.error === undefined &&
+      this.handshakeDone &&
+      this.lingerTimeoutMs > 0 &&
+      !this.transport.closed() &&
+      !this.socket.destroyed
+    ) {
+      this.linger();
+      return;
+    }
     this.socket.destroy();
     this.transport.close();
+  }
+
+  /**
+   * Closed without an error: end the TLS socket (its queued plaintext is encrypted, then a
+   * close_notify follows) and close the transport once the ciphertext Duplex finished — every
+   * record written to the kernel — or failed, or after `lingerTimeoutMs`. Input is read and
+   * dropped meanwhile, so late bytes from the peer do not turn the final close into a reset.
+   */
+  private linger(): void {
+    const duplex = this.duplex;
+    let timer: ReturnType<BaseIOStream["loop"]["callLater"]> | null = null;
+    const release = (): void => {
+      duplex.off("finish", release);
+      duplex.off("close", release);
+      if (timer !== null) {
+        this.loop.removeTimeout(timer);
+        timer = null;
+      }
+      this.socket.destroy();
+      this.transport.close();
+    };
+    duplex.once("finish", release);
+    duplex.once("close", release);
+    timer = this.loop.callLater(this.lingerTimeoutMs, release);
+    this.plain.length = 0;
+    this.plainHead = 0;
+    this.plainBytes = 0;
+    this.socket.resume();
+    this.socket.end();
   }
 
   private cancelHandshakeTimer(): void {
