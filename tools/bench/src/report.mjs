@@ -57,8 +57,14 @@ export function computeAims(sections) {
   const aims = [];
   const get = (sec, id, sc, key) =>
     rowOf(sections.find((s) => s.id === sec) ?? { rows: [] }, id)?.[sc]?.[key];
+  // The verdict is on the figure as printed (two decimals), so that "1.10 ≤ 1.10" reads met.
   const add = (aim, value, target, ok) =>
-    aims.push({ aim, figure: value, target, met: Number.isFinite(value) ? ok(value) : null });
+    aims.push({
+      aim,
+      figure: value,
+      target,
+      met: Number.isFinite(value) ? ok(Number(value.toFixed(2))) : null,
+    });
   for (const sc of ["c50", "c256"]) {
     const t = get("http", "t", sc, "cpuUsPerReq");
     add(
