@@ -8,6 +8,7 @@ import {
   type PollerBackend,
   type PollerOptions,
   READ,
+  READ_AHEAD_NONE,
   WRITE,
 } from "@t/poller-native";
 import { CallbackQueue } from "./callback-queue.js";
@@ -34,8 +35,14 @@ import {
   TimeoutHeap,
 } from "./timeout-heap.js";
 
-/** Called with the descriptor and the ready event bits (READ, WRITE, ERROR). */
-export type FdHandler = (fd: number, events: number) => void;
+/**
+ * Called with the descriptor and the ready event bits (READ, WRITE, ERROR). For a descriptor
+ * with read-ahead ({@link IOLoop.setReadAhead}) `received` is what the loop already read from it
+ * for this event: a byte count (> 0) of bytes at `loop.readAheadBuffer[offset, offset+received)`,
+ * 0 at end of file, a negative errno (`-EAGAIN`: nothing to read), or `READ_AHEAD_NONE` (nothing
+ * was read ahead: read as usual). The bytes are valid during the call only.
+ */
+export type FdHandler = (fd: number, events: number, received: number, offset: number) => void;
 
 /** Returned by `callLater`/`callAt`/`addTimeout`; pass it to `removeTimeout` to cancel. */
 export interface TimeoutHandle {
@@ -51,6 +58,11 @@ export interface IOLoopOptions {
   maxEvents?: number;
   /** Where errors and warnings go. Default `createDefaultLogger("ioloop")`. */
   logger?: Logger;
+  /**
+   * Size of the receive buffer that read-ahead fills ({@link IOLoop.setReadAhead}); default
+   * 256 KiB (the poller's `readAheadBytes`); 0 disables read-ahead.
+   */
+  readAheadBytes?: number;
   /** Make this loop the one `IOLoop.current()` returns. Default false. */
   makeCurrent?: boolean;
   /** Worker-thread pool of `runInExecutor` (created on first use). */
@@ -201,7 +213,7 @@ export class IOLoop {
     if (options === null || typeof options !== "object") {
       throw new TypeError("options must be an object");
     }
-    const { backend, maxEvents, logger, makeCurrent = false, executor } = options;
+    const { backend, maxEvents, readAheadBytes, logger, makeCurrent = false, executor } = options;
     if (logger !== undefined) {
       if (
         logger === null ||
@@ -231,6 +243,7 @@ export class IOLoop {
     const pollerOptions: PollerOptions = {};
     if (backend !== undefined) pollerOptions.backend = backend;
     if (maxEvents !== undefined) pollerOptions.maxEvents = maxEvents;
+    if (readAheadBytes !== undefined) pollerOptions.readAheadBytes = readAheadBytes;
     this.poller = new Poller(this.onBatch, pollerOptions);
     if (makeCurrent) madeCurrent = this;
     trackForExitWarning(this);
@@ -304,6 +317,28 @@ export class IOLoop {
     handlers[fd] = handler;
     scopes[fd] = captureScope("TIOLoopHandler");
     if (this.handlerCount++ === 0 && this.autoStarted) this.updatePollerRef();
+  }
+
+  /**
+   * Read-ahead for `fd` (0 turns it off; a new handler starts without it): whenever the loop
+   * sees `fd` readable it reads up to `maxBytes` from it in the same crossing that reports the
+   * batch, and hands the outcome to the handler as its `received` and `offset` arguments (see
+   * {@link FdHandler}) — a socket in steady request/response traffic then needs no read() call
+   * of its own. The handler must consume what it is given (the bytes have left the kernel).
+   * Descriptors that are read ahead share {@link IOLoop.readAheadBuffer} per batch; one whose
+   * `maxBytes` no longer fits in what is left of it is not read ahead that time.
+   * Throws {@link FdUnknownError} if `fd` has no handler, RangeError unless
+   * `0 <= maxBytes <= readAheadBytes`.
+   */
+  setReadAhead(fd: number, maxBytes: number): void {
+    if (this.isClosed) throw new LoopClosedError("setReadAhead()");
+    if (this.handlers[fd] === undefined) throw new FdUnknownError(fd);
+    this.poller.setReadAhead(fd, maxBytes);
+  }
+
+  /** The receive buffer read-ahead fills (see {@link FdHandler}); its length is `readAheadBytes`. */
+  get readAheadBuffer(): Buffer {
+    return this.poller.receiveBuffer;
   }
 
   /** Changes the events `fd` is watched for. Throws {@link FdUnknownError} if it has no handler. */
@@ -739,10 +774,14 @@ export class IOLoop {
     }
   }
 
-  /** The poller's batch callback: dispatch each (fd, events) pair to its handler. */
+  /**
+   * The poller's batch callback: dispatch each (fd, events) pair to its handler, with what was
+   * read ahead for it. Once the loop stops, only entries that carry read-ahead bytes are still
+   * dispatched: those bytes have left the kernel and would otherwise be lost.
+   */
   private dispatchBatch(count: number): void {
-    if (!this.isRunning) return;
     const events = this.poller.events;
+    const ahead = this.poller.readAhead;
     const handlers = this.handlers;
     const scopes = this.handlerScopes;
     const previous = dispatching;
@@ -753,6 +792,8 @@ export class IOLoop {
         if (fd < 0) continue; // removed by an earlier handler of this batch
         const handler = handlers[fd];
         if (handler === undefined) continue;
+        const received = ahead[2 * i + 1] as number;
+        if (!this.isRunning && received === READ_AHEAD_NONE) continue;
         const startMs = this.blockingThresholdMs > 0 ? performance.now() : 0;
         try {
           const result: unknown = (scopes[fd] as AsyncResource).runInAsyncScope(
@@ -760,6 +801,8 @@ export class IOLoop {
             undefined,
             fd,
             events[2 * i + 1] as number,
+            received,
+            ahead[2 * i] as number,
           );
           if (result !== undefined && isThenable(result)) result.then(undefined, this.onRejected);
         } catch (err) {
@@ -771,7 +814,6 @@ export class IOLoop {
         if (this.blockingThresholdMs > 0) {
           this.checkBlocking(startMs, `handler for fd ${fd} (${describeFunction(handler)})`);
         }
-        if (!this.isRunning) break;
       }
     } finally {
       dispatching = previous;

@@ -1,6 +1,7 @@
 // BaseIOStream: the buffered read/write machinery shared by socket, pipe and TLS streams.
 
 import { AbortError, ERROR, IOLoop, READ, WRITE } from "@t/ioloop";
+import { errno, READ_AHEAD_NONE, systemError } from "@t/poller-native";
 import {
   ReadPendingError,
   StreamBufferFullError,
@@ -84,6 +85,8 @@ function handled<T>(p: Promise<T>): Promise<T> {
 const scratch = Buffer.allocUnsafeSlow(64 * 1024);
 let scratchBusy = false;
 const MIN_READ_SPACE = 4096;
+/** Most bytes the loop reads ahead for one stream per event (as much as one scratch read). */
+const MAX_READ_AHEAD = 64 * 1024;
 /** Most buffers handed to one writev (Linux IOV_MAX is 1024). */
 const MAX_IOV = 64;
 
@@ -162,7 +165,11 @@ export abstract class BaseIOStream {
   private delivering = false;
   /** A Promise read was started from inside the consumer; it runs once the consumer returns. */
   private readDeferred = false;
-  private readonly onEvents: (fd: number, events: number) => void;
+  /** Bytes the loop reads ahead per READ event while reading is wanted (0: never). */
+  private readonly readAheadCap: number;
+  /** The read-ahead cap currently set with the loop (0 or `readAheadCap`). */
+  private readAheadSet = 0;
+  private readonly onEvents: (fd: number, events: number, received: number, offset: number) => void;
 
   constructor(options?: IOStreamOptions) {
     this.limits = resolveLimits(options);
@@ -172,7 +179,10 @@ export abstract class BaseIOStream {
       this.limits.readChunkSize,
     );
     this.highWaterMark = this.limits.writeHighWaterMark;
-    this.onEvents = (_fd, events) => this.handleEvents(events);
+    this.readAheadCap = this.readsAhead()
+      ? Math.min(MAX_READ_AHEAD, this.limits.readChunkSize, this.loop.readAheadBuffer.length)
+      : 0;
+    this.onEvents = (_fd, events, received, offset) => this.handleEvents(events, received, offset);
     this.onReadAbort = () => this.abortRead();
   }
 
@@ -188,6 +198,15 @@ export abstract class BaseIOStream {
   /** Whether this stream registers its fd with the loop (TLS streams are driven by their transport). */
   protected watchesFd(): boolean {
     return true;
+  }
+
+  /**
+   * Whether the loop may read(2) this stream's fd ahead, in the crossing that reports it
+   * readable (`IOLoop.setReadAhead`): only for streams whose `readFromFd` is a plain read of
+   * `fileno()`. Asked once, by the constructor. Default false.
+   */
+  protected readsAhead(): boolean {
+    return false;
   }
 
   // ---------------------------------------------------------------- state
@@ -334,6 +353,8 @@ export abstract class BaseIOStream {
    */
   pauseReading(): void {
     this.consumerPaused = true;
+    // No read-ahead for a paused consumer (its stream reads only up to readChunkSize).
+    if (!this.isClosed && this.readAheadSet !== 0) this.updateInterest();
   }
 
   /**
@@ -638,6 +659,7 @@ export abstract class BaseIOStream {
     if (this.interest !== -1) {
       this.loop.removeHandler(this.fileno());
       this.interest = -1;
+      this.readAheadSet = 0;
     }
     try {
       this.closeFd();
@@ -726,14 +748,17 @@ export abstract class BaseIOStream {
       this.rejectRead(new StreamClosedError(this.error));
       return;
     }
-    if (!this.drained && !this.connecting) this.readLoop(false);
+    if (!this.drained && !this.connecting) this.readLoop(false, READ_AHEAD_NONE, 0);
     if (!this.isClosed) this.updateInterest();
   }
 
-  /** Run the read loop, closing the stream with any error the fd reports (ECONNRESET, …). */
-  private readLoop(hangup: boolean): void {
+  /**
+   * Run the read loop, closing the stream with any error the fd reports (ECONNRESET, …).
+   * `received`/`offset`: what the loop read ahead for this event (see `FdHandler`).
+   */
+  private readLoop(hangup: boolean, received: number, offset: number): void {
     try {
-      this.readFd(hangup);
+      this.readFd(hangup, received, offset);
     } catch (err) {
       // A hang-up on a write-only descriptor (a pipe's write end whose reader left) cannot be
       // read: EBADF says nothing about the peer, so close with the fd's pending error instead.
@@ -751,28 +776,56 @@ export abstract class BaseIOStream {
    * Read from the fd while reading is useful. Stops at EAGAIN or a short read (the kernel's queue
    * is empty), once the pending read is satisfied, or when no read is pending and a chunk is
    * buffered (backpressure). `hangup` reads on regardless so that a hung-up fd is drained.
+   * What the loop read ahead (`received` bytes at `offset` of its receive buffer, 0 at end of
+   * file, or a negative errno) stands in for the first read; unless it is READ_AHEAD_NONE.
    */
-  private readFd(hangup: boolean): void {
+  private readFd(hangup: boolean, received: number, offset: number): void {
     const rbuf = this.rbuf;
     for (;;) {
-      if (
+      let n: number | null;
+      let asked: number;
+      const target = this.readTarget;
+      if (received !== READ_AHEAD_NONE) {
+        // Bytes the loop already read: taken whatever the state (they have left the kernel).
+        asked = this.readAheadCap;
+        n = received;
+        received = READ_AHEAD_NONE;
+        if (n < 0) {
+          if (n !== -errno.EAGAIN)
+            throw systemError({ errno: n, syscall: "read", fd: this.fileno() });
+          n = null;
+        } else if (n > 0) {
+          const src = this.loop.readAheadBuffer;
+          if (this.consumerLive() && rbuf.length === 0) {
+            // As from the scratch buffer: only what the consumer leaves is copied.
+            this.deliverFrom(src, offset, offset + n);
+            if (this.isClosed) return;
+            if (rbuf.length > this.limits.maxBufferSize) {
+              this.overflow();
+              return;
+            }
+            if (n < asked) {
+              this.drained = true;
+              if (!hangup) return;
+            }
+            continue;
+          }
+          rbuf.appendRange(src, offset, offset + n);
+        }
+      } else if (
         this.readKind === ReadKind.None &&
         !this.consumerLive() &&
         !hangup &&
         rbuf.length >= this.limits.readChunkSize
       ) {
         return;
-      }
-      let n: number | null;
-      let asked: number;
-      const target = this.readTarget;
-      if (this.consumerLive() && rbuf.length === 0 && !scratchBusy) {
+      } else if (this.consumerLive() && rbuf.length === 0 && !scratchBusy) {
         // Consumer mode with nothing buffered: read into the shared scratch buffer; only bytes
         // the consumer leaves are copied into this stream's own buffer.
         asked = Math.min(scratch.length, this.limits.readChunkSize);
         n = this.readFromFd(scratch, 0, asked);
         if (n !== null && n > 0) {
-          this.deliverScratch(n);
+          this.deliverFrom(scratch, 0, n);
           if (this.isClosed) return;
           if (rbuf.length > this.limits.maxBufferSize) {
             this.overflow();
@@ -833,36 +886,38 @@ export abstract class BaseIOStream {
   }
 
   /**
-   * Offer `scratch[0, n)`, just read, to the data consumer; copy what it leaves into the
-   * stream's buffer (before any Promise read the consumer started looks at it).
+   * Offer `src[start, end)`, just read (into the scratch buffer, or ahead by the loop), to the
+   * data consumer; copy what it leaves into the stream's buffer (before any Promise read the
+   * consumer started looks at it).
    */
-  private deliverScratch(n: number): void {
-    let off = 0;
+  private deliverFrom(src: Buffer, start: number, end: number): void {
+    let off = start;
+    const isScratch = src === scratch;
     this.delivering = true;
-    scratchBusy = true;
+    if (isScratch) scratchBusy = true;
     try {
-      while (off < n && this.consumerLive() && !this.isClosed) {
-        const avail = n - off;
-        const used = (this.consumer as DataConsumer)(scratch, off, n);
+      while (off < end && this.consumerLive() && !this.isClosed) {
+        const avail = end - off;
+        const used = (this.consumer as DataConsumer)(src, off, end);
         if (!(used >= 0 && used <= avail)) {
           throw new RangeError(`data consumer must return 0..${avail} bytes consumed, got ${used}`);
         }
         off += used;
         if (this.readDeferred) {
-          if (off < n) this.rbuf.append(scratch.subarray(off, n));
-          off = n;
+          if (off < end) this.rbuf.appendRange(src, off, end);
+          off = end;
           this.readDeferred = false;
           this.tryRead();
         }
         if (used === 0) break;
       }
-      if (off < n && !this.isClosed) {
-        this.rbuf.append(scratch.subarray(off, n));
+      if (off < end && !this.isClosed) {
+        this.rbuf.appendRange(src, off, end);
         if (this.wqBytes >= this.highWaterMark) this.heldBack = true;
       }
     } finally {
       this.delivering = false;
-      scratchBusy = false;
+      if (isScratch) scratchBusy = false;
     }
   }
 
@@ -1049,23 +1104,38 @@ export abstract class BaseIOStream {
     if (this.isClosed || !this.watchesFd()) return;
     if (this.connecting && !this.connectInFlight) return;
     let want = 0;
-    if (
-      !this.eof &&
-      (this.readKind !== ReadKind.None ||
-        this.consumerLive() ||
-        this.rbuf.length < this.limits.readChunkSize)
-    ) {
-      want |= READ;
+    // Read-ahead while the stream would read anyway — not while connecting, nor for a consumer
+    // held back (paused, or output above the high-water mark), which must not be handed bytes.
+    let ahead = 0;
+    if (!this.eof) {
+      if (this.readKind !== ReadKind.None || this.consumerLive()) {
+        want = READ;
+        ahead = this.readAheadCap;
+      } else if (this.rbuf.length < this.limits.readChunkSize) {
+        want = READ;
+        if (this.consumer === null) ahead = this.readAheadCap;
+      }
     }
-    if (this.wqBytes > 0 || this.connecting) want |= WRITE;
-    if (want === this.interest) return;
-    if (this.interest === -1) this.loop.addHandler(this.fileno(), this.onEvents, want);
-    else this.loop.updateHandler(this.fileno(), want);
-    this.interest = want;
+    if (this.wqBytes > 0 || this.connecting) {
+      want |= WRITE;
+      if (this.connecting) ahead = 0;
+    }
+    if (want !== this.interest) {
+      if (this.interest === -1) this.loop.addHandler(this.fileno(), this.onEvents, want);
+      else this.loop.updateHandler(this.fileno(), want);
+      this.interest = want;
+    }
+    if (ahead !== this.readAheadSet) {
+      this.loop.setReadAhead(this.fileno(), ahead);
+      this.readAheadSet = ahead;
+    }
   }
 
-  /** Dispatch loop events (also called by subclasses that are driven by a transport). */
-  protected handleEvents(events: number): void {
+  /**
+   * Dispatch loop events (also called by subclasses that are driven by a transport). `received`
+   * and `offset` say what the loop read ahead for this event (see `FdHandler`).
+   */
+  protected handleEvents(events: number, received = READ_AHEAD_NONE, offset = 0): void {
     if (this.isClosed) return;
     if (this.connecting && events & (WRITE | ERROR)) {
       // connected() flushed the queue and updated interest; other events come round again.
@@ -1081,7 +1151,7 @@ export abstract class BaseIOStream {
       // The data consumer runs corked: what it writes for a batch leaves in one writev.
       this.corks++;
       try {
-        this.readLoop((events & ERROR) !== 0);
+        this.readLoop((events & ERROR) !== 0, received, offset);
       } finally {
         this.corks--;
       }
@@ -1222,6 +1292,7 @@ export abstract class BaseIOStream {
     if (this.interest !== -1) {
       this.loop.removeHandler(fd);
       this.interest = -1;
+      this.readAheadSet = 0;
     }
     this.isClosed = true;
     this.closeCallback = null;

@@ -90,6 +90,11 @@ export class IOStream extends FdIOStream {
     return done;
   }
 
+  /** A socket's bytes come from read(2) on its fd: the loop may read them ahead. */
+  protected override readsAhead(): boolean {
+    return true;
+  }
+
   protected override handleConnect(): void {
     let soError: number;
     try {

@@ -83,6 +83,18 @@ export class ReadBuffer {
     }
   }
 
+  /** Append a copy of `src[start, end)` (no view object is made). */
+  appendRange(src: Buffer, start: number, end: number): void {
+    let off = start;
+    while (off < end) {
+      const room = this.reserve();
+      const n = Math.min(room, end - off);
+      src.copy(this.buf, this.end, off, off + n);
+      this.commit(n, room);
+      off += n;
+    }
+  }
+
   /** Remove and return the first `n` unread bytes as a view the caller owns. */
   take(n: number): Buffer {
     const out = this.buf.subarray(this.start, this.start + n);

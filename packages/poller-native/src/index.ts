@@ -9,6 +9,7 @@ export {
   type PollerBatchCallback,
   type PollerOptions,
 } from "./poller.js";
+export { DEFAULT_READ_AHEAD_BYTES, READ_AHEAD_NONE } from "./read-ahead.js";
 export {
   accept,
   bind,

@@ -16,10 +16,12 @@ export interface NativeBinding {
     backend: string,
     maxEvents: number,
     onBatch: (count: number) => void,
-  ): [id: number, events: Int32Array];
+    receiveBytes?: number,
+  ): [id: number, events: Int32Array, readAhead: Int32Array, receive: Uint8Array];
   pollerAdd(id: number, fd: number, events: number): void;
   pollerModify(id: number, fd: number, events: number): void;
   pollerRemove(id: number, fd: number): void;
+  pollerSetReadAhead(id: number, fd: number, maxBytes: number): void;
   pollerStart(id: number): void;
   pollerStop(id: number): void;
   pollerRef(id: number): void;

@@ -19,6 +19,10 @@ constexpr int kHup = 0x010;     // EPOLLHUP
 constexpr int kError = kErr | kHup;
 constexpr int kAllEvents = kRead | kWrite | kError;
 
+// The read-ahead result of an entry that was not read ahead (INT32_MIN;
+// never a byte count nor a -errno).
+constexpr int32_t kReadAheadNone = INT32_MIN;
+
 // A level-triggered readiness set. All methods run on the JS thread of the
 // environment that owns the poller, except where noted. Errors are
 // returned as negative errno values; nothing here throws or touches napi.

@@ -2,6 +2,7 @@
 import { PollerClosedError } from "./errors.js";
 import { ERROR, READ, WRITE } from "./events.js";
 import { native } from "./native.js";
+import { DEFAULT_READ_AHEAD_BYTES } from "./read-ahead.js";
 import { checkFd } from "./validate.js";
 
 /** Kernel readiness API behind a Poller. */
@@ -23,6 +24,12 @@ export interface PollerOptions {
   backend?: PollerBackend;
   /** Pairs per batch (the length of `events` is twice this). Default 1024; 1..65536. */
   maxEvents?: number;
+  /**
+   * Size in bytes of the receive buffer that read-ahead ({@link Poller.setReadAhead}) fills
+   * during a harvest, allocated once with the poller. Default 256 KiB; 0 disables read-ahead;
+   * at most 1 GiB.
+   */
+  readAheadBytes?: number;
 }
 
 const ALL_EVENTS = READ | WRITE | ERROR;
@@ -71,6 +78,18 @@ export class Poller {
   readonly events: Int32Array;
   /** Pairs per batch. */
   readonly maxEvents: number;
+  /**
+   * Read-ahead outcome per batch entry, beside `events` (same ArrayBuffer): for entry `i`,
+   * `readAhead[2*i]` is the offset in {@link Poller.receiveBuffer} and `readAhead[2*i+1]` the
+   * result — bytes read (> 0), 0 at end of file, a negative errno (`-EAGAIN`: nothing to read),
+   * or `READ_AHEAD_NONE` when the entry was not read ahead. Valid during the callback only.
+   */
+  readonly readAhead: Int32Array;
+  /**
+   * The receive buffer read-ahead fills (`readAheadBytes` long, allocated once). Bytes of one
+   * batch are overwritten by the next: consume or copy them during the callback.
+   */
+  readonly receiveBuffer: Buffer;
   #id: number;
   #closed = false;
   #started = false;
@@ -101,10 +120,24 @@ export class Poller {
     if (maxEvents < 1 || maxEvents > 65536) {
       throw new RangeError(`maxEvents must be in 1..65536, got ${maxEvents}`);
     }
-    const [id, events] = native.pollerCreate(backend, maxEvents, onBatch);
+    const readAheadBytes = options.readAheadBytes ?? DEFAULT_READ_AHEAD_BYTES;
+    if (typeof readAheadBytes !== "number" || !Number.isInteger(readAheadBytes)) {
+      throw new TypeError(`readAheadBytes must be an integer, got ${String(readAheadBytes)}`);
+    }
+    if (readAheadBytes < 0 || readAheadBytes > 0x40000000) {
+      throw new RangeError(`readAheadBytes must be in 0..2^30, got ${readAheadBytes}`);
+    }
+    const [id, events, readAhead, receive] = native.pollerCreate(
+      backend,
+      maxEvents,
+      onBatch,
+      readAheadBytes,
+    );
     this.#id = id;
     this.backend = backend;
     this.events = events;
+    this.readAhead = readAhead;
+    this.receiveBuffer = Buffer.from(receive.buffer, receive.byteOffset, receive.length);
     this.maxEvents = maxEvents;
   }
 
@@ -155,6 +188,21 @@ export class Poller {
     if (this.#closed) throw new PollerClosedError("remove");
     checkFd(fd);
     native.pollerRemove(this.#id, fd);
+  }
+
+  /**
+   * Read-ahead for a registered `fd`: when a harvest reports READ for it, the poller reads up to
+   * `maxBytes` from it into {@link Poller.receiveBuffer} in the same crossing (read(2), EINTR
+   * retried) and records the outcome in {@link Poller.readAhead} — so the callback gets the bytes
+   * without a read() of its own. An fd is read ahead only while at least `maxBytes` of the
+   * buffer are free in that batch (later fds are simply not read ahead). `maxBytes` 0 turns it
+   * off; `add` and `remove` turn it off too. Whoever sets it must consume every read-ahead
+   * result of the fd: the bytes have left the kernel.
+   * @throws RangeError unless `0 <= maxBytes <= readAheadBytes`.
+   */
+  setReadAhead(fd: number, maxBytes: number): void {
+    if (this.#closed) throw new PollerClosedError("setReadAhead");
+    native.pollerSetReadAhead(this.#id, fd, maxBytes);
   }
 
   /** Begins delivering batches. Idempotent. */

@@ -78,13 +78,23 @@ size_t Register(Napi::Env env, PollerHandle* handle) {
   return id;
 }
 
-// pollerCreate(backend, maxEvents, onBatch) -> [id, Int32Array]
+// Largest receive buffer for read-ahead (the offsets are int32).
+constexpr int64_t kMaxReceiveBytes = 1 << 30;
+
+// pollerCreate(backend, maxEvents, onBatch, receiveBytes)
+//   -> [id, events Int32Array, readAhead Int32Array, receive Uint8Array]
+// events and readAhead are the two halves of one ArrayBuffer.
 Napi::Value PollerCreate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsString() || !info[1].IsNumber() || !info[2].IsFunction()) {
     ThrowTypeError(env,
                    "pollerCreate(backend: string, maxEvents: number, "
-                   "onBatch: function)");
+                   "onBatch: function, receiveBytes?: number)");
+    return Napi::Value();
+  }
+  int64_t receive_bytes = 0;
+  if (HasArg(info, 3) &&
+      !GetInt(info[3], "receiveBytes", 0, kMaxReceiveBytes, &receive_bytes)) {
     return Napi::Value();
   }
   int32_t max_events = info[1].As<Napi::Number>().Int32Value();
@@ -108,18 +118,25 @@ Napi::Value PollerCreate(const Napi::CallbackInfo& info) {
 
   size_t pairs = static_cast<size_t>(max_events);
   Napi::ArrayBuffer buffer =
-      Napi::ArrayBuffer::New(env, pairs * 2 * sizeof(int32_t));
+      Napi::ArrayBuffer::New(env, pairs * 4 * sizeof(int32_t));
   Napi::Int32Array events = Napi::Int32Array::New(env, pairs * 2, buffer, 0);
+  Napi::Int32Array ahead = Napi::Int32Array::New(
+      env, pairs * 2, buffer, pairs * 2 * sizeof(int32_t));
+  size_t recv_size = static_cast<size_t>(receive_bytes);
+  Napi::ArrayBuffer recv = Napi::ArrayBuffer::New(env, recv_size);
   auto* handle = new PollerHandle(env, b, std::move(backend), max_events);
+  if (recv_size > 0) handle->SetReceiveBuffer(recv, recv_size);
   int rc = handle->Init(info[2].As<Napi::Function>(), buffer);
   if (rc != 0) {
     handle->Abandon();
     ThrowSystemError(env, rc, "uv_poll_init");
     return Napi::Value();
   }
-  Napi::Array result = Napi::Array::New(env, 2);
+  Napi::Array result = Napi::Array::New(env, 4);
   result.Set(0u, Int(env, Register(env, handle)));
   result.Set(1u, events);
+  result.Set(2u, ahead);
+  result.Set(3u, Napi::Uint8Array::New(env, recv_size, recv, 0));
   return result;
 }
 
@@ -134,7 +151,26 @@ void PollerSetInterest(const Napi::CallbackInfo& info) {
   }
   Backend* b = p->backend();
   int rc = kAdd ? b->Add(fd, events) : b->Modify(fd, events);
-  if (rc != 0) ThrowSystemError(info.Env(), rc, p->info()->ctl_syscall, fd);
+  if (rc != 0) {
+    ThrowSystemError(info.Env(), rc, p->info()->ctl_syscall, fd);
+    return;
+  }
+  // A new registration starts without read-ahead, whatever an earlier
+  // descriptor with the same number (closed without removal) had.
+  if (kAdd) p->SetReadAhead(fd, 0);
+}
+
+// pollerSetReadAhead(poller, fd, maxBytes): 0 turns read-ahead off.
+void PollerSetReadAhead(const Napi::CallbackInfo& info) {
+  PollerHandle* p = GetPoller(info);
+  int fd;
+  int64_t cap;
+  if (p == nullptr || !GetFd(info[1], &fd) ||
+      !GetInt(info[2], "maxBytes", 0, static_cast<int64_t>(p->receive_size()),
+              &cap)) {
+    return;
+  }
+  p->SetReadAhead(fd, static_cast<int32_t>(cap));
 }
 
 void PollerRemove(const Napi::CallbackInfo& info) {
@@ -142,6 +178,7 @@ void PollerRemove(const Napi::CallbackInfo& info) {
   int fd;
   if (p == nullptr || !GetFd(info[1], &fd)) return;
   int rc = p->backend()->Remove(fd);
+  p->SetReadAhead(fd, 0);
   // Drop the fd's later events in this batch even when the kernel refused
   // the removal: the caller forgets its handler either way, and a new
   // handler for a reused number must not get stale events.
@@ -203,6 +240,7 @@ void InitPoller(Napi::Env env, Napi::Object exports) {
       Method<PollerSetInterest<true>>(env, "pollerAdd"),
       Method<PollerSetInterest<false>>(env, "pollerModify"),
       Method<PollerRemove>(env, "pollerRemove"),
+      Method<PollerSetReadAhead>(env, "pollerSetReadAhead"),
       Method<PollerStart>(env, "pollerStart"),
       Method<PollerStop>(env, "pollerStop"),
       Method<PollerRef<true>>(env, "pollerRef"),

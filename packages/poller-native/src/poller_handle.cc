@@ -2,6 +2,7 @@
 #include "poller_handle.h"
 
 #include <errno.h>
+#include <unistd.h>
 
 #include "errors.h"
 #include "napi_util.h"
@@ -28,6 +29,7 @@ int PollerHandle::Init(Napi::Function callback, Napi::ArrayBuffer events) {
   callback_ = Napi::Persistent(callback);
   buffer_ = Napi::Persistent(events);
   events_ = static_cast<int32_t*>(events.Data());
+  results_ = events_ + 2 * static_cast<size_t>(max_events_);
   async_context_.emplace(env_, "TPoller");
   // node-addon-api wraps neither the libuv loop nor async cleanup hooks
   // (below): these two are raw N-API.
@@ -107,6 +109,63 @@ void PollerHandle::Invalidate(int fd) {
     if (events_[2 * i] == fd) {
       events_[2 * i] = -1;
       return;
+    }
+  }
+}
+
+int PollerHandle::SetReadAhead(int fd, int32_t cap) {
+  size_t i = static_cast<size_t>(fd);
+  if (i >= ahead_caps_.size()) {
+    if (cap == 0) return 0;
+    // Grown geometrically, so a server accepting ever higher fds does not
+    // copy the table per connection.
+    size_t size = ahead_caps_.size() < 64 ? 64 : ahead_caps_.size();
+    while (size <= i) size *= 2;
+    ahead_caps_.resize(size, 0);
+  }
+  int32_t old = ahead_caps_[i];
+  ahead_caps_[i] = cap;
+  ahead_fds_ += (cap != 0) - (old != 0);
+  return 0;
+}
+
+void PollerHandle::SetReceiveBuffer(Napi::ArrayBuffer buffer, size_t size) {
+  recv_buffer_ = Napi::Persistent(buffer);
+  recv_ = static_cast<uint8_t*>(buffer.Data());
+  recv_size_ = size;
+}
+
+// After a harvest of n entries: reads every READ-ready fd that has a
+// read-ahead cap into the receive buffer, one after the other, while the
+// buffer has at least that cap free; records (offset, result) per entry.
+// A fd whose cap no longer fits is left for its stream's own read.
+void PollerHandle::ReadAhead(int n) {
+  int32_t* r = results_;
+  if (ahead_fds_ == 0 || recv_size_ == 0 || recv_buffer_.Value().IsDetached()) {
+    for (int i = 0; i < n; i++) r[2 * i + 1] = kReadAheadNone;
+    return;
+  }
+  size_t used = 0;
+  size_t ncaps = ahead_caps_.size();
+  for (int i = 0; i < n; i++) {
+    r[2 * i + 1] = kReadAheadNone;
+    int fd = events_[2 * i];
+    if ((events_[2 * i + 1] & kRead) == 0 || static_cast<size_t>(fd) >= ncaps) {
+      continue;
+    }
+    size_t cap = static_cast<size_t>(ahead_caps_[fd]);
+    if (cap == 0 || recv_size_ - used < cap) continue;
+    ssize_t k;
+    do {
+      k = read(fd, recv_ + used, cap);
+    } while (k < 0 && errno == EINTR);
+    r[2 * i] = static_cast<int32_t>(used);
+    if (k >= 0) {
+      r[2 * i + 1] = static_cast<int32_t>(k);
+      used += static_cast<size_t>(k);
+    } else {
+      int e = errno;
+      r[2 * i + 1] = (e == EWOULDBLOCK) ? -EAGAIN : -e;
     }
   }
 }
@@ -197,6 +256,7 @@ void PollerHandle::DispatchInScope() {
       return;
     }
     if (n == 0) return;
+    ReadAhead(n);
     batch_count_ = n;
     napi_value argv = Int(env_, n);
     Napi::Value result = cb.MakeCallback(recv, 1, &argv, *async_context_);
@@ -221,6 +281,7 @@ void PollerHandle::ReleaseJs() {
   Napi::HandleScope scope(env_);
   callback_.Reset();
   buffer_.Reset();
+  recv_buffer_.Reset();
   async_context_.reset();
 }
 

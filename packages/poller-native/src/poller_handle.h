@@ -8,6 +8,13 @@
 // process.nextTick and the microtask queue. Backends without a descriptor
 // (poll) are driven by a uv_async_t that their helper thread signals (see
 // poll.cc).
+//
+// Read-ahead: JS may mark a descriptor with a byte cap (SetReadAhead). After
+// each harvest, every entry of a marked fd reported READ is read(2) into the
+// poller's receive buffer, in the same crossing, while at least its cap is
+// free there; the outcome (offset, then byte count, 0 at EOF or -errno) goes
+// into the second half of the shared Int32Array, beside the (fd, events)
+// pairs. Entries not read ahead get kReadAheadNone.
 #ifndef T_POLLER_NATIVE_POLLER_HANDLE_H_
 #define T_POLLER_NATIVE_POLLER_HANDLE_H_
 
@@ -17,6 +24,7 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "backends.h"
 #include "poller.h"
@@ -46,6 +54,15 @@ class PollerHandle {
   // Drops the fd's remaining entry from the batch being dispatched.
   void Invalidate(int fd);
 
+  // Sets the read-ahead cap of fd (0 turns read-ahead off). The caller
+  // checked 0 <= cap <= receive_size(). Returns 0.
+  int SetReadAhead(int fd, int32_t cap);
+  size_t receive_size() const { return recv_size_; }
+
+  // The receive buffer (`size` bytes) behind the read-ahead; size 0 leaves
+  // read-ahead unavailable. Called once, before Init.
+  void SetReceiveBuffer(Napi::ArrayBuffer buffer, size_t size);
+
   // Idempotent; safe from inside the batch callback (the handle is freed
   // in the uv close callback, which never runs synchronously).
   void Close();
@@ -57,6 +74,7 @@ class PollerHandle {
   void Dispatch();
   void DispatchInScope();
   void RaiseFatal(const Napi::Error& err);
+  void ReadAhead(int n);
   void ReleaseJs();
 
   static void OnPoll(uv_poll_t* h, int status, int events);
@@ -69,6 +87,14 @@ class PollerHandle {
   std::unique_ptr<Backend> backend_;
   int max_events_;
   int32_t* events_ = nullptr;
+  // events_ + 2 * max_events_: (offset, result) per entry of the batch.
+  int32_t* results_ = nullptr;
+  // Read-ahead cap per fd (index = fd, 0 = off) and how many are non-zero.
+  std::vector<int32_t> ahead_caps_;
+  int ahead_fds_ = 0;
+  uint8_t* recv_ = nullptr;
+  size_t recv_size_ = 0;
+  Napi::Reference<Napi::ArrayBuffer> recv_buffer_;
   Napi::FunctionReference callback_;
   Napi::Reference<Napi::ArrayBuffer> buffer_;
   std::optional<Napi::AsyncContext> async_context_;
