@@ -1,22 +1,17 @@
 // SSLIOStream: TLS over one of our socket streams, using Node's OpenSSL (never our own crypto).
 
 import { AsyncResource } from "node:async_hooks";
-import { Duplex } from "node:stream";
+import * as net from "node:net";
+import type { Duplex } from "node:stream";
 import * as tls from "node:tls";
 import { READ, WRITE } from "@t/ioloop";
 import { BaseIOStream } from "./base-iostream.js";
+import { CiphertextDuplex, type CiphertextTransport } from "./ciphertext-duplex.js";
 import { StreamClosedError } from "./errors.js";
+import { FdIOStream } from "./fd-iostream.js";
 import type { IOStreamOptions } from "./options.js";
 
-/** A stream carrying ciphertext: the socket IOStream a TLS session runs over. */
-export interface CiphertextTransport {
-  readonly loop: BaseIOStream["loop"];
-  fileno(): number;
-  readBytes(n: number, options?: { partial?: boolean }): Promise<Buffer>;
-  write(data: Uint8Array): Promise<void>;
-  close(error?: Error): void;
-  closed(): boolean;
-}
+export type { CiphertextTransport } from "./ciphertext-duplex.js";
 
 /** Options of a TLS stream: our stream limits plus Node's TLS options. */
 export interface TlsStartOptions extends IOStreamOptions {
@@ -45,46 +40,44 @@ export const DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Default of {@link TlsStartOptions.lingerTimeoutMs}. */
 const DEFAULT_TLS_LINGER_TIMEOUT_MS = 10_000;
 
-const CIPHERTEXT_CHUNK = 64 * 1024;
 const TLS_WRITE_SLICE = 16 * 1024;
 
-/** A Duplex that moves ciphertext through a transport stream; Node's TLSSocket runs over it. */
-class CiphertextDuplex extends Duplex {
-  private pumping = false;
-
-  constructor(private readonly transport: CiphertextTransport) {
-    super({ allowHalfOpen: false });
+/**
+ * Node's own socket on the descriptor of `transport`, which gives it up, when `transport` is an
+ * idle descriptor stream (what `startTls`, a TCP server and a TCP client hand over); null when
+ * it is not (then the records go through a CiphertextDuplex).
+ */
+function takeOver(transport: CiphertextTransport): net.Socket | null {
+  if (
+    !(transport instanceof FdIOStream) ||
+    transport.closed() ||
+    transport.reading() ||
+    transport.writing() ||
+    transport.readBufferSize > 0
+  ) {
+    return null;
   }
-
-  override _read(): void {
-    if (this.pumping) return;
-    this.pumping = true;
-    this.transport.readBytes(CIPHERTEXT_CHUNK, { partial: true }).then(
-      (chunk) => {
-        this.pumping = false;
-        if (this.push(chunk)) this._read();
-      },
-      () => {
-        this.pumping = false;
-        this.push(null);
-      },
-    );
+  let socket: net.Socket;
+  try {
+    // libuv takes the descriptor (uv_tcp_open / uv_pipe_open): a socket of another kind throws
+    // ERR_INVALID_FD_TYPE here, before anything changed.
+    socket = new net.Socket({ fd: transport.fileno(), readable: true, writable: true });
+  } catch {
+    return null;
   }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error) => void) {
-    this.transport.write(chunk).then(() => callback(), callback);
-  }
-
-  override _destroy(err: Error | null, callback: (err: Error | null) => void): void {
-    this.transport.close();
-    callback(err);
-  }
+  // Hand the descriptor over without closing it, as startTls does (BaseIOStream.detach is
+  // protected: called through its shape).
+  (transport as unknown as { detach(): number }).detach();
+  return socket;
 }
 
 /**
  * A TLS stream: plaintext reads and writes with the same API as every stream, encrypted by a
- * Node `tls.TLSSocket` whose ciphertext flows through our socket stream on our loop.
- * `write()` resolves once OpenSSL accepted the plaintext and the TLS socket is below its
+ * Node `tls.TLSSocket`. When the transport is one of our descriptor streams (what `startTls`, a
+ * TCP server and a TCP client hand over), Node takes the descriptor: the TLS socket runs over
+ * a `net.Socket` on it, so records never pass through JavaScript (as with `node:https`);
+ * any other transport carries the records through a Duplex on our loop. Plaintext reaches this
+ * stream from the TLS socket's events either way. `write()` resolves once OpenSSL accepted the plaintext and the TLS socket is below its
  * high-water mark.
  *
  * Closing without an error (`close()`, `closeWhenWritten()`, the peer's close) lingers, as the
@@ -94,7 +87,11 @@ class CiphertextDuplex extends Duplex {
  * drops them.
  */
 export class SSLIOStream extends BaseIOStream {
-  private readonly transport: CiphertextTransport;
+  /** The transport the records go through, or null when Node's socket owns the descriptor. */
+  private readonly transport: CiphertextTransport | null;
+  /** What the TLS socket runs over: Node's socket on our descriptor, or a CiphertextDuplex. */
+  private readonly under: Duplex;
+  private readonly fd: number;
   private readonly socket: tls.TLSSocket;
   private readonly plain: Buffer[] = [];
   private plainHead = 0;
@@ -103,7 +100,6 @@ export class SSLIOStream extends BaseIOStream {
   private handshakeDone = false;
   private readonly handshake: Promise<void>;
   private handshakeTimer: ReturnType<BaseIOStream["loop"]["callLater"]> | null = null;
-  private readonly duplex: CiphertextDuplex;
   private readonly lingerTimeoutMs: number;
 
   constructor(transport: CiphertextTransport, options: TlsStartOptions) {
@@ -113,18 +109,20 @@ export class SSLIOStream extends BaseIOStream {
       throw new RangeError(`lingerTimeoutMs must be a number of ms >= 0, got ${lingerMs}`);
     }
     this.lingerTimeoutMs = lingerMs;
-    this.transport = transport;
-    const duplex = new CiphertextDuplex(transport);
-    this.duplex = duplex;
+    this.fd = transport.fileno();
+    const nodeSocket = takeOver(transport);
+    this.transport = nodeSocket === null ? transport : null;
+    const under: Duplex = nodeSocket ?? new CiphertextDuplex(transport);
+    this.under = under;
     const t = options.tls ?? {};
     let socket: tls.TLSSocket;
     let readyEvent: string;
     if (options.serverSide) {
       const secureContext = (t as tls.TLSSocketOptions).secureContext ?? tls.createSecureContext(t);
-      socket = new tls.TLSSocket(duplex, { ...t, isServer: true, secureContext });
+      socket = new tls.TLSSocket(under, { ...t, isServer: true, secureContext });
       readyEvent = "secure";
     } else {
-      socket = tls.connect({ ...t, socket: duplex, servername: options.serverHostname });
+      socket = tls.connect({ ...t, socket: under, servername: options.serverHostname });
       readyEvent = "secureConnect";
     }
     this.socket = socket;
@@ -207,7 +205,7 @@ export class SSLIOStream extends BaseIOStream {
   }
 
   fileno(): number {
-    return this.transport.fileno();
+    return this.fd;
   }
 
   protected override watchesFd(): boolean {
@@ -231,37 +229,43 @@ export class SSLIOStream extends BaseIOStream {
       this.error === undefined &&
       this.handshakeDone &&
       this.lingerTimeoutMs > 0 &&
-      !this.transport.closed() &&
+      !this.under.destroyed &&
       !this.socket.destroyed
     ) {
       this.linger();
       return;
     }
+    this.release();
+  }
+
+  /** Drop the TLS socket and close the descriptor (Node's socket, or our transport). */
+  private release(): void {
     this.socket.destroy();
-    this.transport.close();
+    this.under.destroy();
+    this.transport?.close();
   }
 
   /**
    * Closed without an error: end the TLS socket (its queued plaintext is encrypted, then a
-   * close_notify follows) and close the transport once the ciphertext Duplex finished — every
-   * record written to the kernel — or failed, or after `lingerTimeoutMs`. Input is read and
+   * close_notify follows) and close the descriptor once every record was written to the kernel
+   * — the TLS socket finished (over Node's socket: after its shutdown) or the ciphertext Duplex
+   * did — or failed, or after `lingerTimeoutMs`. Input is read and
    * dropped meanwhile, so late bytes from the peer do not turn the final close into a reset.
    */
   private linger(): void {
-    const duplex = this.duplex;
+    const last: Duplex = this.transport === null ? this.socket : this.under;
     let timer: ReturnType<BaseIOStream["loop"]["callLater"]> | null = null;
     const release = (): void => {
-      duplex.off("finish", release);
-      duplex.off("close", release);
+      last.off("finish", release);
+      last.off("close", release);
       if (timer !== null) {
         this.loop.removeTimeout(timer);
         timer = null;
       }
-      this.socket.destroy();
-      this.transport.close();
+      this.release();
     };
-    duplex.once("finish", release);
-    duplex.once("close", release);
+    last.once("finish", release);
+    last.once("close", release);
     timer = this.loop.callLater(this.lingerTimeoutMs, release);
     this.plain.length = 0;
     this.plainHead = 0;
