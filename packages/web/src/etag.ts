@@ -17,6 +17,27 @@ export function computeEtag(chunks: readonly Uint8Array[]): string {
   return `"${h.digest("hex")}"`;
 }
 
+/** Bodies written as one string up to this length are remembered with their ETag. */
+const MEMO_TEXT_LIMIT = 16 * 1024;
+let memoText: string | null = null;
+let memoEtag = "";
+
+/**
+ * @internal The automatic ETag of a body written as the one string `text` (its UTF-8 bytes are
+ * `chunks`): the same digest as `computeEtag(chunks)`, remembered for the last such body, so
+ * that a handler answering the same text again (a constant page, a health check, the same JSON)
+ * compares two strings instead of hashing.
+ */
+export function computeTextEtag(text: string, chunks: readonly Uint8Array[]): string {
+  if (text === memoText) return memoEtag;
+  const etag = computeEtag(chunks);
+  if (text.length <= MEMO_TEXT_LIMIT) {
+    memoText = text;
+    memoEtag = etag;
+  }
+  return etag;
+}
+
 const ETAG_LIST_RE = /\*|(?:W\/)?"[^"]*"/g;
 
 function weak(tag: string): string {

@@ -21,7 +21,7 @@ import {
   ServerDrainingError,
 } from "./errors.js";
 import { jsonEncode, xhtmlEscape } from "./escape.js";
-import { computeEtag, etagMatches } from "./etag.js";
+import { computeEtag, computeTextEtag, etagMatches } from "./etag.js";
 import { Finish } from "./finish.js";
 import { GzipTransform } from "./gzip-transform.js";
 import type { HandlerHost } from "./handler-host.js";
@@ -81,7 +81,9 @@ export interface SignedCookieOptions extends CookieOptions {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: Tornado removes these from arguments
 const CONTROL_CHARS_RE = /[\x00-\x08\x0e-\x1f]/g;
 const EMPTY = Buffer.alloc(0);
-const TIME_ORIGIN = performance.timeOrigin;
+// The `performance` global is a lazy accessor in Node: look it up once.
+const perf = performance;
+const TIME_ORIGIN = perf.timeOrigin;
 const DEFAULT_CONTENT_TYPE = "text/html; charset=UTF-8";
 const JSON_CONTENT_TYPE = "application/json; charset=UTF-8";
 
@@ -161,6 +163,8 @@ export class RequestHandler {
   ]);
   private writeBuffer: Buffer[] = [];
   private writeBufferLength = 0;
+  /** The string `writeBuffer` holds the UTF-8 of when it is one string's (its ETag is memoised), else null. */
+  private bodyText: string | null = null;
   private headersWrittenFlag = false;
   private finishedFlag = false;
   private autoFinishFlag = true;
@@ -455,12 +459,16 @@ export class RequestHandler {
   write(chunk: string | Uint8Array | Record<string, unknown>): void {
     if (this.finishedFlag) throw new ResponseFinishedError("Cannot write() after finish()");
     let buf: Buffer;
-    if (typeof chunk === "string") buf = Buffer.from(chunk, "utf8");
-    else if (Buffer.isBuffer(chunk)) buf = chunk;
+    let text: string | null = null;
+    if (typeof chunk === "string") {
+      text = chunk;
+      buf = Buffer.from(chunk, "utf8");
+    } else if (Buffer.isBuffer(chunk)) buf = chunk;
     else if (chunk instanceof Uint8Array)
       buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     else if (chunk !== null && typeof chunk === "object" && !Array.isArray(chunk)) {
-      buf = Buffer.from(jsonEncode(chunk), "utf8");
+      text = jsonEncode(chunk);
+      buf = Buffer.from(text, "utf8");
       this.responseHeaders.setTrusted("Content-Type", JSON_CONTENT_TYPE);
     } else {
       throw new TypeError(
@@ -468,6 +476,7 @@ export class RequestHandler {
       );
     }
     if (buf.length === 0) return;
+    this.bodyText = this.writeBuffer.length === 0 ? text : null;
     this.writeBuffer.push(buf);
     this.writeBufferLength += buf.length;
   }
@@ -648,7 +657,7 @@ export class RequestHandler {
         }
       }
     }
-    this.request.finishTime = TIME_ORIGIN + performance.now();
+    this.request.finishTime = TIME_ORIGIN + perf.now();
     this.application.logRequest(this);
     try {
       this.onFinish();
@@ -1169,7 +1178,10 @@ export class RequestHandler {
 
   /** Hook: the ETag for the buffered body, or null for none (default: a SHA-1 of the body). */
   computeEtag(): string | null {
-    return computeEtag(this.writeBuffer);
+    const text = this.bodyText;
+    return text !== null && this.writeBuffer.length === 1
+      ? computeTextEtag(text, this.writeBuffer)
+      : computeEtag(this.writeBuffer);
   }
 
   /** Set the Etag header from `computeEtag()`. */
@@ -1204,7 +1216,7 @@ export class RequestHandler {
     this.statusCode = statusCode;
     this.finishedFlag = true;
     this.headersWrittenFlag = true;
-    this.request.finishTime = TIME_ORIGIN + performance.now();
+    this.request.finishTime = TIME_ORIGIN + perf.now();
     this.application.logRequest(this);
     try {
       this.onFinish();
