@@ -1,49 +1,167 @@
-// Load driver (child process): ws clients echoing messages through a server, printing JSON stats.
+// Load driver child of the bench: raw WebSocket clients on loopback echoing pre-masked frames.
+// `node driver.mjs <port> <conns> <window> <size> <binary 0|1> <warmupMs> <durationMs> <maxMessages>`
+//
+// Opens `conns` connections (the HTTP upgrade by hand), keeps `window` messages in flight on
+// each and sends one more per echo that comes back (all a read brought, in one write). The
+// frames are built once (a fixed masking key: servers cannot tell), so the driver spends its CPU
+// on the sockets, not on masking. A warm-up of `warmupMs` is run and drained, then it prints
+// `ready` and waits for a line on stdin; then it runs until `durationMs` passed or
+// `maxMessages` were sent, waits for the messages in flight (at most 10 s), and prints
+// `{ "received": n, "ms": t }`. Every server answers each message with one unmasked frame.
 
-import WebSocket from "ws";
+import { createHash, randomBytes } from "node:crypto";
+import * as net from "node:net";
+import { createInterface } from "node:readline";
 
-const [url, conns, window, total, size, binary, timeLimitMs] = process.argv.slice(2);
-const nConns = Number(conns);
-const perConn = Math.ceil(Number(total) / nConns);
-const payload = binary === "1" ? Buffer.alloc(Number(size), 0x61) : "a".repeat(Number(size));
-const deadline = Date.now() + Number(timeLimitMs);
+const args = process.argv.slice(2).map(Number);
+const [port, conns, window, size, binary, warmupMs, durationMs, maxMessages] = args;
+if (args.length !== 8 || args.some((n) => !Number.isFinite(n)) || conns < 1 || window < 1) {
+  throw new RangeError("usage: driver.mjs port conns window size binary warmupMs durationMs max");
+}
+const DRAIN_LIMIT_MS = 10_000;
 
-const sockets = await Promise.all(
-  Array.from({ length: nConns }, () => {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
-    return new Promise((resolve, reject) => {
-      ws.once("open", () => resolve(ws));
-      ws.once("error", reject);
+/** One masked client frame carrying `size` bytes of 'a'. */
+function clientFrame() {
+  const header = size < 126 ? 2 : size < 0x10000 ? 4 : 10;
+  const frame = Buffer.alloc(header + 4 + size, 0x61);
+  frame[0] = 0x80 | (binary ? 0x2 : 0x1);
+  if (size < 126) frame[1] = 0x80 | size;
+  else if (size < 0x10000) {
+    frame[1] = 0x80 | 126;
+    frame.writeUInt16BE(size, 2);
+  } else {
+    frame[1] = 0x80 | 127;
+    frame.writeUInt32BE(0, 2);
+    frame.writeUInt32BE(size, 6);
+  }
+  const key = [0x12, 0x34, 0x56, 0x78];
+  frame.set(key, header);
+  for (let i = 0; i < size; i++) frame[header + 4 + i] ^= key[i & 3];
+  return frame;
+}
+const FRAME = clientFrame();
+/** `window` frames back to back: a write of k frames is `FRAMES.subarray(0, k * FRAME.length)`. */
+const FRAMES = Buffer.concat(Array.from({ length: window }, () => FRAME));
+
+/** Connect and upgrade; resolves with the socket once the 101 arrived. */
+function open() {
+  return new Promise((resolve, reject) => {
+    const key = randomBytes(16).toString("base64");
+    const accept = createHash("sha1")
+      .update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+      .digest("base64");
+    const socket = net.connect({ port, host: "127.0.0.1" }, () => {
+      socket.setNoDelay(true);
+      socket.write(
+        `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
     });
-  }),
-);
+    let head = Buffer.alloc(0);
+    const onData = (d) => {
+      head = Buffer.concat([head, d]);
+      const end = head.indexOf("\r\n\r\n");
+      if (end === -1) return;
+      socket.off("data", onData);
+      const text = head.toString("latin1", 0, end);
+      if (!text.startsWith("HTTP/1.1 101") || !text.includes(accept)) {
+        reject(new Error(`upgrade refused: ${text.split("\r\n")[0]}`));
+        return;
+      }
+      if (head.length > end + 4) reject(new Error("data before the first message"));
+      else resolve(socket);
+    };
+    socket.on("data", onData);
+    socket.once("error", reject);
+  });
+}
 
-let received = 0;
-const start = performance.now();
-await Promise.all(
-  sockets.map(
-    (ws) =>
-      new Promise((resolve) => {
-        let sent = 0;
-        let got = 0;
-        const send = () => {
-          sent++;
-          ws.send(payload, { binary: binary === "1" });
-        };
-        ws.on("message", () => {
-          got++;
-          received++;
-          if (got === perConn || Date.now() > deadline) {
-            resolve();
-            return;
-          }
-          if (sent < perConn) send();
-        });
-        for (let i = 0; i < Number(window) && sent < perConn; i++) send();
-      }),
-  ),
-);
-const ms = performance.now() - start;
-for (const ws of sockets) ws.terminate();
-process.stdout.write(`${JSON.stringify({ received, ms })}\n`);
+const sockets = await Promise.all(Array.from({ length: conns }, open));
+
+/**
+ * Count the complete server frames in each chunk (a header split across chunks is kept, at most
+ * 10 bytes) and send as many new frames as came back while `sending()` says so.
+ */
+function attach(socket, phase) {
+  let need = 0; // payload bytes of the current frame still to come
+  let head = Buffer.alloc(0); // an incomplete header
+  socket.removeAllListeners("data");
+  socket.on("data", (d) => {
+    let pos = 0;
+    let done = 0;
+    if (head.length > 0) {
+      d = Buffer.concat([head, d]);
+      head = Buffer.alloc(0);
+    }
+    while (pos < d.length) {
+      if (need > 0) {
+        const n = Math.min(need, d.length - pos);
+        need -= n;
+        pos += n;
+        if (need === 0) done++;
+        continue;
+      }
+      const avail = d.length - pos;
+      if (avail < 2) {
+        head = Buffer.from(d.subarray(pos));
+        break;
+      }
+      const len7 = d[pos + 1] & 0x7f;
+      const hsize = len7 < 126 ? 2 : len7 === 126 ? 4 : 10;
+      if (avail < hsize) {
+        head = Buffer.from(d.subarray(pos));
+        break;
+      }
+      const length =
+        len7 < 126 ? len7 : len7 === 126 ? d.readUInt16BE(pos + 2) : d.readUInt32BE(pos + 6);
+      pos += hsize;
+      need = length;
+      if (need === 0) done++;
+    }
+    if (done > 0) phase.echoed(socket, done);
+  });
+}
+
+/** One timed phase over all sockets; resolves with { received, ms } once in-flight ones came back. */
+function run(phaseMs, limit) {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    let sent = 0;
+    let received = 0;
+    let stopped = false;
+    const finish = () => resolve({ received, ms: performance.now() - start });
+    const guard = setTimeout(() => {
+      stopped = true;
+      reject(new Error(`${sent - received} messages did not come back`));
+    }, phaseMs + DRAIN_LIMIT_MS);
+    const phase = {
+      echoed(socket, n) {
+        received += n;
+        if (!stopped && (sent >= limit || performance.now() - start >= phaseMs)) stopped = true;
+        if (!stopped) {
+          const k = Math.min(n, limit - sent);
+          sent += k;
+          socket.write(FRAMES.subarray(0, k * FRAME.length));
+        }
+        if (stopped && received === sent) {
+          clearTimeout(guard);
+          finish();
+        }
+      },
+    };
+    for (const socket of sockets) {
+      attach(socket, phase);
+      const k = Math.min(window, limit - sent);
+      if (k <= 0) break;
+      sent += k;
+      socket.write(FRAMES.subarray(0, k * FRAME.length));
+    }
+  });
+}
+
+await run(warmupMs, maxMessages);
+process.stdout.write("ready\n");
+await new Promise((resolve) => createInterface({ input: process.stdin }).once("line", resolve));
+const result = await run(durationMs, maxMessages);
+for (const socket of sockets) socket.destroy();
+process.stdout.write(`${JSON.stringify(result)}\n`);
 process.exit(0);

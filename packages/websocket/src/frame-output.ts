@@ -2,7 +2,15 @@
 
 import type { IOStream, SSLIOStream } from "@t/iostream";
 import { WebSocketClosedError } from "./errors.js";
-import { COPY_LIMIT, encodeFrame, encodeHeader, headerSize, writeFrame } from "./frame-writer.js";
+import {
+  encodeFrame,
+  encodeHeader,
+  headerSize,
+  TEXT_FRAME_MAX_UNITS,
+  writeFrame,
+  writeHeader,
+  writeTextFrame,
+} from "./frame-writer.js";
 import { OP_CLOSE, OP_PING, OP_PONG } from "./opcodes.js";
 
 const EMPTY = Buffer.alloc(0);
@@ -155,12 +163,31 @@ export class FrameOutput {
 
   /**
    * Encode a small frame into the shared slab behind this batch's earlier ones; false (and
-   * nothing written) when it is too big for the slab.
+   * nothing written) when it is too big for the slab. A string is measured only when its
+   * worst case (3 bytes per code unit) might not fit: a short one is encoded straight in.
    */
   private gather(opcode: number, payload: string | Uint8Array, rsv1: boolean): boolean {
+    if (typeof payload === "string") {
+      const bound = 4 + (this.masked ? 4 : 0) + 3 * payload.length;
+      if (bound <= SLAB_FRAME_LIMIT && payload.length <= TEXT_FRAME_MAX_UNITS) {
+        this.reserve(bound);
+        slabEnd = writeTextFrame(slab, slabEnd, opcode, payload, true, rsv1, this.masked);
+        return true;
+      }
+    }
     const length = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
     const size = headerSize(length, this.masked) + length;
     if (size > SLAB_FRAME_LIMIT) return false;
+    this.reserve(size);
+    slabEnd = writeFrame(slab, slabEnd, opcode, payload, length, true, rsv1, this.masked);
+    return true;
+  }
+
+  /**
+   * Make this output the slab's gatherer with `size` bytes free behind its run (a full slab is
+   * handed on and replaced).
+   */
+  private reserve(size: number): void {
     if (gatherer !== this) {
       // Another connection's run is still open (this batch runs inside its): send it first.
       gatherer?.flushGathered();
@@ -173,8 +200,6 @@ export class FrameOutput {
       slabEnd = gatherStart = 0;
       gatherer = this;
     }
-    slabEnd = writeFrame(slab, slabEnd, opcode, payload, length, true, rsv1, this.masked);
-    return true;
   }
 
   /** Hand the frames gathered in the slab to the stream as one piece (before anything else). */
@@ -256,24 +281,31 @@ export class FrameOutput {
   }
 
   /**
-   * Write one complete data frame: payloads above COPY_LIMIT (unmasked) by reference behind
-   * their own header, others encoded into one buffer. Inside a batch the batch's Promise is
-   * returned; otherwise one that settles once the stream has written everything up to it.
+   * Write one complete data frame. Small frames are gathered in the slab during a batch; unmasked
+   * bytes too big for it go out by reference behind their header (no copy, no buffer of their
+   * size); the rest is encoded into one buffer. Inside a batch the batch's Promise is returned;
+   * otherwise one that settles once the stream has written everything up to it.
    */
   private frame(opcode: number, payload: string | Uint8Array, rsv1: boolean): Promise<void> {
     const stream = this.stream;
     if (stream.closed()) return rejectClosed();
-    if (this.batching) {
-      if (this.gather(opcode, payload, rsv1)) return this.batchResult();
-      this.flushGathered();
-    }
-    if (!this.masked && typeof payload !== "string" && payload.length > COPY_LIMIT) {
-      stream.send(encodeHeader(opcode, true, rsv1, payload.length));
+    const batching = this.batching;
+    if (batching && this.gather(opcode, payload, rsv1)) return this.batchResult();
+    if (!this.masked && typeof payload !== "string" && payload.length > SLAB_FRAME_LIMIT) {
+      if (batching) {
+        // The header joins the batch's run in the slab, which goes first.
+        this.reserve(10);
+        slabEnd += writeHeader(slab, opcode, true, rsv1, payload.length, false, slabEnd);
+        this.flushGathered();
+      } else {
+        stream.send(encodeHeader(opcode, true, rsv1, payload.length));
+      }
       stream.send(payload);
     } else {
+      if (batching) this.flushGathered();
       stream.send(encodeFrame(opcode, payload, true, rsv1, this.masked));
     }
-    if (this.batching) return this.batchResult();
+    if (batching) return this.batchResult();
     if (!stream.writing()) {
       return stream.closed() ? rejectClosed() : RESOLVED; // in the kernel already
     }

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { WebSocketProtocolError } from "./errors.js";
 import { FrameParser, type FrameSink } from "./frame-parser.js";
-import { encodeFrame } from "./frame-writer.js";
+import { encodeFrame, TEXT_FRAME_MAX_UNITS, writeTextFrame } from "./frame-writer.js";
 import { applyMask } from "./masking.js";
 
 interface Rec {
@@ -12,12 +12,24 @@ interface Rec {
   errors: WebSocketProtocolError[];
 }
 
-function parserFor(expectMasked: boolean, maxMessageSize = 1 << 20, allowRsv1 = false) {
-  const rec: Rec = { frames: [], errors: [] };
+function parserFor(
+  expectMasked: boolean,
+  maxMessageSize = 1 << 20,
+  allowRsv1 = false,
+  textViews = false,
+) {
+  const rec: Rec & { views: number } = { frames: [], errors: [], views: 0 };
   const sink: FrameSink = {
     onFrame: (op, fin, rsv1, payload) => rec.frames.push([op, fin, rsv1, payload.toString("hex")]),
     onProtocolError: (e) => rec.errors.push(e),
   };
+  if (textViews) {
+    // Recorded as the frame it stands for (a whole text message), counted apart.
+    sink.onTextView = (buf, start, end) => {
+      rec.views++;
+      rec.frames.push([1, true, false, buf.toString("hex", start, end)]);
+    };
+  }
   return { rec, parser: new FrameParser(sink, { expectMasked, maxMessageSize, allowRsv1 }) };
 }
 
@@ -208,6 +220,57 @@ describe("FrameParser", () => {
     );
   });
 
+  it("offers whole text frames in place to a sink with onTextView: any split parses as onFrame would", () => {
+    const frameArb = fc.record({
+      opcode: fc.constantFrom(1, 1, 2, 9),
+      fin: fc.boolean(),
+      payload: fc.uint8Array({ maxLength: 300 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(frameArb, { minLength: 1, maxLength: 6 }),
+        fc.boolean(),
+        fc.array(fc.nat(2000), { maxLength: 8 }),
+        (frames, masked, cuts) => {
+          // Data frames without FIN are followed by a final continuation (a valid sequence).
+          const parts: Buffer[] = [];
+          for (const f of frames) {
+            const control = f.opcode >= 8;
+            const payload = control ? f.payload.subarray(0, 125) : f.payload;
+            parts.push(encodeFrame(f.opcode, payload, control || f.fin, false, masked));
+            if (!control && !f.fin) parts.push(encodeFrame(0, payload, true, false, masked));
+          }
+          const stream = Buffer.concat(parts);
+          const plain = parserFor(masked);
+          feed(plain.parser, stream);
+          const viewed = parserFor(masked, 1 << 20, false, true);
+          feed(
+            viewed.parser,
+            stream,
+            cuts.map((c) => Math.min(c, stream.length)),
+          );
+          expect(plain.rec.errors).toEqual([]);
+          expect(viewed.rec.errors).toEqual([]);
+          expect(viewed.rec.frames).toEqual(plain.rec.frames);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("offers a whole text frame in place (unmasked there) and a split one through onFrame", () => {
+    const frame = encodeFrame(1, "hello", true, false, true);
+    const whole = parserFor(true, 1000, false, true);
+    const host = Buffer.from(frame);
+    expect(whole.parser.execute(host, 0, host.length)).toBe(host.length);
+    expect(whole.rec.views).toBe(1);
+    expect(host.toString("latin1", host.length - 5)).toBe("hello"); // unmasked in the input
+    const split = parserFor(true, 1000, false, true);
+    feed(split.parser, frame, [frame.length - 2]);
+    expect(split.rec.views).toBe(0);
+    expect(split.rec.frames).toEqual([[1, true, false, Buffer.from("hello").toString("hex")]]);
+  });
+
   it("never throws on random bytes and reports at most one error", () => {
     fc.assert(
       fc.property(
@@ -238,15 +301,62 @@ describe("masking", () => {
         fc.uint8Array({ minLength: 4, maxLength: 4 }),
         fc.nat(7),
         fc.nat(3),
-        (data, key, offset, phase) => {
+        fc.nat(5),
+        (data, key, offset, phase, keyOffset) => {
           const host = Buffer.alloc(data.length + offset);
           host.set(data, offset);
-          applyMask(host, offset, offset + data.length, key, 0, phase);
+          const keyHost = Buffer.alloc(keyOffset + 4);
+          keyHost.set(key, keyOffset);
+          applyMask(host, offset, offset + data.length, keyHost, keyOffset, phase);
           for (let i = 0; i < data.length; i++) {
             expect(host[offset + i]).toBe(data[i] ^ key[(i + phase) & 3]);
           }
         },
       ),
     );
+  });
+});
+
+describe("writeTextFrame", () => {
+  it("writes the frame encodeFrame makes, for any string (lone surrogates too) and offset", () => {
+    const text = fc
+      .array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 700 })
+      .map((units) => String.fromCharCode(...units));
+    fc.assert(
+      fc.property(text, fc.nat(9), fc.boolean(), (s, at, rsv1) => {
+        const expected = encodeFrame(1, s, true, rsv1, false);
+        const buf = Buffer.alloc(at + 4 + 3 * s.length, 0xee);
+        const end = writeTextFrame(buf, at, 1, s, true, rsv1, false);
+        expect(end - at).toBe(expected.length);
+        expect(buf.subarray(at, end).equals(expected)).toBe(true);
+        // Masked: the same payload once unmasked with the key written behind the header.
+        const masked = Buffer.alloc(at + 8 + 3 * s.length);
+        const mend = writeTextFrame(masked, at, 1, s, true, rsv1, true);
+        const hsize = expected.length - Buffer.byteLength(s);
+        expect(mend - at).toBe(expected.length + 4);
+        expect(masked[at + 1] & 0x80).toBe(0x80);
+        applyMask(masked, at + hsize + 4, mend, masked, at + hsize, 0);
+        expect(masked.subarray(at + hsize + 4, mend).equals(expected.subarray(hsize))).toBe(true);
+        expect(masked[at] === expected[0] && (masked[at + 1] & 0x7f) === (expected[1] & 0x7f)).toBe(
+          true,
+        );
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("uses the 2-byte length form exactly up to 125 bytes (a short string of wide characters moves up)", () => {
+    for (const s of [
+      "a".repeat(125),
+      "é".repeat(62),
+      "é".repeat(63),
+      "€".repeat(42),
+      "a".repeat(126),
+    ]) {
+      const buf = Buffer.alloc(4 + 3 * s.length);
+      const end = writeTextFrame(buf, 0, 1, s, true, false, false);
+      expect(buf.subarray(0, end).equals(encodeFrame(1, s, true, false, false))).toBe(true);
+    }
+    expect(TEXT_FRAME_MAX_UNITS * 3).toBeLessThan(0x10000);
   });
 });

@@ -13,6 +13,13 @@ export interface FrameSink {
    * continuation; the parser has already checked the fragment sequence.
    */
   onFrame(opcode: number, fin: boolean, rsv1: boolean, payload: Buffer): void;
+  /**
+   * Optional: a whole text message in one frame (FIN set, RSV1 clear) whose payload lies within
+   * the input given to `execute`, offered in place instead of through `onFrame` — no Buffer is
+   * made for it. The parser has unmasked `buf[start, end)` in place (so it writes into the input
+   * it is given); the bytes are only valid during the call.
+   */
+  onTextView?(buf: Buffer, start: number, end: number): void;
   /** The peer broke the framing rules; the parser discards all further input. */
   onProtocolError(error: WebSocketProtocolError): void;
 }
@@ -57,6 +64,8 @@ export class FrameParser {
   allowRsv1: boolean;
 
   private readonly sink: FrameSink;
+  /** The sink takes whole text messages in place (`onTextView`). */
+  private readonly textViews: boolean;
   private readonly expectMasked: boolean;
   private readonly maxMessageSize: number;
   private readonly maxFragmentsPerMessage: number;
@@ -80,6 +89,7 @@ export class FrameParser {
 
   constructor(sink: FrameSink, options: FrameParserOptions) {
     this.sink = sink;
+    this.textViews = typeof sink.onTextView === "function";
     this.expectMasked = options.expectMasked;
     this.maxMessageSize = options.maxMessageSize;
     this.allowRsv1 = options.allowRsv1;
@@ -108,10 +118,30 @@ export class FrameParser {
           break;
         }
         pos += used;
-        if (this.state === PAYLOAD && this.payloadLength === 0) this.emit();
+        if (this.state !== PAYLOAD) continue;
+        const length = this.payloadLength;
+        if (length === 0) this.emit();
+        else if (
+          this.textViews &&
+          this.opcode === OP_TEXT &&
+          this.fin &&
+          !this.rsv1 &&
+          end - pos >= length
+        ) {
+          // A whole text message in this input: unmask it where it lies and offer it there.
+          const at = pos;
+          pos += length;
+          if (this.masked) applyMask(buf, at, pos, this.mask, 0, 0);
+          this.state = HEADER;
+          (this.sink as Required<FrameSink>).onTextView(buf, at, pos);
+        }
       } else if (state === PAYLOAD) {
         const n = Math.min(end - pos, this.payloadLength - this.filled);
         let payload = this.payload;
+        if (this.filled === 0 && payload.length === 0) {
+          payload = Buffer.allocUnsafe(Math.min(this.payloadLength, INITIAL_PAYLOAD));
+          this.payload = payload;
+        }
         if (this.filled + n > payload.length) {
           // Grow geometrically toward the declared length: memory follows the bytes that
           // arrived, not what a header claims (a 14-byte header must not cost 10 MiB).
@@ -238,7 +268,7 @@ export class FrameParser {
     this.opcode = opcode;
     this.masked = masked;
     this.payloadLength = length;
-    this.payload = length === 0 ? EMPTY : Buffer.allocUnsafe(Math.min(length, INITIAL_PAYLOAD));
+    this.payload = EMPTY; // made when the first payload byte is copied
     this.filled = 0;
     this.state = PAYLOAD;
     return size;

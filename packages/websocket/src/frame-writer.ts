@@ -2,9 +2,6 @@
 
 import { applyMask, writeMaskKey } from "./masking.js";
 
-/** Largest payload that `encodeFrame` copies behind its header; larger ones go out separately. */
-export const COPY_LIMIT = 64 * 1024;
-
 /** Size of a frame header for a payload of `length` bytes (with the 4-byte key when masked). */
 export function headerSize(length: number, masked: boolean): number {
   return (length < 126 ? 2 : length < 0x10000 ? 4 : 10) + (masked ? 4 : 0);
@@ -69,6 +66,37 @@ export function writeFrame(
   return start + length;
 }
 
+/** Most UTF-16 code units of a string that {@link writeTextFrame} takes (its bytes < 64 KiB). */
+export const TEXT_FRAME_MAX_UNITS = 0x5555;
+
+/**
+ * Write one complete frame whose payload is the UTF-8 of `text` at `buf[at..]` without measuring
+ * the string first: `buf` must have room for `4 + (masked ? 4 : 0) + 3 * text.length` bytes and
+ * `text.length` be at most {@link TEXT_FRAME_MAX_UNITS} (UTF-8 takes at most 3 bytes per code
+ * unit, so the length field's size is known from `text.length` except below 126 units, where a
+ * payload of 126 bytes or more moves 2 bytes up). Returns where the frame ends.
+ */
+export function writeTextFrame(
+  buf: Buffer,
+  at: number,
+  opcode: number,
+  text: string,
+  fin: boolean,
+  rsv1: boolean,
+  masked: boolean,
+): number {
+  const key = masked ? 4 : 0;
+  let start = at + (text.length < 126 ? 2 : 4) + key;
+  const length = buf.write(text, start, "utf8");
+  if (length >= 126 && text.length < 126) {
+    buf.copyWithin(start + 2, start, start + length);
+    start += 2;
+  }
+  writeHeader(buf, opcode, fin, rsv1, length, masked, at);
+  if (masked) applyMask(buf, start, start + length, buf, start - 4, 0);
+  return start + length;
+}
+
 /**
  * One complete frame (header + payload) in a single new Buffer; a string payload is encoded as
  * UTF-8 straight into it. With `masked` (client side) the payload is masked with a fresh key.
@@ -92,7 +120,7 @@ export function encodeFrame(
   return frame;
 }
 
-/** Only the header of an unmasked frame, for payloads sent without copying (see COPY_LIMIT). */
+/** Only the header of an unmasked frame, for payloads sent by reference behind it. */
 export function encodeHeader(opcode: number, fin: boolean, rsv1: boolean, length: number): Buffer {
   const header = Buffer.allocUnsafe(headerSize(length, false));
   writeHeader(header, opcode, fin, rsv1, length, false);

@@ -4,12 +4,14 @@ import { randomFillSync } from "node:crypto";
 import { endianness } from "node:os";
 
 const LITTLE_ENDIAN = endianness() === "LE";
-/** Below this many bytes the byte loop beats creating a word view. */
-const WORD_THRESHOLD = 32;
+/** From this many bytes on, the payload is XORed through a 32-bit word view. */
+const WORD_THRESHOLD = 64;
 
 /**
  * XOR `buf[start, end)` in place with the 4-byte key at `key[keyOffset, keyOffset + 4)`.
- * `phase` is the key index (0..3) that applies to `buf[start]`.
+ * `phase` is the key index (0..3) that applies to `buf[start]`. Short payloads go four bytes per
+ * step with the key rotated once (no object made); long ones a 32-bit word at a time from the
+ * first 4-aligned byte.
  */
 export function applyMask(
   buf: Buffer,
@@ -19,35 +21,40 @@ export function applyMask(
   keyOffset: number,
   phase: number,
 ): void {
-  const k0 = key[keyOffset];
-  const k1 = key[keyOffset + 1];
-  const k2 = key[keyOffset + 2];
-  const k3 = key[keyOffset + 3];
-  let i = start;
   let k = phase & 3;
+  let i = start;
   if (end - start >= WORD_THRESHOLD) {
     // Head bytes until the address is 4-aligned, so an Int32Array view is allowed.
     while (((buf.byteOffset + i) & 3) !== 0) {
-      buf[i] ^= k === 0 ? k0 : k === 1 ? k1 : k === 2 ? k2 : k3;
+      buf[i++] ^= key[keyOffset + k];
       k = (k + 1) & 3;
-      i++;
     }
-    const words = (end - i) >>> 2;
-    const b0 = k === 0 ? k0 : k === 1 ? k1 : k === 2 ? k2 : k3;
-    const b1 = k === 0 ? k1 : k === 1 ? k2 : k === 2 ? k3 : k0;
-    const b2 = k === 0 ? k2 : k === 1 ? k3 : k === 2 ? k0 : k1;
-    const b3 = k === 0 ? k3 : k === 1 ? k0 : k === 2 ? k1 : k2;
+    const b0 = key[keyOffset + k];
+    const b1 = key[keyOffset + ((k + 1) & 3)];
+    const b2 = key[keyOffset + ((k + 2) & 3)];
+    const b3 = key[keyOffset + ((k + 3) & 3)];
     const word = LITTLE_ENDIAN
       ? b0 | (b1 << 8) | (b2 << 16) | (b3 << 24)
       : (b0 << 24) | (b1 << 16) | (b2 << 8) | b3;
+    const words = (end - i) >>> 2;
     const view = new Int32Array(buf.buffer, buf.byteOffset + i, words);
     for (let w = 0; w < words; w++) view[w] ^= word;
     i += words << 2;
+  } else {
+    const b0 = key[keyOffset + k];
+    const b1 = key[keyOffset + ((k + 1) & 3)];
+    const b2 = key[keyOffset + ((k + 2) & 3)];
+    const b3 = key[keyOffset + ((k + 3) & 3)];
+    for (const last = end - 3; i < last; i += 4) {
+      buf[i] ^= b0;
+      buf[i + 1] ^= b1;
+      buf[i + 2] ^= b2;
+      buf[i + 3] ^= b3;
+    }
   }
   while (i < end) {
-    buf[i] ^= k === 0 ? k0 : k === 1 ? k1 : k === 2 ? k2 : k3;
+    buf[i++] ^= key[keyOffset + k];
     k = (k + 1) & 3;
-    i++;
   }
 }
 

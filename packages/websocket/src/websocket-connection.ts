@@ -301,7 +301,8 @@ export class WebSocketConnection implements FrameSink, Sweepable {
    * WebSocketClosedError once the connection is closing or closed, and with
    * WebSocketBufferFullError (failing the connection with 1008) when it would take
    * `bufferedAmount` above `maxWriteBufferSize`. A rejection nobody awaits is marked handled:
-   * it never becomes an unhandled rejection.
+   * it never becomes an unhandled rejection. On the server side, bytes above 2 KiB are sent by
+   * reference (not copied): leave them unchanged until the Promise settles.
    */
   writeMessage(message: WriteMessageData, binary?: boolean): Promise<void> {
     let payload: string | Uint8Array;
@@ -509,6 +510,26 @@ export class WebSocketConnection implements FrameSink, Sweepable {
       return;
     }
     this.deliver(this.messageOpcode === OP_TEXT ? whole.toString("utf8") : whole);
+  }
+
+  /**
+   * @internal FrameSink: a whole text message, unmasked in the stream's input. ASCII (checked
+   * here, byte by byte: the common case, and cheaper than a native call for short messages) is
+   * valid UTF-8 and decodes as latin1; anything else is checked by `isUtf8` first.
+   */
+  onTextView(buf: Buffer, start: number, end: number): void {
+    if (this.closeReceived) return; // nothing may follow a close frame
+    let i = start;
+    while (i < end && buf[i] < 0x80) i++;
+    if (i === end) {
+      this.deliver(buf.toString("latin1", start, end));
+    } else if (isUtf8(buf.subarray(start, end))) {
+      this.deliver(buf.toString("utf8", start, end));
+    } else {
+      this.fail(
+        new WebSocketProtocolError("invalid UTF-8 in a text message", CLOSE_INVALID_PAYLOAD),
+      );
+    }
   }
 
   /** Copy a continuation's payload behind the message so far, doubling the buffer as needed. */

@@ -270,7 +270,8 @@ export class WebSocketHandler extends RequestHandler {
 
   /**
    * Send a message: strings as text, bytes as binary (override with `binary`), objects as JSON.
-   * Resolves when it reached the kernel; rejects with WebSocketClosedError when closed.
+   * Resolves when it reached the kernel; rejects with WebSocketClosedError when closed. Bytes
+   * above 2 KiB are sent by reference, not copied: leave them unchanged until it settles.
    */
   writeMessage(message: WriteMessageData, binary?: boolean): Promise<void> {
     const conn = this.wsConnection;

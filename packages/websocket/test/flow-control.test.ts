@@ -146,16 +146,26 @@ describe("the answers to one batch of input", () => {
     await fx.serve([["/", EchoAndCopy]]);
     const other: WebSocket = await fx.wsClient("/");
     const copies: string[] = [];
-    other.on("message", (data: Buffer) => copies.push(data.toString()));
+    const show = (data: Buffer, binary: boolean) =>
+      binary ? `binary ${data.length} ${data[0]}-${data[data.length - 1]}` : data.toString();
+    other.on("message", (data: Buffer, binary: boolean) => copies.push(show(data, binary)));
     await until(() => handlers.length === 1, 5000, "first open");
     const s = await fx.raw();
     s.write(upgradeRequest("/", fx.port));
     await until(() => handlers.length === 2, 5000, "second open");
-    // One packet: 1500 small messages (several slabs' worth of frames), a message too big to be
-    // gathered and a ping in the middle.
+    // One packet: 1500 small messages (several slabs' worth of frames), a text message too big to
+    // be gathered, binary ones sent by reference behind their header, small binary ones and a
+    // ping in the middle.
     const sent: string[] = [];
     const frames: Buffer[] = [];
     for (let i = 0; i < 1500; i++) {
+      if (i % 250 === 1 || i % 250 === 2) {
+        const bytes = Buffer.alloc(i % 250 === 1 ? 5000 + i : 100, i & 0xff);
+        bytes[bytes.length - 1] = 7;
+        sent.push(show(bytes, true));
+        frames.push(encodeFrame(2, bytes, true, false, true));
+        continue;
+      }
       const text = i === 700 ? `big ${"x".repeat(3000)}` : `message ${i}`;
       sent.push(text);
       frames.push(encodeFrame(1, text, true, false, true));
@@ -164,12 +174,12 @@ describe("the answers to one batch of input", () => {
     const bytes = readRaw(s, (b) => framesAfterHead(b).length >= 1501, 20_000);
     s.write(Buffer.concat(frames));
     const got = framesAfterHead(await bytes);
-    const texts = got.filter((f) => f[0] === 1).map((f) => f[1].toString());
-    expect(texts).toEqual(sent);
+    const data = got.filter((f) => f[0] === 1 || f[0] === 2).map((f) => show(f[1], f[0] === 2));
+    expect(data).toEqual(sent);
     const pongAt = got.findIndex((f) => f[0] === 10);
     expect(got[pongAt][1].toString()).toBe("mid");
     // The pong answers a ping that came after message 900: it leaves after that message's echo.
-    expect(got.slice(0, pongAt).filter((f) => f[0] === 1)).toHaveLength(901);
+    expect(got.slice(0, pongAt).filter((f) => f[0] === 1 || f[0] === 2)).toHaveLength(901);
     await until(() => copies.length === 1500, 20_000, "the copies");
     expect(copies).toEqual(sent);
   });
