@@ -4,6 +4,10 @@
 // `KINDS=t,node` picks the servers; kind "base" is the build at BASE_DIST (default
 // /tmp/base/packages/httpserver/dist/index.js: this morning's, for a before/after).
 // `node bench/tls-https.mjs server t|base|node` is the server child (prints its port).
+// `node bench/tls-https.mjs instructions [extra=4000]`: the deterministic figure instead —
+// the server under valgrind's callgrind (V8 --predictable), instructions of user space (JS,
+// OpenSSL, libuv) per request, from two runs that differ only in request count (10 keep-alive
+// TLS 1.3 connections, the client in this process, outside valgrind).
 
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -54,6 +58,74 @@ if (process.argv[2] === "server") {
     await server.listen(0, "127.0.0.1");
     process.stdout.write(`${server.addresses()[0].port}\n`);
     await running;
+  }
+} else if (process.argv[2] === "instructions") {
+  const tls = await import("node:tls");
+  const extra = Math.min(Number(process.argv[3] ?? 4000), 20_000);
+  const kinds = (process.env.KINDS ?? "t,node").split(",");
+  const CONNS = 10;
+  const REQ = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  /** `total` requests over CONNS keep-alive connections, one outstanding on each. */
+  const load = (port, total) => {
+    let started = 0;
+    const one = () =>
+      new Promise((resolve, reject) => {
+        const s = tls.connect({ port, host: "127.0.0.1", rejectUnauthorized: false }, () => {
+          if (started < total) {
+            started++;
+            s.write(REQ);
+          } else s.end();
+        });
+        let text = "";
+        s.on("data", (d) => {
+          text += d.toString("latin1");
+          while (text.includes("Hello, world")) {
+            text = text.slice(text.indexOf("Hello, world") + 12);
+            if (started < total) {
+              started++;
+              s.write(REQ);
+            } else {
+              s.end();
+            }
+          }
+        });
+        s.on("close", resolve);
+        s.on("error", reject);
+      });
+    return Promise.all(Array.from({ length: CONNS }, one));
+  };
+  const collected = async (kind, total) => {
+    const child = spawn(
+      "valgrind",
+      [
+        "--tool=callgrind",
+        "--callgrind-out-file=/dev/null",
+        process.execPath,
+        "--predictable",
+        new URL(import.meta.url).pathname,
+        "server",
+        kind,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let err = "";
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
+    const port = await new Promise((resolve, reject) => {
+      child.stdout.once("data", (d) => resolve(Number(String(d).trim())));
+      child.once("exit", (code) => reject(new Error(`${kind} server exited (${code}): ${err}`)));
+    });
+    await load(port, total);
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    await exited;
+    return Number(/Collected : (\d+)/.exec(err)?.[1]);
+  };
+  for (const kind of kinds) {
+    const a = await collected(kind, 1000);
+    const b = await collected(kind, 1000 + extra);
+    console.log(`${kind.padEnd(5)} ${Math.round((b - a) / extra)} instructions/request`);
   }
 } else {
   if (process.env.BENCH_LOCKED !== "1") {
