@@ -101,27 +101,47 @@ async function bulkNet() {
   return BULK_BYTES / 1024 / 1024 / (ms / 1000);
 }
 
-async function pingOurs() {
-  const loop = new IOLoop();
+/**
+ * Ping-pong through @t/iostream. `loopOptions` (e.g. `{ readAheadBytes: 0 }`: the loop's
+ * read-ahead off) go to the IOLoop; `consumer` makes the echo side a data consumer (consumer
+ * mode, as the protocol connections use) instead of a chain of `readUntil` Promises.
+ */
+async function pingOurs(loopOptions = {}, consumer = false) {
+  const loop = new IOLoop(loopOptions);
   const done = loop.start();
   const [server, client] = await tPair(loop);
-  const echo = (async () => {
-    for (let i = 0; i < ROUND_TRIPS; i++) server.write(await server.readUntil("\n"));
-  })();
+  let echo;
+  if (consumer) {
+    echo = Promise.resolve();
+    server.setDataConsumer((buf, start, end) => {
+      // Echo whole lines; leave a partial one buffered.
+      const nl = buf.lastIndexOf(10, end - 1);
+      if (nl < start) return 0;
+      server.send(Buffer.from(buf.subarray(start, nl + 1)));
+      return nl + 1 - start;
+    });
+  } else {
+    echo = (async () => {
+      for (let i = 0; i < ROUND_TRIPS; i++) server.write(await server.readUntil("\n"));
+    })();
+  }
   const msg = Buffer.from("ping 0123456789abcdef\n");
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < ROUND_TRIPS; i++) {
     client.write(msg);
     await client.readUntil("\n");
   }
   const us = ((performance.now() - t0) * 1000) / ROUND_TRIPS;
+  const c = process.cpuUsage(c0);
+  const cpu = (c.user + c.system) / ROUND_TRIPS;
   await echo;
   server.close();
   client.close();
   loop.stop();
   await done;
   loop.close();
-  return us;
+  return { us, cpu };
 }
 
 async function pingNet() {
@@ -151,19 +171,27 @@ async function pingNet() {
     }
   });
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < ROUND_TRIPS; i++) {
     client.write(msg);
     if (!cbuf.includes("\n")) await new Promise((r) => (wake = r));
     cbuf = cbuf.slice(cbuf.indexOf("\n") + 1);
   }
   const us = ((performance.now() - t0) * 1000) / ROUND_TRIPS;
+  const c = process.cpuUsage(c0);
+  const cpu = (c.user + c.system) / ROUND_TRIPS;
   server.destroy();
   client.destroy();
-  return us;
+  return { us, cpu };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
+/**
+ * Runs both sides RUNS times, alternating, and prints the medians. A result is a number, or
+ * `{ us, cpu }` (wall µs and process CPU µs per round trip: CPU time is what a loaded machine
+ * disturbs least, since both ends run in this process).
+ */
 async function compare(name, unit, ours, node, higherIsBetter) {
   const a = [];
   const b = [];
@@ -171,11 +199,18 @@ async function compare(name, unit, ours, node, higherIsBetter) {
     a.push(await capped(ours(), `${name} (@t)`));
     b.push(await capped(node(), `${name} (net)`));
   }
-  const ma = median(a);
-  const mb = median(b);
+  const wall = (r) => (typeof r === "number" ? r : r.us);
+  const ma = median(a.map(wall));
+  const mb = median(b.map(wall));
   const ratio = higherIsBetter ? ma / mb : mb / ma;
+  let cpu = "";
+  if (typeof a[0] === "object") {
+    const ca = median(a.map((r) => r.cpu));
+    const cb = median(b.map((r) => r.cpu));
+    cpu = `   CPU @t ${ca.toFixed(1)} net ${cb.toFixed(1)} µs/rt (${(cb / ca).toFixed(2)}x)`;
+  }
   console.log(
-    `${name.padEnd(34)} @t ${ma.toFixed(1).padStart(9)} ${unit}   net ${mb.toFixed(1).padStart(9)} ${unit}   @t/net ${ratio.toFixed(2)}x`,
+    `${name.padEnd(34)} @t ${ma.toFixed(1).padStart(9)} ${unit}   net ${mb.toFixed(1).padStart(9)} ${unit}   @t/net ${ratio.toFixed(2)}x${cpu}`,
   );
 }
 
@@ -189,4 +224,19 @@ await compare(
   bulkNet,
   true,
 );
-await compare(`ping-pong ${ROUND_TRIPS} round trips`, "µs/rt", pingOurs, pingNet, false);
+await compare(`ping-pong ${ROUND_TRIPS} round trips`, "µs/rt", () => pingOurs(), pingNet, false);
+await compare(
+  "  same, read-ahead off",
+  "µs/rt",
+  () => pingOurs({ readAheadBytes: 0 }),
+  pingNet,
+  false,
+);
+await compare("  same, echo in consumer mode", "µs/rt", () => pingOurs({}, true), pingNet, false);
+await compare(
+  "  consumer mode, read-ahead off",
+  "µs/rt",
+  () => pingOurs({ readAheadBytes: 0 }, true),
+  pingNet,
+  false,
+);
