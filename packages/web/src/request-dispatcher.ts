@@ -39,9 +39,12 @@ export interface DispatchHost extends HandlerHost {
   routeInto(target: RouteTarget, request: HTTPServerRequest): void;
 }
 
-const SUPPORTED_METHODS = new Set(["GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"]);
 const NO_XSRF_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-/** Verb method names by request method (no `toLowerCase()` per request). */
+/**
+ * Verb method names by request method: the supported methods (no `toLowerCase()` per request).
+ * A method named like an `Object.prototype` member reads a function or an object here, never a
+ * string, so `typeof … === "string"` is the membership test (one property load, no Set).
+ */
 const VERB_METHODS: Readonly<Record<string, VerbName>> = {
   GET: "get",
   HEAD: "head",
@@ -246,7 +249,7 @@ export class RequestDispatcher implements HTTPMessageDelegate, RouteTarget {
     let preparing: Promise<void> | undefined;
     try {
       const method = (this.request as HTTPServerRequest).method;
-      if (!SUPPORTED_METHODS.has(method)) throw new HTTPError(405);
+      if (typeof VERB_METHODS[method] !== "string") throw new HTTPError(405);
       if (handler.settings.xsrfCookies === true && !NO_XSRF_METHODS.has(method)) {
         handler.checkXsrfCookie();
       }
@@ -289,12 +292,14 @@ export class RequestDispatcher implements HTTPMessageDelegate, RouteTarget {
           handler[kStreamedChunks] = null;
         }
       }
-      const method = request.method;
-      const name = VERB_METHODS[method] ?? (method.toLowerCase() as VerbName);
-      const fn = handler[name] as (...args: unknown[]) => unknown;
-      const r = hasOwnKeys(this.pathKwargs)
-        ? fn.call(handler, this.pathKwargs)
-        : fn.apply(handler, this.pathArgs);
+      const fn = handler[VERB_METHODS[request.method]] as (...args: unknown[]) => unknown;
+      const kwargs = this.pathKwargs;
+      const args = this.pathArgs;
+      const r = hasOwnKeys(kwargs)
+        ? fn.call(handler, kwargs)
+        : args.length === 0
+          ? fn.call(handler)
+          : fn.apply(handler, args);
       if (isPromiseLike(r)) {
         r.then(
           () => this.autoFinish(handler),

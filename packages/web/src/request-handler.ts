@@ -81,6 +81,8 @@ export interface SignedCookieOptions extends CookieOptions {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: Tornado removes these from arguments
 const CONTROL_CHARS_RE = /[\x00-\x08\x0e-\x1f]/g;
 const EMPTY = Buffer.alloc(0);
+/** The body of a handler that wrote nothing (never pushed to: `write` starts a new array). */
+const NO_CHUNKS: Buffer[] = Object.freeze([]) as unknown as Buffer[];
 // The `performance` global is a lazy accessor in Node: look it up once.
 const perf = performance;
 const TIME_ORIGIN = perf.timeOrigin;
@@ -156,12 +158,17 @@ export class RequestHandler {
 
   private statusCode = 200;
   private reasonPhrase = "OK";
-  /** The response headers (replaced by `clear()`). */
-  private responseHeaders: HTTPHeaders = HTTPHeaders.fromRaw([
-    "Content-Type",
-    DEFAULT_CONTENT_TYPE,
-  ]);
-  private writeBuffer: Buffer[] = [];
+  /**
+   * The response headers (replaced by `clear()`), or null while they are only the default
+   * `Content-Type: <contentType>`: made when first read or changed (`ownHeaders()`), so that a
+   * response nobody touched gets its one header list, ETag and Content-Length included, at
+   * `finish()`.
+   */
+  private responseHeaders: HTTPHeaders | null = null;
+  /** The Content-Type of the headers not made yet (JSON once an object was written). */
+  private contentType = DEFAULT_CONTENT_TYPE;
+  /** The buffered body's chunks (the shared empty list until the first `write`). */
+  private writeBuffer: Buffer[] = NO_CHUNKS;
   private writeBufferLength = 0;
   /** The string `writeBuffer` holds the UTF-8 of when it is one string's (its ETag is memoised), else null. */
   private bodyText: string | null = null;
@@ -340,16 +347,23 @@ export class RequestHandler {
     this.requestIdValue = id;
     this.requestIdHeader = header;
     // Both checked when the setting was read and the id made (request-id.ts).
-    this.responseHeaders.setTrusted(header, id);
+    this.ownHeaders().setTrusted(header, id);
   }
 
   /** Reset headers, status and buffered body (e.g. before an error page). */
   clear(): void {
-    const raw = ["Content-Type", DEFAULT_CONTENT_TYPE];
     const idHeader = this.requestIdHeader;
-    if (idHeader !== null) raw.push(idHeader, this.requestIdValue as string);
-    this.responseHeaders = HTTPHeaders.fromRaw(raw);
-    this.writeBuffer = [];
+    this.contentType = DEFAULT_CONTENT_TYPE;
+    this.responseHeaders =
+      idHeader === null
+        ? null
+        : HTTPHeaders.fromRaw([
+            "Content-Type",
+            DEFAULT_CONTENT_TYPE,
+            idHeader,
+            this.requestIdValue as string,
+          ]);
+    this.writeBuffer = NO_CHUNKS;
     this.writeBufferLength = 0;
     this.statusCode = 200;
     this.reasonPhrase = "OK";
@@ -381,17 +395,17 @@ export class RequestHandler {
    * `isSafeFieldValue`); numbers and Dates are formatted.
    */
   setHeader(name: string, value: string | number | Date): void {
-    this.responseHeaders.set(name, headerValueString(value));
+    this.ownHeaders().set(name, headerValueString(value));
   }
 
   /** Add a response header (one more field of that name; checked as `setHeader`). */
   addHeader(name: string, value: string | number | Date): void {
-    this.responseHeaders.add(name, headerValueString(value));
+    this.ownHeaders().add(name, headerValueString(value));
   }
 
   /** Remove a response header. */
   clearHeader(name: string): void {
-    this.responseHeaders.delete(name);
+    this.ownHeaders().delete(name);
   }
 
   /**
@@ -399,7 +413,17 @@ export class RequestHandler {
    * `clear()`); use the setters to change them. Public and relied on by @t/websocket.
    */
   get headers(): HTTPHeaders {
-    return this.responseHeaders;
+    return this.ownHeaders();
+  }
+
+  /** The response headers, made now if they were still only the default Content-Type. */
+  private ownHeaders(): HTTPHeaders {
+    let h = this.responseHeaders;
+    if (h === null) {
+      h = HTTPHeaders.fromRaw(["Content-Type", this.contentType]);
+      this.responseHeaders = h;
+    }
+    return h;
   }
 
   /** True once the response head was sent. */
@@ -462,22 +486,31 @@ export class RequestHandler {
     let text: string | null = null;
     if (typeof chunk === "string") {
       text = chunk;
-      buf = Buffer.from(chunk, "utf8");
+      buf = Buffer.from(chunk);
     } else if (Buffer.isBuffer(chunk)) buf = chunk;
     else if (chunk instanceof Uint8Array)
       buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     else if (chunk !== null && typeof chunk === "object" && !Array.isArray(chunk)) {
       text = jsonEncode(chunk);
-      buf = Buffer.from(text, "utf8");
-      this.responseHeaders.setTrusted("Content-Type", JSON_CONTENT_TYPE);
+      buf = Buffer.from(text);
+      const h = this.responseHeaders;
+      if (h === null) this.contentType = JSON_CONTENT_TYPE;
+      else h.setTrusted("Content-Type", JSON_CONTENT_TYPE);
     } else {
       throw new TypeError(
         `write() accepts a string, a Buffer or a plain object, got ${Array.isArray(chunk) ? "an array (refused for security reasons)" : typeof chunk}`,
       );
     }
     if (buf.length === 0) return;
-    this.bodyText = this.writeBuffer.length === 0 ? text : null;
-    this.writeBuffer.push(buf);
+    const parts = this.writeBuffer;
+    if (parts.length === 0) {
+      // One array of the right size for the common single write (no growth of an empty one).
+      this.writeBuffer = [buf];
+      this.bodyText = text;
+    } else {
+      parts.push(buf);
+      this.bodyText = null;
+    }
     this.writeBufferLength += buf.length;
   }
 
@@ -485,7 +518,7 @@ export class RequestHandler {
     const parts = this.writeBuffer;
     if (parts.length === 0) return EMPTY;
     const chunk = parts.length === 1 ? parts[0] : Buffer.concat(parts, this.writeBufferLength);
-    this.writeBuffer = [];
+    this.writeBuffer = NO_CHUNKS;
     this.writeBufferLength = 0;
     return chunk;
   }
@@ -514,7 +547,7 @@ export class RequestHandler {
     const isHead = this.request.method === "HEAD";
     if (!this.headersWrittenFlag) {
       this.headersWrittenFlag = true;
-      const headers = this.responseHeaders;
+      const headers = this.ownHeaders();
       const settings = this.application.settings;
       const transformClasses = settings.transforms;
       if (transformClasses !== undefined && transformClasses.length > 0) {
@@ -561,7 +594,7 @@ export class RequestHandler {
   /** Make this response's output transforms and run their `transformFirstChunk`. */
   private startTransforms(classes: OutputTransformClass[], chunk: Buffer, final: boolean): Buffer {
     const transforms: OutputTransform[] = [];
-    const headers = this.responseHeaders;
+    const headers = this.ownHeaders();
     let out = chunk;
     for (const Cls of classes) {
       const t = new Cls(this.request);
@@ -594,9 +627,9 @@ export class RequestHandler {
   finish(chunk?: string | Uint8Array | Record<string, unknown>): Promise<void> {
     if (this.finishedFlag) throw new ResponseFinishedError("finish() called twice");
     if (chunk !== undefined) this.write(chunk);
-    if (!this.headersWrittenFlag) {
+    if (!this.headersWrittenFlag && !this.defaultHeadersAtFinish()) {
       const method = this.request.method;
-      const headers = this.responseHeaders;
+      const headers = this.ownHeaders();
       if (
         this.statusCode === 200 &&
         (method === "GET" || method === "HEAD") &&
@@ -604,7 +637,7 @@ export class RequestHandler {
       ) {
         this.setEtagHeader();
         if (this.checkEtagHeader()) {
-          this.writeBuffer = [];
+          this.writeBuffer = NO_CHUNKS;
           this.writeBufferLength = 0;
           this.setStatus(304);
         }
@@ -638,6 +671,46 @@ export class RequestHandler {
     // Without gzip, `flushed` comes from HTTP1Connection.writeHeaders/write, whose promises are
     // already marked handled (or from Promise.resolve()): no `.catch` needed per request.
     return flushed;
+  }
+
+  /**
+   * The common response, made in one step: headers nobody touched (only the default
+   * Content-Type), status 200, the default ETag hooks and no If-None-Match — the header list
+   * becomes Content-Type, Etag (GET and HEAD) and Content-Length at once, with what the general
+   * path of `finish()` would have added. False (nothing done) otherwise.
+   */
+  private defaultHeadersAtFinish(): boolean {
+    if (this.responseHeaders !== null || this.statusCode !== 200) return false;
+    const request = this.request;
+    const method = request.method;
+    const length = String(this.writeBufferLength);
+    if (method !== "GET" && method !== "HEAD") {
+      this.responseHeaders = HTTPHeaders.fromRaw([
+        "Content-Type",
+        this.contentType,
+        "Content-Length",
+        length,
+      ]);
+      return true;
+    }
+    const proto = RequestHandler.prototype;
+    if (
+      this.computeEtag !== proto.computeEtag ||
+      this.setEtagHeader !== proto.setEtagHeader ||
+      this.checkEtagHeader !== proto.checkEtagHeader ||
+      request.headers.get("If-None-Match") !== undefined
+    ) {
+      return false;
+    }
+    this.responseHeaders = HTTPHeaders.fromRaw([
+      "Content-Type",
+      this.contentType,
+      "Etag",
+      this.computeEtag() as string,
+      "Content-Length",
+      length,
+    ]);
+    return true;
   }
 
   /** After the last flush: end the exchange, log the request, run `onFinish`. */
@@ -1190,15 +1263,16 @@ export class RequestHandler {
     if (etag === null) return;
     // The default hook only makes a quoted hex digest; an override's value is checked.
     if (this.computeEtag === RequestHandler.prototype.computeEtag) {
-      this.responseHeaders.setTrusted("Etag", etag);
-    } else this.responseHeaders.set("Etag", etag);
+      this.ownHeaders().setTrusted("Etag", etag);
+    } else this.ownHeaders().set("Etag", etag);
   }
 
   /** True when the request's If-None-Match matches the response's Etag header. */
   checkEtagHeader(): boolean {
     const inm = this.request.headers.get("If-None-Match");
     if (inm === undefined) return false;
-    return etagMatches(inm, this.responseHeaders.get("Etag"));
+    const h = this.responseHeaders;
+    return h !== null && etagMatches(inm, h.get("Etag"));
   }
 
   // ---- completion by other means, and the connection going away -------------------------

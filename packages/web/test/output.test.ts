@@ -156,6 +156,92 @@ describe("automatic ETag of changing bodies", () => {
   });
 });
 
+/** Answers every method with `body`; `?touch=1` reads its headers first, `?json=1` writes an object. */
+class Plain extends RequestHandler {
+  static seen: string[][] = [];
+  private answer() {
+    if (this.getArgument("touch", "") !== "") void this.headers;
+    if (this.getArgument("json", "") !== "") this.write({ a: 1 });
+    else this.write("body");
+  }
+  override get() {
+    this.answer();
+  }
+  override post() {
+    this.answer();
+  }
+  override head() {
+    this.answer();
+  }
+  override onFinish() {
+    Plain.seen.push([...this.headers].flat());
+  }
+}
+
+/** The head of a raw response, without its Date line. */
+function headWithoutDate(raw: string): string {
+  return raw
+    .slice(0, raw.indexOf("\r\n\r\n"))
+    .split("\r\n")
+    .filter((l) => !l.startsWith("Date:"))
+    .join("\n");
+}
+
+describe("the headers of an untouched response", () => {
+  it("are the same whether or not the handler read its headers, in order, and what onFinish sees", async () => {
+    await fx.serve([["/", Plain]]);
+    const etag = `"${createHash("sha1").update("body").digest("hex")}"`;
+    const jsonEtag = `"${createHash("sha1").update('{"a":1}').digest("hex")}"`;
+    const cases: [string, string, string[]][] = [
+      [
+        "GET",
+        "",
+        ["Content-Type", "text/html; charset=UTF-8", "Etag", etag, "Content-Length", "4"],
+      ],
+      [
+        "HEAD",
+        "",
+        ["Content-Type", "text/html; charset=UTF-8", "Etag", etag, "Content-Length", "4"],
+      ],
+      ["POST", "", ["Content-Type", "text/html; charset=UTF-8", "Content-Length", "4"]],
+      [
+        "GET",
+        "json=1",
+        [
+          "Content-Type",
+          "application/json; charset=UTF-8",
+          "Etag",
+          jsonEtag,
+          "Content-Length",
+          "7",
+        ],
+      ],
+      [
+        "POST",
+        "json=1",
+        ["Content-Type", "application/json; charset=UTF-8", "Content-Length", "7"],
+      ],
+    ];
+    for (const [method, query, fields] of cases) {
+      for (const touch of ["", "touch=1"]) {
+        const q = [query, touch].filter((x) => x !== "").join("&");
+        Plain.seen = [];
+        const body = method === "POST" ? "Content-Length: 0\r\n" : "";
+        const raw = await rawRequest(
+          fx.port,
+          `${method} /?${q} HTTP/1.1\r\nHost: x\r\n${body}Connection: close\r\n\r\n`,
+        );
+        const lines = ["HTTP/1.1 200 OK"];
+        for (let i = 0; i < fields.length; i += 2) lines.push(`${fields[i]}: ${fields[i + 1]}`);
+        lines.push("Connection: close");
+        expect([method, q, headWithoutDate(raw)]).toEqual([method, q, lines.join("\n")]);
+        await fx.waitFor(() => Plain.seen.length === 1);
+        expect(Plain.seen[0]).toEqual(fields);
+      }
+    }
+  });
+});
+
 class ChunkedWriter extends RequestHandler {
   override async get() {
     this.write("one,");
