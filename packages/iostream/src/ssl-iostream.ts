@@ -77,7 +77,8 @@ function takeOver(transport: CiphertextTransport): net.Socket | null {
  * TCP server and a TCP client hand over), Node takes the descriptor: the TLS socket runs over
  * a `net.Socket` on it, so records never pass through JavaScript (as with `node:https`);
  * any other transport carries the records through a Duplex on our loop. Plaintext reaches this
- * stream from the TLS socket's events either way. `write()` resolves once OpenSSL accepted the plaintext and the TLS socket is below its
+ * stream from the TLS socket's events either way. (Like any Node socket, Node's keeps the
+ * process alive while the connection is open, whatever the loop's `unref()`.) `write()` resolves once OpenSSL accepted the plaintext and the TLS socket is below its
  * high-water mark.
  *
  * Closing without an error (`close()`, `closeWhenWritten()`, the peer's close) lingers, as the
