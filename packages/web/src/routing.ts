@@ -305,6 +305,11 @@ export class RouteTable {
   pathKwargs: Record<string, string | undefined> = {};
   private readonly rules: readonly HostRule[];
   private compiled: CompiledRule[] | null = null;
+  /** Every rule matches any host: a literal route's answer depends on the path alone. */
+  private anyHostOnly = false;
+  /** The path of the last lookup that ended on a literal route (when `anyHostOnly`), and its route. */
+  private lastPath: string | null = null;
+  private lastSpec: URLSpec | null = null;
 
   constructor(rules: readonly HostRule[]) {
     this.rules = rules;
@@ -335,6 +340,9 @@ export class RouteTable {
       });
     }
     this.compiled = out;
+    this.anyHostOnly = out.every((c) => c.anyHost);
+    this.lastPath = null;
+    this.lastSpec = null;
     return out;
   }
 
@@ -355,6 +363,12 @@ export class RouteTable {
    */
   lookup(request: { readonly hostName: string }, path: string): URLSpec | null {
     const rules = this.current();
+    if (path === this.lastPath) {
+      // The same path as the last literal hit: the same answer (regexes only see the path).
+      this.pathArgs = [];
+      this.pathKwargs = {};
+      return this.lastSpec;
+    }
     let host: string | null = null;
     for (let r = 0; r < rules.length; r++) {
       const c = rules[r];
@@ -379,6 +393,10 @@ export class RouteTable {
       if (lit !== undefined) {
         this.pathArgs = [];
         this.pathKwargs = {};
+        if (this.anyHostOnly) {
+          this.lastPath = path;
+          this.lastSpec = specs[lit];
+        }
         return specs[lit];
       }
     }

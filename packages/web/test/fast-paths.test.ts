@@ -38,6 +38,27 @@ describe("literal routes", () => {
     expect(route(app, "/nope").initArgs).toEqual({ statusCode: 404 });
   });
 
+  it("answers a repeated path as its last literal hit, and forgets it when the rules change", () => {
+    const app = new Application([
+      ["/x", A],
+      ["/y", B],
+      [String.raw`/r(\d)`, C],
+    ]);
+    expect(route(app, "/x").handlerClass).toBe(A);
+    expect(route(app, ["/", "x"].join("")).handlerClass).toBe(A); // same text, another string
+    expect(route(app, "/r1").pathArgs).toEqual(["1"]);
+    expect(route(app, "/y").handlerClass).toBe(B);
+    expect(route(app, "/y").pathArgs).toEqual([]);
+    // A route added in place (same rule, one more spec) is seen at once.
+    app.rules[app.rules.length - 1].specs.unshift(new URLSpec("/y", C));
+    expect(route(app, "/y").handlerClass).toBe(C);
+    // A host rule: the path alone no longer decides.
+    app.addHandlers(String.raw`.*\.example\.com`, [["/x", B]]);
+    expect(route(app, "/x", "www.example.com").handlerClass).toBe(B);
+    expect(route(app, "/x", "other.org").handlerClass).toBe(A);
+    expect(route(app, "/x", "www.example.com").handlerClass).toBe(B);
+  });
+
   it("recompiles when host rules are added and matches host rules first", () => {
     const app = new Application([["/x", A]]);
     expect(route(app, "/x").handlerClass).toBe(A);
