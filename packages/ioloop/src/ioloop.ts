@@ -34,6 +34,7 @@ import {
   TimeoutEntry,
   TimeoutHeap,
 } from "./timeout-heap.js";
+import { captureTimeoutScope, uncapturedScope } from "./timeout-scope.js";
 
 /**
  * Called with the descriptor and the ready event bits (READ, WRITE, ERROR). For a descriptor
@@ -196,6 +197,13 @@ export class IOLoop {
   private refed = true;
   private timer: NodeJS.Timeout | null = null;
   private armedDeadline = Number.POSITIVE_INFINITY;
+  /**
+   * The clock of `callLater` while an iteration runs (libuv's cached loop time): read once when
+   * it begins, rounded up to a whole millisecond so that deadlines stay small integers.
+   */
+  private iterationClockMs = 0;
+  /** True while `runIteration` runs, i.e. while `iterationClockMs` is the clock to use. */
+  private clockCached = false;
   private immediate: NodeJS.Immediate | null = null;
   private resolveStart: (() => void) | null = null;
   private blockingThresholdMs = 0;
@@ -414,7 +422,12 @@ export class IOLoop {
 
   // ---- timeouts ----------------------------------------------------------------------------
 
-  /** Runs `fn(...args)` after `delayMs` milliseconds; returns a handle for `removeTimeout`. */
+  /**
+   * Runs `fn(...args)` after `delayMs` milliseconds; returns a handle for `removeTimeout`. The
+   * delay counts from the loop's clock rounded up to a whole millisecond; while the loop runs
+   * callbacks and timeouts that clock is read once per iteration (libuv's cached loop time), so
+   * a callback that ran long before calling `callLater` gets its timeout correspondingly sooner.
+   */
   callLater<A extends unknown[]>(
     delayMs: number,
     fn: (...args: A) => unknown,
@@ -425,7 +438,8 @@ export class IOLoop {
     checkFunction(fn, "callback");
     // biome-ignore lint/complexity/noArguments: no array is allocated for a timeout without arguments
     const args = arguments.length > 2 ? restOf(arguments, 2) : EMPTY_ARGS;
-    return this.schedule(performance.now() + delayMs, fn, args);
+    const nowMs = this.clockCached ? this.iterationClockMs : Math.ceil(performance.now());
+    return this.schedule(nowMs + delayMs, fn, args);
   }
 
   /** Runs `fn(...args)` at `timeMs` on the `time()` clock (a past time runs next iteration). */
@@ -731,7 +745,7 @@ export class IOLoop {
 
   private schedule(deadline: number, fn: AnyCallback, args: unknown[]): TimeoutEntry {
     if (this.isClosed) throw new LoopClosedError("callLater()/callAt()");
-    const entry = this.heap.add(deadline, fn, args, captureScope("TIOLoopTimeout"));
+    const entry = this.heap.add(deadline, fn, args, captureTimeoutScope());
     if (this.isRunning && deadline < this.armedDeadline) {
       if (deadline <= performance.now()) this.armImmediate();
       else this.armTimer(deadline);
@@ -832,7 +846,10 @@ export class IOLoop {
     try {
       const heap = this.heap;
       const due = this.due;
-      if (heap.size > 0) heap.takeDue(performance.now(), due);
+      const nowMs = performance.now();
+      this.iterationClockMs = Math.ceil(nowMs);
+      this.clockCached = true;
+      if (heap.size > 0) heap.takeDue(nowMs, due);
       const queue = this.callbacks;
       if (queue.size > 0) {
         queue.beginDrain();
@@ -852,15 +869,16 @@ export class IOLoop {
         }
         const fn = entry.callback as AnyCallback;
         const args = entry.args as unknown[];
-        const scope = entry.scope as AsyncResource;
+        const scope = entry.scope;
         entry.state = TIMEOUT_DONE;
         entry.callback = null;
         entry.args = null;
         entry.scope = null;
-        this.runCallback(fn, args, scope, "timeout");
+        this.runCallback(fn, args, scope ?? uncapturedScope(), "timeout");
       }
       due.length = 0;
     } finally {
+      this.clockCached = false;
       dispatching = previous;
     }
     if (this.isRunning) this.scheduleWakeups();
