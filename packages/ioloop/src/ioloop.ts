@@ -198,11 +198,11 @@ export class IOLoop {
   private timer: NodeJS.Timeout | null = null;
   private armedDeadline = Number.POSITIVE_INFINITY;
   /**
-   * The clock of `callLater` while an iteration runs (libuv's cached loop time): read once when
-   * it begins, rounded up to a whole millisecond so that deadlines stay small integers.
+   * The clock of `callLater` while an iteration runs (libuv's cached loop time), rounded up to a
+   * whole millisecond so that deadlines stay small integers; -1 until first read in it.
    */
-  private iterationClockMs = 0;
-  /** True while `runIteration` runs, i.e. while `iterationClockMs` is the clock to use. */
+  private iterationClockMs = -1;
+  /** True while `runIteration` runs, i.e. while the clock is read once and kept. */
   private clockCached = false;
   private immediate: NodeJS.Immediate | null = null;
   private resolveStart: (() => void) | null = null;
@@ -438,7 +438,11 @@ export class IOLoop {
     checkFunction(fn, "callback");
     // biome-ignore lint/complexity/noArguments: no array is allocated for a timeout without arguments
     const args = arguments.length > 2 ? restOf(arguments, 2) : EMPTY_ARGS;
-    const nowMs = this.clockCached ? this.iterationClockMs : Math.ceil(performance.now());
+    let nowMs = this.iterationClockMs;
+    if (nowMs < 0) {
+      nowMs = Math.ceil(performance.now());
+      if (this.clockCached) this.iterationClockMs = nowMs;
+    }
     return this.schedule(nowMs + delayMs, fn, args);
   }
 
@@ -846,10 +850,12 @@ export class IOLoop {
     try {
       const heap = this.heap;
       const due = this.due;
-      const nowMs = performance.now();
-      this.iterationClockMs = Math.ceil(nowMs);
       this.clockCached = true;
-      if (heap.size > 0) heap.takeDue(nowMs, due);
+      if (heap.size > 0) {
+        const nowMs = performance.now();
+        this.iterationClockMs = Math.ceil(nowMs);
+        heap.takeDue(nowMs, due);
+      }
       const queue = this.callbacks;
       if (queue.size > 0) {
         queue.beginDrain();
@@ -879,6 +885,7 @@ export class IOLoop {
       due.length = 0;
     } finally {
       this.clockCached = false;
+      this.iterationClockMs = -1;
       dispatching = previous;
     }
     if (this.isRunning) this.scheduleWakeups();
