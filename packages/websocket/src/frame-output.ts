@@ -1,6 +1,6 @@
 // FrameOutput: a WebSocket's outgoing frames in order — batched per input batch, queued behind compressions, pongs bounded, the close frame last.
 
-import type { IOStream, SSLIOStream } from "@t/iostream";
+import { type IOStream, SSLIOStream } from "@t/iostream";
 import { WebSocketClosedError } from "./errors.js";
 import {
   encodeFrame,
@@ -30,9 +30,22 @@ const SLAB_FRAME_LIMIT = 2 * 1024;
 let slab: Buffer = Buffer.allocUnsafe(SLAB_BYTES);
 /** Bytes of {@link slab} used (pieces handed to streams, then the run being gathered). */
 let slabEnd = 0;
+/**
+ * The streams that were handed pieces of {@link slab}: once none of them has bytes waiting
+ * (`writing()`), no queue holds a piece and a full slab is written over from its start instead of
+ * replaced (a fresh buffer costs page faults on every use). A TLS stream may still hold written
+ * bytes by reference, so a slab one of them got is never reused.
+ */
+const slabUsers: (IOStream | SSLIOStream)[] = [];
+let slabReusable = true;
 /** The output whose frames are being gathered at `slab[gatherStart, slabEnd)`, or null. */
 let gatherer: FrameOutput | null = null;
 let gatherStart = 0;
+
+/** True when `stream` holds no bytes waiting for the kernel (so no piece of the slab). */
+function idle(stream: IOStream | SSLIOStream): boolean {
+  return !stream.writing();
+}
 
 /**
  * Mark a Promise handed to the user as handled and return it: awaiting callers still see its
@@ -195,9 +208,19 @@ export class FrameOutput {
       gatherStart = slabEnd;
     }
     if (slabEnd + size > SLAB_BYTES) {
+      if (slabReusable && slabUsers.every(idle)) {
+        // No queue holds a piece: the run being gathered moves to the front, the rest is free.
+        slab.copyWithin(0, gatherStart, slabEnd);
+        slabEnd -= gatherStart;
+        gatherStart = 0;
+        slabUsers.length = 0;
+        if (slabEnd + size <= SLAB_BYTES) return;
+      }
       this.flushGathered();
       slab = Buffer.allocUnsafe(SLAB_BYTES); // the old one lives on in the queues that hold it
       slabEnd = gatherStart = 0;
+      slabUsers.length = 0;
+      slabReusable = true;
       gatherer = this;
     }
   }
@@ -206,7 +229,14 @@ export class FrameOutput {
   private flushGathered(): void {
     if (gatherer !== this) return;
     gatherer = null;
-    if (slabEnd > gatherStart) this.stream.send(slab.subarray(gatherStart, slabEnd));
+    if (slabEnd > gatherStart) {
+      const stream = this.stream;
+      if (slabUsers.length === 0 || slabUsers[slabUsers.length - 1] !== stream) {
+        slabUsers.push(stream);
+        if (stream instanceof SSLIOStream) slabReusable = false;
+      }
+      stream.send(slab.subarray(gatherStart, slabEnd));
+    }
     gatherStart = slabEnd;
   }
 

@@ -185,6 +185,35 @@ describe("the answers to one batch of input", () => {
   });
 });
 
+describe("the shared slab of small frames", () => {
+  it("is not written over while a connection that does not read still queues pieces of it", async () => {
+    await fx.serve([["/", EchoAndCopy]]);
+    // The first connection reads nothing for a while: its copies wait in its queue.
+    const stalled = await fx.raw();
+    stalled.pause();
+    stalled.write(upgradeRequest("/", fx.port));
+    await until(() => handlers.length === 1, 5000, "first open");
+    const talker: WebSocket = await fx.wsClient("/");
+    await until(() => handlers.length === 2, 5000, "second open");
+    let echoes = 0;
+    talker.on("message", () => echoes++);
+    const count = 4000; // 4000 × ~1.9 KB: more than the kernel's buffers take, many slabs
+    const sent: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const text = `${i} ${String.fromCharCode(97 + (i % 26)).repeat(1900)}`;
+      sent.push(text);
+      talker.send(text);
+    }
+    await until(() => echoes === count, 30_000, "the echoes");
+    const stream = handlers[0].wsConnection?.stream;
+    expect(stream?.writing()).toBe(true); // copies still wait for the stalled reader
+    const bytes = readRaw(stalled, (b) => framesAfterHead(b).length >= count, 30_000);
+    stalled.resume();
+    const got = framesAfterHead(await bytes).map((f) => f[1].toString());
+    expect(got).toEqual(sent);
+  });
+});
+
 describe("deadlines on the loop's connection sweeper", () => {
   it("the pings of many connections run on one periodic sweep, not a timer each", async () => {
     await fx.serve([["/", Recorder]], { websocketPingIntervalMs: 60_000 });
