@@ -1,6 +1,6 @@
 // Public API of @t/ioloop.
 
-export { ERROR, type PollerBackend, READ, WRITE } from "@t/poller-native";
+export { ERROR, type PollerBackend, READ, READ_AHEAD_NONE, WRITE } from "@t/poller-native";
 export { Condition } from "./condition.js";
 export {
   AbortError,

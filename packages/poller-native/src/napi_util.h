@@ -103,7 +103,17 @@ inline bool HasArg(const Napi::CallbackInfo& info, size_t i) {
   return info.Length() > i && !info[i].IsUndefined();
 }
 
+// A whole number for JS. node-addon-api's Number::New takes a double
+// (napi_create_double); int32 values, every count and errno the hot calls
+// return, go through napi_create_int32 instead, which V8 turns into a small
+// integer without the double round trip (raw N-API: node-addon-api has no
+// int32 constructor).
 inline Napi::Number Int(Napi::Env env, int64_t v) {
+  if (v >= INT32_MIN && v <= INT32_MAX) {
+    napi_value out;
+    napi_create_int32(env, static_cast<int32_t>(v), &out);
+    return Napi::Number(env, out);
+  }
   return Napi::Number::New(env, static_cast<double>(v));
 }
 
