@@ -27,9 +27,10 @@ interface FieldLine {
 const fieldLines = new Map<string, FieldLine>();
 
 /**
- * One idle buffer shared by every connection of this thread: an idle connection gives its
- * buffer back (`giveBack`, from the timeout sweep) and the next connection that composes takes
- * it, so idle connections hold no output buffer and a busy process reuses one.
+ * One idle buffer shared by every connection of this thread: a connection gives its buffer back
+ * once its stream wrote everything (the stream's written hook; else `giveBack`, from the timeout
+ * sweep, once idle) and the next connection that composes takes it, so idle connections hold no
+ * output buffer and a busy process reuses one.
  */
 let spare: Buffer | null = null;
 
@@ -72,6 +73,23 @@ export class OutputBuffer {
     this.stream = stream;
     this.reuse = reuse;
     this.streamResolved = stream.write(EMPTY);
+    if (reuse) stream.setWrittenHook(() => this.written());
+  }
+
+  /**
+   * The stream handed everything to the kernel: the buffer goes to the shared spare (when it is
+   * free), so a connection holds no output buffer between its responses — one buffer serves every
+   * connection whose writes complete at once, and an idle keep-alive connection costs no 16 KiB.
+   */
+  private written(): void {
+    const b = this.buf;
+    if (b === null || this.start !== this.len) return;
+    this.len = 0;
+    this.start = 0;
+    if (spare === null) {
+      spare = b;
+      this.buf = null;
+    }
   }
 
   /** Queue `data` after what is composed: pieces < 16 KiB are copied in, larger ones by reference. */

@@ -77,6 +77,33 @@ async function sendInParts(
 }
 
 describe("output buffer", () => {
+  it("gives its buffer back once the kernel took a response: idle keep-alive connections hold none", async () => {
+    // Output buffers are the only 16 KiB+ allocUnsafeSlow on this path: count them while 200
+    // keep-alive connections are each served once and then left idle.
+    const { port } = await fx.serve(answerWithPath(100));
+    const realAlloc = Buffer.allocUnsafeSlow;
+    let big = 0;
+    Buffer.allocUnsafeSlow = (size: number) => {
+      if (size >= 16 * 1024) big++;
+      return realAlloc(size);
+    };
+    try {
+      const clients = [];
+      for (let i = 0; i < 200; i++) {
+        const c = await fx.connect(port);
+        await c.write(`GET /c${i} HTTP/1.1\r\nHost: x\r\n\r\n`);
+        const r = await c.readResponse();
+        expect(r.body.toString("latin1")).toBe(bodyFor(`/c${i}`, 100));
+        clients.push(c);
+      }
+      // Before: every connection kept a 16 KiB buffer until the idle sweep (200 allocations).
+      expect(big).toBeLessThanOrEqual(2);
+    } finally {
+      Buffer.allocUnsafeSlow = realAlloc;
+    }
+    expect(fx.problems()).toEqual([]);
+  });
+
   it("keeps pipelined responses intact while a slow reader forces partial writes", async () => {
     const size = 3000;
     const n = 2000; // ~6 MB of responses: far more than the socket buffers hold

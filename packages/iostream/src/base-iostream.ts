@@ -144,6 +144,8 @@ export abstract class BaseIOStream {
   private closeCallback: (() => void) | null = null;
   /** The owner's synchronous hook: runs once when the stream stops holding its descriptor. */
   private closeHook: (() => void) | null = null;
+  /** Runs each time a flush emptied the write queue (see `setWrittenHook`). */
+  private writtenHook: (() => void) | null = null;
   /** `cork()` depth (plus one while the data consumer runs): writes queue without flushing. */
   private corks = 0;
   /** The part of `corks` that `cork()` took (an unmatched `uncork()` must not eat the automatic one). */
@@ -293,6 +295,20 @@ export abstract class BaseIOStream {
       throw new TypeError("setCloseHook expects a function or null");
     }
     this.closeHook = hook;
+  }
+
+  /**
+   * The owner's written hook: `hook` runs synchronously each time the stream handed the last
+   * queued byte to the kernel (the write queue became empty), with no Promise — so a protocol
+   * that composes output in a buffer of its own learns that the buffer may be reused, or given
+   * back, as soon as that is true (replaces any earlier one; null removes it). It runs inside the
+   * stream's write path: it must not write, close or throw.
+   */
+  setWrittenHook(hook: (() => void) | null): void {
+    if (hook !== null && typeof hook !== "function") {
+      throw new TypeError("setWrittenHook expects a function or null");
+    }
+    this.writtenHook = hook;
   }
 
   // ---------------------------------------------------------------- the protocol core
@@ -1086,6 +1102,8 @@ export abstract class BaseIOStream {
       if (this.waiters.length > 0) this.settleWaiters();
       if (this.wqBytes > 0 && (i < count || left > 0)) return; // the kernel took less than offered
     }
+    const hook = this.writtenHook;
+    if (hook !== null) hook();
   }
 
   private settleWaiters(): void {

@@ -289,6 +289,31 @@ describe("closeWhenWritten", () => {
     await fx.dispose();
   });
 
+  it("runs the written hook each time the queue empties, only then, and not while corked", async () => {
+    const [s, c] = fx.unixPair();
+    const seen: number[] = [];
+    s.setWrittenHook(() => seen.push(s.writeBufferSize));
+    s.send(Buffer.from("small"));
+    expect(seen).toEqual([0]); // the kernel took it at once
+    s.cork();
+    s.send(Buffer.from("corked"));
+    expect(seen).toEqual([0]);
+    s.uncork();
+    expect(seen).toEqual([0, 0]);
+    const body = Buffer.alloc(4 << 20, 7);
+    s.send(body);
+    expect(s.writing()).toBe(true); // the kernel took part of it: no hook yet
+    expect(seen).toEqual([0, 0]);
+    const got = await within(readN(c, 11 + body.length));
+    expect(got.length).toBe(11 + body.length);
+    await until(fx, () => seen.length === 3);
+    expect(seen).toEqual([0, 0, 0]);
+    s.setWrittenHook(null);
+    s.send(Buffer.from("x"));
+    expect(seen.length).toBe(3);
+    expect(() => s.setWrittenHook(42 as unknown as () => void)).toThrow(TypeError);
+  });
+
   it("closes after the last queued byte reached the kernel, not before", async () => {
     const [s, c] = fx.unixPair();
     const body = Buffer.alloc(4 << 20, 3);
