@@ -814,16 +814,7 @@ export abstract class BaseIOStream {
           const src = this.loop.readAheadBuffer;
           if (this.consumerLive() && rbuf.length === 0) {
             // As from the scratch buffer: only what the consumer leaves is copied.
-            this.deliverFrom(src, offset, offset + n);
-            if (this.isClosed) return;
-            if (rbuf.length > this.limits.maxBufferSize) {
-              this.overflow();
-              return;
-            }
-            if (n < asked) {
-              this.drained = true;
-              if (!hangup) return;
-            }
+            if (this.offerRead(src, offset, n, asked, hangup)) return;
             continue;
           }
           rbuf.appendRange(src, offset, offset + n);
@@ -841,16 +832,7 @@ export abstract class BaseIOStream {
         asked = Math.min(scratch.length, this.limits.readChunkSize);
         n = this.readFromFd(scratch, 0, asked);
         if (n !== null && n > 0) {
-          this.deliverFrom(scratch, 0, n);
-          if (this.isClosed) return;
-          if (rbuf.length > this.limits.maxBufferSize) {
-            this.overflow();
-            return;
-          }
-          if (n < asked) {
-            this.drained = true;
-            if (!hangup) return;
-          }
+          if (this.offerRead(scratch, 0, n, asked, hangup)) return;
           continue;
         }
       } else if (this.readKind === ReadKind.Into && target !== null && rbuf.length === 0) {
@@ -899,6 +881,31 @@ export abstract class BaseIOStream {
         if (!hangup) return;
       }
     }
+  }
+
+  /**
+   * Offer `n` bytes just read into `src[start, start + n)` (the scratch or the loop's receive
+   * buffer; `asked` were asked for) to the live data consumer. True when the read loop should
+   * stop: the stream closed or overflowed, or the read came short (drained) and this is no hang-up.
+   */
+  private offerRead(
+    src: Buffer,
+    start: number,
+    n: number,
+    asked: number,
+    hangup: boolean,
+  ): boolean {
+    this.deliverFrom(src, start, start + n);
+    if (this.isClosed) return true;
+    if (this.rbuf.length > this.limits.maxBufferSize) {
+      this.overflow();
+      return true;
+    }
+    if (n < asked) {
+      this.drained = true;
+      return !hangup;
+    }
+    return false;
   }
 
   /**
