@@ -8,7 +8,7 @@ const num = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : "–");
 
 /**
  * One scenario's profile as markdown. `scenario` is { title, unit } ("request" or "message");
- * `rows` holds per server { name, cpuUsPerUnit, unitsPerS, samples, shares: Map(class → 0..1),
+ * `rows` holds per server { name, cpuUsPerUnit, cpuUsPerUnitRuns, unitsPerS, samples, shares: Map(class → 0..1),
  * topJs, topNative: [label, share][], syscallsPerUnit, bySyscall: [name, perUnit][] }.
  */
 export function renderScenario(scenario, rows) {
@@ -34,7 +34,7 @@ export function renderScenario(scenario, rows) {
   for (const r of rows) {
     const list = (xs) => xs.map(([n, s]) => `\`${n}\` ${pct(s)}`).join(", ") || "–";
     out.push(
-      `- ${r.name} (${r.samples} samples, ${num(r.unitsPerS, 0)} ${scenario.unit}s/s): JS ${list(r.topJs)}; native ${list(r.topNative)}; syscalls per ${scenario.unit}: ${r.bySyscall.map(([n, c]) => `${n} ${num(c, 2)}`).join(", ") || "–"}`,
+      `- ${r.name} (${r.samples} samples, ${num(r.unitsPerS, 0)} ${scenario.unit}s/s, CPU µs per ${scenario.unit} by run ${r.cpuUsPerUnitRuns.map((x) => num(x, 2)).join(" / ")}): JS ${list(r.topJs)}; native ${list(r.topNative)}; syscalls per ${scenario.unit}: ${r.bySyscall.map(([n, c]) => `${n} ${num(c, 2)}`).join(", ") || "–"}`,
     );
   }
   out.push("");

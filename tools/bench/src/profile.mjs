@@ -5,8 +5,9 @@
 //
 // Usage (root, or perf_event_paranoid ≤ 1; under flock /tmp/bench.lock — `pnpm profile` takes it):
 //   node src/profile.mjs [--duration=5] [--rate=999] [--only=c50,tls-c50,ws32] [--servers=t,node]
-//                        [--out=FILE.md] [--json=FILE.json]
-// Each run: 1 s warm-up, then the load for duration+1 s with perf over `duration` s inside it.
+//                        [--runs=2] [--top=5] [--out=FILE.md] [--json=FILE.json]
+// Each run: 1 s warm-up, then the load for duration+1 s with perf over `duration` s inside it;
+// runs (default 2) are interleaved, samples pooled, CPU and syscalls per request medians.
 // Load goes to 127.0.0.1 only; every load, perf and child process is bounded in time.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -15,9 +16,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { hasWrk, runLoad } from "./load.mjs";
 import { cpuSecondsOfTree } from "./procstat.mjs";
-import { makeClassifier, shortJsName } from "./profile-classify.mjs";
+import { makeClassifier } from "./profile-classify.mjs";
 import { perfWorks, processTree, readSamples, recordWindow } from "./profile-perf.mjs";
 import { renderScenario } from "./profile-render.mjs";
+import { summarize } from "./profile-summary.mjs";
 import { makeSections } from "./sections.mjs";
 import { startServer } from "./server-process.mjs";
 import { detect } from "./servers.mjs";
@@ -37,7 +39,8 @@ const onlyScenarios = args.get("only")?.split(",");
 const onlyServers = args.get("servers")?.split(",");
 const serverCore = os.cpus().length > 1 ? "1" : "0";
 const loadCore = "0";
-const topN = 5;
+const topN = Number(args.get("top") ?? 5);
+const runs = Number(args.get("runs") ?? 2);
 
 /** What is profiled: section id, scenario id, the servers side by side (ids of servers.mjs). */
 const plan = [
@@ -108,8 +111,11 @@ async function loadAndRecord(section, sc, server, dataFile) {
   return { cpuUsPerUnit: ((cpu1 - cpu0) * 1e6) / r.requests, unitsPerS: r.rps, window };
 }
 
-/** One server under one scenario: its row of the table (or null when it failed). */
-async function profileOne(section, sc, def, classify, tmp) {
+/**
+ * One server under one scenario, one run: its raw samples, CPU and syscalls per request (or
+ * null when it failed). Deletes the perf data and the perf maps of the processes it started.
+ */
+async function profileOne(section, sc, def, tmp) {
   const dataFile = path.join(tmp, `${section.id}-${sc.id}-${def.id}.data`);
   let server;
   try {
@@ -119,50 +125,26 @@ async function profileOne(section, sc, def, classify, tmp) {
     return null;
   }
   const pids = processTree(server.pid);
-  let m;
   try {
-    m = await loadAndRecord(section, sc, server, dataFile);
-  } catch (e) {
-    console.log(`${def.name} ${sc.id} failed: ${String(e.message).split("\n")[0]}`);
-    return null;
-  } finally {
-    await server.stop();
-  }
-  try {
-    const { counts, total } = await readSamples(dataFile);
-    const shares = new Map();
-    const js = new Map();
-    const native = new Map();
-    for (const [key, n] of counts) {
-      const [dso, sym] = key.split("\t");
-      const cls = classify(dso, sym);
-      shares.set(cls, (shares.get(cls) ?? 0) + n / total);
-      if (cls === "js") {
-        const name = shortJsName(sym);
-        js.set(name, (js.get(name) ?? 0) + n / total);
-      } else {
-        const name = sym === "[unknown]" ? `${path.basename(dso)}+?` : sym;
-        native.set(name, (native.get(name) ?? 0) + n / total);
-      }
+    let m;
+    try {
+      m = await loadAndRecord(section, sc, server, dataFile);
+    } finally {
+      await server.stop();
     }
-    const top = (map) => [...map].sort((a, b) => b[1] - a[1]).slice(0, topN);
+    const { counts, total } = await readSamples(dataFile);
     const units = m.unitsPerS * m.window.seconds;
     return {
       name: def.name,
       cpuUsPerUnit: m.cpuUsPerUnit,
       unitsPerS: m.unitsPerS,
-      samples: total,
-      shares,
-      topJs: top(js),
-      topNative: top(native),
+      counts,
+      total,
       syscallsPerUnit: m.window.totalSyscalls / units,
-      bySyscall: [...m.window.syscalls]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, topN)
-        .map(([n, c]) => [n, c / units]),
+      bySyscall: new Map([...m.window.syscalls].map(([n, c]) => [n, c / units])),
     };
   } catch (e) {
-    console.log(`${def.name} ${sc.id}: perf script failed: ${String(e.message).split("\n")[0]}`);
+    console.log(`${def.name} ${sc.id} failed: ${String(e.message).split("\n")[0]}`);
     return null;
   } finally {
     rmSync(dataFile, { force: true });
@@ -197,40 +179,57 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), "t-bench-perf-"));
 const load0 = os.loadavg();
 const started = new Date();
 console.log(
-  `# profile: node ${process.version}, ${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}, perf -F ${rateHz} over ${durationS} s per server, load average ${load0.map((x) => x.toFixed(2)).join(" ")}`,
+  `# profile: node ${process.version}, ${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}, perf -F ${rateHz} over ${durationS} s per server, ${runs} runs, load average ${load0.map((x) => x.toFixed(2)).join(" ")}`,
 );
-const results = [];
+/** The plan's entries that run here, each with its section, scenario and server definitions. */
+const todo = [];
+for (const p of plan) {
+  if (onlyScenarios && !onlyScenarios.includes(p.scenario)) continue;
+  const section = sections.find((s) => s.id === p.section);
+  const sc = section?.scenarios.find((s) => s.id === p.scenario);
+  if (!section || !sc) {
+    console.log(`# ${p.scenario} skipped (${p.section} not available here)`);
+    continue;
+  }
+  const defs = p.servers
+    .filter((id) => !onlyServers || onlyServers.includes(id))
+    .map((id) => section.servers.find((s) => s.id === id))
+    .filter(Boolean);
+  todo.push({ section, sc, defs, raw: new Map(defs.map((d) => [d.id, []])) });
+}
 try {
-  for (const p of plan) {
-    if (onlyScenarios && !onlyScenarios.includes(p.scenario)) continue;
-    const section = sections.find((s) => s.id === p.section);
-    const sc = section?.scenarios.find((s) => s.id === p.scenario);
-    if (!section || !sc) {
-      console.log(`# ${p.scenario} skipped (${p.section} not available here)`);
-      continue;
+  // Runs interleaved (every server once per run) so that machine noise hits them alike.
+  for (let run = 0; run < runs; run++) {
+    for (const { section, sc, defs, raw } of todo) {
+      for (const def of defs) {
+        const r = await profileOne(section, sc, def, tmp);
+        if (!r) continue;
+        raw.get(def.id).push(r);
+        const kernel = [...r.counts].reduce(
+          (a, [k, n]) => a + (classify(...k.split("\t")) === "kernel" ? n : 0),
+          0,
+        );
+        console.log(
+          `${def.name.padEnd(18)} ${sc.id.padEnd(8)} run ${run + 1}: ${r.cpuUsPerUnit.toFixed(2)} µs CPU, ${r.syscallsPerUnit.toFixed(2)} syscalls, kernel ${((100 * kernel) / r.total).toFixed(1)} % of ${r.total} samples`,
+        );
+      }
     }
-    const defs = p.servers
-      .filter((id) => !onlyServers || onlyServers.includes(id))
-      .map((id) => section.servers.find((s) => s.id === id))
-      .filter(Boolean);
-    const rows = [];
-    for (const def of defs) {
-      const row = await profileOne(section, sc, def, classify, tmp);
-      if (!row) continue;
-      rows.push(row);
-      console.log(
-        `${def.name.padEnd(18)} ${sc.id.padEnd(8)} ${row.cpuUsPerUnit.toFixed(2)} µs CPU, ${[...row.shares].map(([k, v]) => `${k} ${(v * 100).toFixed(1)}%`).join(" ")}`,
-      );
-    }
-    const unit = section.kind === "ws" ? "message" : "request";
-    if (rows.length) results.push({ title: `${section.title}: ${sc.label}`, unit, rows });
   }
 } finally {
   tls?.remove();
   rmSync(tmp, { recursive: true, force: true });
 }
+const results = todo
+  .map(({ section, sc, defs, raw }) => ({
+    title: `${section.title}: ${sc.label}`,
+    unit: section.kind === "ws" ? "message" : "request",
+    rows: defs
+      .filter((d) => raw.get(d.id).length)
+      .map((d) => summarize(raw.get(d.id), classify, topN)),
+  }))
+  .filter((r) => r.rows.length);
 const load1 = os.loadavg();
-const header = `Profiled ${started.toISOString().slice(0, 16).replace("T", " ")} UTC: \`perf record -e cpu-clock -F ${rateHz}\` of the server process tree for ${durationS} s inside the bench's load (after 1 s warm-up), Node servers with \`--perf-basic-prof\`; ${os.cpus().length}-core VM, server on core ${serverCore}, load on core ${loadCore}; load average ${load0[0].toFixed(2)} at the start, ${load1[0].toFixed(2)} at the end. µs = share × the server's CPU per request (or message) over the load run (perf running).`;
+const header = `Profiled ${started.toISOString().slice(0, 16).replace("T", " ")} UTC: \`perf record -e cpu-clock -F ${rateHz}\` of the server process tree for ${durationS} s inside the bench's load (after 1 s warm-up), ${runs} run${runs > 1 ? "s" : ""} interleaved (samples pooled, CPU and syscalls per request: median), Node servers with \`--perf-basic-prof\`; ${os.cpus().length}-core VM, server on core ${serverCore}, load on core ${loadCore}; load average ${load0[0].toFixed(2)} at the start, ${load1[0].toFixed(2)} at the end. µs = share × the server's CPU per request (or message) over the load run (perf running).`;
 const md = [header, "", ...results.map((r) => renderScenario(r, r.rows))].join("\n");
 console.log(`\n${md}`);
 if (args.has("out")) writeFileSync(args.get("out"), md);
