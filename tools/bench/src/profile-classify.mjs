@@ -1,5 +1,5 @@
 // Where a perf sample falls: kernel, JIT-compiled JavaScript, V8/node, OpenSSL, libc, our addon,
-// uWS, nginx or other — by shared object, and inside the node binary by symbol.
+// uWS, nginx, other, or perf itself — by shared object, inside the node binary by symbol.
 
 import { execFileSync } from "node:child_process";
 import { realpathSync } from "node:fs";
@@ -16,6 +16,7 @@ export const classes = [
   ["uws", "uWS addon (`uws_*.node`)"],
   ["nginx", "nginx binary"],
   ["other", "other (libstdc++, vdso, ld.so, …)"],
+  ["perf", "perf's own syscall counting (kernel `perf_*`)"],
 ];
 
 /** Symbols that name OpenSSL unmistakably; they locate its stretch of node's .text. */
@@ -67,7 +68,9 @@ export function makeClassifier(nodeBinary) {
   const node = realpathSync(nodeBinary);
   const ssl = opensslNames(node);
   return (dso, sym) => {
-    if (dso.startsWith("[kernel") || dso.startsWith("[guest.kernel")) return "kernel";
+    if (dso.startsWith("[kernel") || dso.startsWith("[guest.kernel")) {
+      return /^(perf_|__perf_)/.test(sym) ? "perf" : "kernel";
+    }
     if (/\/perf-\d+\.map$/.test(dso) || dso.startsWith("[JIT]")) return "js";
     if (dso === node || dso === nodeBinary) return ssl.has(baseName(sym)) ? "openssl" : "v8";
     const base = path.basename(dso);
@@ -80,9 +83,14 @@ export function makeClassifier(nodeBinary) {
   };
 }
 
-/** A JIT symbol made short: "JS:*parse file:///a/b/conn.js:12:3" → "parse (conn.js:12)". */
+/**
+ * A JIT symbol made short: "JS:*parse file:///a/b/conn.js:12:3" → "parse (conn.js)"; the line
+ * is kept for anonymous functions only, so that a function's tiers (and a rebuild that moves it)
+ * count together.
+ */
 export function shortJsName(sym) {
   const m = sym.match(/^JS:[*~^+]?(\S*)\s+(\S+?):(\d+):\d+$/);
   if (!m) return sym.replace(/^JS:[*~^+]?/, "");
-  return `${m[1] || "(anonymous)"} (${path.basename(m[2])}:${m[3]})`;
+  const file = path.basename(m[2]);
+  return m[1] && m[1] !== "(anonymous)" ? `${m[1]} (${file})` : `(anonymous) (${file}:${m[3]})`;
 }
