@@ -43,6 +43,8 @@ function setNoDelay(fd: number): void {
  * stream's `send` (no Promise): a failed write closes the stream, and the close fails the exchange.
  */
 export class ClientConnection implements ResponseSink, Sweepable {
+  /** @internal The sweeper's bookkeeping (Sweepable): -1 while no sweeper tracks this. */
+  sweepSlot = -1;
   readonly stream: IOStream | SSLIOStream;
   /** The pool key. */
   readonly key: string;

@@ -77,6 +77,8 @@ export interface ExchangeCarrier {
  * error.
  */
 export class Exchange implements Sweepable, DecodedSink {
+  /** @internal The sweeper's bookkeeping (Sweepable): -1 while no sweeper tracks this. */
+  sweepSlot = -1;
   state = QUEUED;
   readonly request: HTTPRequest;
   /** The pool key: origin plus whatever makes connections differ (proxy, TLS options, socket). */

@@ -1,6 +1,6 @@
 // HTTPServer: a TCPServer that speaks HTTP/1.x to a request callback or a delegate.
 
-import { ConnectionSweeper, type IOStream, SSLIOStream, sweepIntervalFor } from "@t/iostream";
+import { ConnectionSweeper, type IOStream, type SSLIOStream, sweepIntervalFor } from "@t/iostream";
 import { TCPServer } from "@t/tcpserver";
 import type { HTTPServerConnectionDelegate } from "./delegates.js";
 import {
@@ -94,7 +94,7 @@ export class HTTPServer extends TCPServer {
 
   /** Serve HTTP on an accepted connection (called by TCPServer). */
   override handleStream(stream: IOStream | SSLIOStream, address: PeerAddress): void {
-    const tls = stream instanceof SSLIOStream;
+    const tls = stream.encrypted;
     if (!tls) {
       try {
         (stream as IOStream).setNoDelay(true);

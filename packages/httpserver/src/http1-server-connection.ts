@@ -8,7 +8,7 @@ import {
   type DataConsumer,
   type IOStream,
   SERVER_WRITE_HIGH_WATER_MARK,
-  SSLIOStream,
+  type SSLIOStream,
   type Sweepable,
 } from "@t/iostream";
 import { BodyAccumulator } from "./body-accumulator.js";
@@ -133,6 +133,8 @@ export interface ServerConnectionContext {
  * ConnectionSweeper.
  */
 export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepable {
+  /** @internal The sweeper's bookkeeping (Sweepable): -1 while no sweeper tracks this. */
+  sweepSlot = -1;
   /** The connection's stream. */
   readonly stream: IOStream | SSLIOStream;
   /** The peer's IP address ("" for Unix sockets). */
@@ -246,7 +248,7 @@ export class HTTP1ServerConnection implements ExchangeOwner, ChunkSink, Sweepabl
       this.waiting = false;
       this.outside(this.messageError, err);
     };
-    this.tls = stream instanceof SSLIOStream;
+    this.tls = stream.encrypted;
     this.output = new OutputBuffer(stream, !this.tls);
     // A client that pipelines requests without reading the answers stops being read.
     stream.setWriteHighWaterMark(SERVER_WRITE_HIGH_WATER_MARK);

@@ -213,6 +213,14 @@ export abstract class BaseIOStream {
 
   // ---------------------------------------------------------------- state
 
+  /**
+   * True for a TLS stream (like Node's `tls.TLSSocket#encrypted`). Check this rather than
+   * `instanceof SSLIOStream`, which fails when two copies of @t/iostream are installed.
+   */
+  get encrypted(): boolean {
+    return false;
+  }
+
   /** True once the stream is closed. */
   closed(): boolean {
     return this.isClosed;

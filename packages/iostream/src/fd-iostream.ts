@@ -25,6 +25,15 @@ export abstract class FdIOStream extends BaseIOStream {
     return this.fd;
   }
 
+  /**
+   * @internal Give the descriptor up without closing it: the stream leaves the loop and becomes
+   * closed (its close hook runs); returns the fd. For the stream core's own hand-overs (a TLS
+   * stream letting Node's socket own the descriptor); the caller checks the stream is idle.
+   */
+  handOverFd(): number {
+    return this.detach();
+  }
+
   protected closeFd(): void {
     close(this.fd);
   }

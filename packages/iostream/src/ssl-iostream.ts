@@ -65,9 +65,8 @@ function takeOver(transport: CiphertextTransport): net.Socket | null {
   } catch {
     return null;
   }
-  // Hand the descriptor over without closing it, as startTls does (BaseIOStream.detach is
-  // protected: called through its shape).
-  (transport as unknown as { detach(): number }).detach();
+  // Hand the descriptor over without closing it, as startTls does.
+  transport.handOverFd();
   return socket;
 }
 
@@ -102,6 +101,11 @@ export class SSLIOStream extends BaseIOStream {
   private readonly handshake: Promise<void>;
   private handshakeTimer: ReturnType<BaseIOStream["loop"]["callLater"]> | null = null;
   private readonly lingerTimeoutMs: number;
+
+  /** True: this stream is TLS (see {@link BaseIOStream.encrypted}). */
+  override get encrypted(): boolean {
+    return true;
+  }
 
   constructor(transport: CiphertextTransport, options: TlsStartOptions) {
     super({ ...options, loop: transport.loop });

@@ -158,6 +158,8 @@ describe("TLS", () => {
     fx.track(server);
     fx.track(client);
     expect(s.closed()).toBe(true);
+    // `encrypted` tells a TLS stream from a plaintext one without instanceof.
+    expect([s.encrypted, server.encrypted, client.encrypted]).toEqual([false, true, true]);
     expect(client.peerCertificate().subject.CN).toBe("localhost");
     await client.write("secret\n");
     expect((await within(server.readUntil("\n"))).toString()).toBe("secret\n");

@@ -426,6 +426,72 @@ describe("ConnectionSweeper", () => {
     expect(sweeper.stamp).toBeGreaterThan(t0);
   });
 
+  it("add is idempotent, delete forgets only that item, and the rest are all swept", () => {
+    const sweeper = new ConnectionSweeper(fx.loop, 1000);
+    const swept: number[] = [];
+    const items = Array.from({ length: 6 }, (_, id) => ({
+      id,
+      sweepSlot: -1,
+      sweep() {
+        swept.push(id);
+      },
+    }));
+    for (const item of items) sweeper.add(item);
+    sweeper.add(items[2]);
+    expect(sweeper.size).toBe(6);
+    sweeper.delete(items[1]);
+    sweeper.delete(items[1]);
+    sweeper.delete({ sweep() {} });
+    expect(sweeper.size).toBe(5);
+    expect(sweeper.has(items[1])).toBe(false);
+    expect(items[1].sweepSlot).toBe(-1);
+    expect([...sweeper.connections].map((i) => i.id).sort()).toEqual([0, 2, 3, 4, 5]);
+    sweeper.sweep();
+    expect(swept.sort()).toEqual([0, 2, 3, 4, 5]);
+    sweeper.clear();
+    expect(sweeper.size).toBe(0);
+    expect(items.every((item) => item.sweepSlot === -1)).toBe(true);
+  });
+
+  it("items that delete themselves or others during a sweep: every survivor is swept, no deleted one after", () => {
+    const sweeper = new ConnectionSweeper(fx.loop, 1000);
+    const swept = new Map<number, number>();
+    type Item = { id: number; sweepSlot: number; sweep(now: number): void };
+    const items: Item[] = [];
+    for (let id = 0; id < 10; id++) {
+      items.push({
+        id,
+        sweepSlot: -1,
+        sweep() {
+          swept.set(id, (swept.get(id) ?? 0) + 1);
+          if (id % 3 === 0) sweeper.delete(this); // deletes itself
+          if (id === 7) sweeper.delete(items[2]); // deletes one not swept yet (swept last to first)
+        },
+      });
+    }
+    for (const item of items) sweeper.add(item);
+    sweeper.sweep();
+    expect(swept.has(2)).toBe(false);
+    for (const id of [0, 1, 3, 4, 5, 6, 7, 8, 9]) expect(swept.get(id)).toBeGreaterThanOrEqual(1);
+    expect(sweeper.size).toBe(5); // 0, 3, 6, 9 and 2 are gone
+    expect([...sweeper.connections].map((i) => i.id).sort()).toEqual([1, 4, 5, 7, 8]);
+    sweeper.clear();
+  });
+
+  it("an item tracked by one sweeper cannot be added to another", () => {
+    const a = new ConnectionSweeper(fx.loop, 1000);
+    const b = new ConnectionSweeper(fx.loop, 1000);
+    const item = { sweep() {} };
+    a.add(item);
+    expect(() => b.add(item)).toThrow(/tracked by another ConnectionSweeper/);
+    expect(b.size).toBe(0);
+    a.delete(item);
+    b.add(item);
+    expect(b.has(item)).toBe(true);
+    b.clear();
+    a.clear();
+  });
+
   it("shortenInterval only shrinks; bad intervals are RangeErrors", () => {
     const sweeper = new ConnectionSweeper(fx.loop, 1000);
     sweeper.shortenInterval(2000);

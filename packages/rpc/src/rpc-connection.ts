@@ -5,7 +5,6 @@ import {
   type BaseIOStream,
   ConnectionSweeper,
   type DataConsumer,
-  SSLIOStream,
   type Sweepable,
   sweepIntervalFor,
 } from "@t/iostream";
@@ -227,6 +226,8 @@ function wire(name: string, code: string, message: string): WireError {
  * order. Outgoing frames produced in one turn are written together (flushed in a microtask).
  */
 export class RpcConnection implements Sweepable {
+  /** @internal The sweeper's bookkeeping (Sweepable): -1 while no sweeper tracks this. */
+  sweepSlot = -1;
   /** The underlying stream. */
   readonly stream: BaseIOStream;
   /** The client id (server side: from the hello frame; "" until then). */
@@ -299,7 +300,7 @@ export class RpcConnection implements Sweepable {
     this.onAccept = options.onAccept;
     this.onClose = options.onClose;
     this.awaitingHello = options.onHello !== null;
-    const tls = stream instanceof SSLIOStream;
+    const tls = stream.encrypted;
     this.writesCopied = !tls;
     this.writer = new FrameWriter(options.maxFrameBytes);
     this.reader = new FrameReader(options.maxFrameBytes, (m) => this.onMessage(m));

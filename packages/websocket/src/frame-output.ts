@@ -1,6 +1,6 @@
 // FrameOutput: a WebSocket's outgoing frames in order — batched per input batch, queued behind compressions, pongs bounded, the close frame last.
 
-import { type IOStream, SSLIOStream } from "@t/iostream";
+import type { IOStream, SSLIOStream } from "@t/iostream";
 import { WebSocketClosedError } from "./errors.js";
 import {
   encodeFrame,
@@ -233,7 +233,7 @@ export class FrameOutput {
       const stream = this.stream;
       if (slabUsers.length === 0 || slabUsers[slabUsers.length - 1] !== stream) {
         slabUsers.push(stream);
-        if (stream instanceof SSLIOStream) slabReusable = false;
+        if (stream.encrypted) slabReusable = false;
       }
       stream.send(slab.subarray(gatherStart, slabEnd));
     }

@@ -138,6 +138,8 @@ export interface WebSocketCloseMessage {
  * interval (a quarter of the shortest timeout, within 10 ms … 1 s) late.
  */
 export class WebSocketConnection implements FrameSink, Sweepable {
+  /** @internal The sweeper's bookkeeping (Sweepable): -1 while no sweeper tracks this. */
+  sweepSlot = -1;
   /** The status code of the peer's close frame (null if none was received, or it had none). */
   closeCode: number | null = null;
   /** The reason of the peer's close frame (null if none was received). */
