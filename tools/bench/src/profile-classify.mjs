@@ -16,7 +16,7 @@ export const classes = [
   ["uws", "uWS addon (`uws_*.node`)"],
   ["nginx", "nginx binary"],
   ["other", "other (libstdc++, vdso, ld.so, …)"],
-  ["perf", "perf's own syscall counting (kernel `perf_*`)"],
+  ["perf", "perf itself (sampling, syscall counting: kernel `perf_*`)"],
 ];
 
 /** Symbols that name OpenSSL unmistakably; they locate its stretch of node's .text. */
