@@ -1,16 +1,33 @@
-// WebSocket echo load (run pinned, in its own process): `ws` clients keep a window of messages
-// in flight per connection and count the echoes over a bounded time and count.
+// WebSocket echo load (run pinned, in its own process): raw clients that keep a window of
+// pre-masked messages in flight per connection and count the echoes over a bounded time and count.
 //
 // Arguments: port connections window sizeBytes binary(0|1) warmupMs durationMs maxMessages
 // Prints "start" when the warm-up ends, then one JSON line when the measured window ends:
-// { messages, seconds, errors }. Exits by itself within warmupMs + durationMs + 20 s.
-import WebSocket from "ws";
+// { messages, seconds, errors, cpuS } (cpuS: this process's user + system CPU over the window).
+// Exits by itself within warmupMs + durationMs + 20 s.
+//
+// Why not the `ws` library as the client: it masks and writes every frame with its own syscall,
+// which caps one load core at about 60-100k messages/s on the project's VM. That is below what
+// servers that batch their output (@t/websocket, uWS) echo on one core (about 500k/s at 32 B),
+// so they ran partly idle, saw about 3.6 messages per read instead of the window, and their CPU
+// per message measured the load generator's pace (wake-ups), not the server. Here the frames
+// are built and masked once (a fixed key: servers cannot tell), and the echoes that one read
+// brings back on a connection are answered with one write, so the load core keeps headroom and
+// the server, not the client, sets the pace. Once the server is the bottleneck, what it finds
+// per read is the messages queued for it (up to the window), whatever the client's writes were.
 
-const [port, conns, window, size, binary, warmupMs, durationMs, maxMessages] = process.argv
-  .slice(2)
-  .map(Number);
-const isBinary = binary === 1;
-const payload = isBinary ? Buffer.alloc(size, 0x61) : "a".repeat(size);
+import { createHash, randomBytes } from "node:crypto";
+import * as net from "node:net";
+
+const args = process.argv.slice(2).map(Number);
+const [port, conns, window, size, binary, warmupMs, durationMs, maxMessages] = args;
+if (args.length !== 8 || args.some((n) => !Number.isFinite(n)) || conns < 1 || window < 1) {
+  process.stderr.write(
+    "usage: ws-client.mjs port connections window sizeBytes binary warmupMs durationMs max\n",
+  );
+  process.exit(2);
+}
+const opcode = binary === 1 ? 0x2 : 0x1;
 setTimeout(
   () => {
     process.stderr.write("ws-client: hard time limit reached\n");
@@ -19,56 +36,145 @@ setTimeout(
   warmupMs + durationMs + 20_000,
 ).unref();
 
-let phase = "connecting"; // → warmup → measure → done
+/** One masked, final client frame carrying `size` bytes of 'a'. */
+function clientFrame() {
+  const header = size < 126 ? 2 : size < 0x10000 ? 4 : 10;
+  const frame = Buffer.alloc(header + 4 + size, 0x61);
+  frame[0] = 0x80 | opcode;
+  if (size < 126) frame[1] = 0x80 | size;
+  else if (size < 0x10000) {
+    frame[1] = 0x80 | 126;
+    frame.writeUInt16BE(size, 2);
+  } else {
+    frame[1] = 0x80 | 127;
+    frame.writeUInt32BE(0, 2);
+    frame.writeUInt32BE(size, 6);
+  }
+  const key = [0x12, 0x34, 0x56, 0x78];
+  frame.set(key, header);
+  for (let i = 0; i < size; i++) frame[header + 4 + i] ^= key[i & 3];
+  return frame;
+}
+const FRAME = clientFrame();
+/** `window` frames back to back: a write of k frames is `FRAMES.subarray(0, k * FRAME.length)`. */
+const FRAMES = Buffer.concat(Array.from({ length: window }, () => FRAME));
+
+/** Connect and upgrade by hand (no extensions offered); resolves once the 101 arrived. */
+function open() {
+  return new Promise((resolve, reject) => {
+    const key = randomBytes(16).toString("base64");
+    const accept = createHash("sha1")
+      .update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+      .digest("base64");
+    const socket = net.connect({ port, host: "127.0.0.1" }, () => {
+      socket.setNoDelay(true);
+      socket.write(
+        `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
+    });
+    let head = Buffer.alloc(0);
+    const onData = (d) => {
+      head = Buffer.concat([head, d]);
+      const end = head.indexOf("\r\n\r\n");
+      if (end === -1) return;
+      socket.off("data", onData);
+      const text = head.toString("latin1", 0, end);
+      if (!text.startsWith("HTTP/1.1 101") || !text.includes(accept)) {
+        reject(new Error(`upgrade refused: ${text.split("\r\n")[0]}`));
+      } else if (head.length > end + 4) reject(new Error("data before the first message"));
+      else resolve(socket);
+    };
+    socket.on("data", onData);
+    socket.once("error", reject);
+  });
+}
+
+const sockets = await Promise.all(Array.from({ length: conns }, open));
+
+let phase = "warmup"; // → measure → done
 let received = 0;
 let errors = 0;
 let startCount = 0;
 let startNs = 0n;
-
-const sockets = await Promise.all(
-  Array.from({ length: conns }, () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false });
-    return new Promise((resolve, reject) => {
-      ws.once("open", () => resolve(ws));
-      ws.once("error", reject);
-    });
-  }),
-);
+let startCpu = process.cpuUsage();
 
 function finish() {
   if (phase === "done") return;
   const seconds = Number(process.hrtime.bigint() - startNs) / 1e9;
+  const cpu = process.cpuUsage(startCpu);
   phase = "done";
-  process.stdout.write(`${JSON.stringify({ messages: received - startCount, seconds, errors })}\n`);
-  for (const ws of sockets) ws.terminate();
+  const messages = received - startCount;
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  process.stdout.write(`${JSON.stringify({ messages, seconds, errors, cpuS })}\n`);
+  for (const socket of sockets) socket.destroy();
   setImmediate(() => process.exit(0));
 }
 
-for (const ws of sockets) {
-  ws.on("message", (data, wasBinary) => {
+/** Sends `k` more frames on `socket` in one write. */
+function send(socket, k) {
+  socket.write(FRAMES.subarray(0, k * FRAME.length));
+}
+
+/**
+ * Counts the complete server frames of each chunk (a header split across chunks is kept, at
+ * most 10 bytes), checks their opcode, length and that they are unmasked, and answers them.
+ */
+function attach(socket) {
+  let need = 0; // payload bytes of the current frame still to come
+  let head = Buffer.alloc(0); // an incomplete header
+  socket.on("data", (d) => {
     if (phase === "done") return;
-    received++;
-    if (data.length !== size || wasBinary !== isBinary) errors++;
-    if (phase === "measure" && received - startCount >= maxMessages) {
-      finish();
-      return;
+    let pos = 0;
+    let done = 0;
+    if (head.length > 0) {
+      d = Buffer.concat([head, d]);
+      head = Buffer.alloc(0);
     }
-    ws.send(payload, { binary: isBinary });
+    while (pos < d.length) {
+      if (need > 0) {
+        const n = Math.min(need, d.length - pos);
+        need -= n;
+        pos += n;
+        if (need === 0) done++;
+        continue;
+      }
+      const avail = d.length - pos;
+      const len7 = avail < 2 ? 0 : d[pos + 1] & 0x7f;
+      const hsize = len7 < 126 ? 2 : len7 === 126 ? 4 : 10;
+      if (avail < 2 || avail < hsize) {
+        head = Buffer.from(d.subarray(pos));
+        break;
+      }
+      const length =
+        len7 < 126 ? len7 : len7 === 126 ? d.readUInt16BE(pos + 2) : d.readUInt32BE(pos + 6);
+      if (d[pos] !== (0x80 | opcode) || (d[pos + 1] & 0x80) !== 0 || length !== size) errors++;
+      pos += hsize;
+      need = length;
+      if (need === 0) done++;
+    }
+    if (done === 0) return;
+    received += done;
+    if (phase === "measure" && received - startCount >= maxMessages) finish();
+    else send(socket, done);
   });
-  ws.on("error", () => {
+  socket.on("error", () => {
     errors++;
   });
-  ws.on("close", () => {
+  socket.on("close", () => {
     if (phase !== "done") errors++;
   });
 }
-phase = "warmup";
-for (const ws of sockets) for (let i = 0; i < window; i++) ws.send(payload, { binary: isBinary });
+
+for (const socket of sockets) {
+  attach(socket);
+  send(socket, window);
+}
 
 setTimeout(() => {
   phase = "measure";
   startCount = received;
   startNs = process.hrtime.bigint();
+  startCpu = process.cpuUsage();
   process.stdout.write("start\n");
   setTimeout(finish, durationMs);
 }, warmupMs);
