@@ -7,7 +7,8 @@
 // on the sockets, not on masking. A warm-up of `warmupMs` is run and drained, then it prints
 // `ready` and waits for a line on stdin; then it runs until `durationMs` passed or
 // `maxMessages` were sent, waits for the messages in flight (at most 10 s), and prints
-// `{ "received": n, "ms": t }`. Every server answers each message with one unmasked frame.
+// `{ "received": n, "ms": t, "cpuUs": its own CPU over the run }`. Every server answers each
+// message with one unmasked frame.
 
 import { createHash, randomBytes } from "node:crypto";
 import * as net from "node:net";
@@ -125,10 +126,14 @@ function attach(socket, phase) {
 function run(phaseMs, limit) {
   return new Promise((resolve, reject) => {
     const start = performance.now();
+    const cpu0 = process.cpuUsage();
     let sent = 0;
     let received = 0;
     let stopped = false;
-    const finish = () => resolve({ received, ms: performance.now() - start });
+    const finish = () => {
+      const cpu = process.cpuUsage(cpu0);
+      resolve({ received, ms: performance.now() - start, cpuUs: cpu.user + cpu.system });
+    };
     const guard = setTimeout(() => {
       stopped = true;
       reject(new Error(`${sent - received} messages did not come back`));

@@ -7,9 +7,12 @@
 // thread) is read from the server itself (process.cpuUsage) right before and after the run. The
 // figure that matters is server CPU per message (µs), which the single load process cannot cap;
 // its inverse, messages per server CPU-second, is what the ratios compare. Medians of the runs.
+// It is a capacity figure only while the server sets the pace (near 100 % of its core): a
+// server that batches its reads and writes spends less per message the more messages wait for
+// it, so the share of each core (server's and driver's) is printed beside it.
 // Env: BENCH_DURATION_MS (4000), BENCH_RUNS (2), BENCH_SERVERS (comma list, default t,ws,uws;
 // "before" runs the build at BENCH_BEFORE_DIR, a packages/websocket directory), BENCH_ONLY
-// ("32" or "64": one workload).
+// ("32" or "64": one workload), BENCH_WINDOW (messages in flight per connection at 32 B, 8).
 
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -22,8 +25,10 @@ const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 2);
 const WARMUP_MS = 1000;
 const CONNECTIONS = 50;
+/** Messages in flight per connection at 32 B: 8 as in tools/bench (`pnpm bench`) unless set. */
+const WINDOW_32 = Number(process.env.BENCH_WINDOW ?? 8);
 const WORKLOADS = [
-  { key: "32", name: "32 B text", size: 32, binary: 0, window: 16, max: 5_000_000 },
+  { key: "32", name: "32 B text", size: 32, binary: 0, window: WINDOW_32, max: 5_000_000 },
   { key: "64", name: "64 KiB binary", size: 64 * 1024, binary: 1, window: 2, max: 200_000 },
 ];
 const HAVE_UWS = existsSync(`${here}../../../tools/bench/node_modules/uwebsockets`);
@@ -105,7 +110,7 @@ async function measure(kind, w) {
       server.send("cpu");
       const before = JSON.parse(await server.next());
       driver.send("go");
-      const { received, ms } = JSON.parse(await driver.next());
+      const { received, ms, cpuUs: driverCpuUs } = JSON.parse(await driver.next());
       server.send("cpu");
       const after = JSON.parse(await server.next());
       const userUs = after.user - before.user;
@@ -114,6 +119,8 @@ async function measure(kind, w) {
         rate: (received / ms) * 1000,
         cpuUsPerMsg: cpuUs / received,
         userUsPerMsg: userUs / received,
+        serverPct: cpuUs / (ms * 10),
+        driverPct: driverCpuUs / (ms * 10),
       };
     } finally {
       driver.stop();
@@ -133,7 +140,9 @@ const fmt = (n, digits, width) => n.toFixed(digits).padStart(width);
 console.log(
   `WebSocket echo, ${CONNECTIONS} connections — ${cpus().length} CPUs, node ${process.version}, ${RUNS} runs × ${DURATION_MS} ms, medians${HAVE_TASKSET ? "" : " (taskset not found: not pinned)"}`,
 );
-console.log("server CPU µs per message (user + system); msgs per server CPU-second; echoes/s");
+console.log(
+  "server CPU µs per message (user + system); msgs per server CPU-second; echoes/s; share of its core used by the server and by the driver (a capacity figure needs the server near 100 %)",
+);
 for (const w of WORKLOADS) {
   if (process.env.BENCH_ONLY !== undefined && process.env.BENCH_ONLY !== w.key) continue;
   const results = Object.fromEntries(SERVERS.map((k) => [k, []]));
@@ -148,7 +157,7 @@ for (const w of WORKLOADS) {
     const user = median(rs.map((r) => r.userUsPerMsg));
     const runs = rs.map((r) => r.cpuUsPerMsg.toFixed(2)).join(" ");
     console.log(
-      `  ${LABELS[kind].padEnd(22)} ${fmt(cpu[kind], 2, 8)} µs/msg (user ${fmt(user, 2, 6)}) ${fmt(1e6 / cpu[kind], 0, 8)} msg/CPU-s ${fmt(median(rs.map((r) => r.rate)), 0, 7)} echoes/s  (runs: ${runs})`,
+      `  ${LABELS[kind].padEnd(22)} ${fmt(cpu[kind], 2, 8)} µs/msg (user ${fmt(user, 2, 6)}) ${fmt(1e6 / cpu[kind], 0, 8)} msg/CPU-s ${fmt(median(rs.map((r) => r.rate)), 0, 7)} echoes/s  cores: server ${fmt(median(rs.map((r) => r.serverPct)), 0, 3)} %, driver ${fmt(median(rs.map((r) => r.driverPct)), 0, 3)} %  (runs: ${runs})`,
     );
   }
   if (cpu.t !== undefined) {
