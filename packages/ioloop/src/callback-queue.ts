@@ -24,8 +24,11 @@ export class CallbackQueue {
     return (this.incoming.length + this.draining.length - this.pos) / 3;
   }
 
-  /** Queues `callback(...args)` to run in `scope`; returns true when the queue was empty before. */
-  push(callback: AnyCallback, args: unknown[], scope: AsyncResource): boolean {
+  /**
+   * Queues `callback(...args)` to run in `scope` (null: no context was observable when it was
+   * queued); returns true when the queue was empty before.
+   */
+  push(callback: AnyCallback, args: unknown[], scope: AsyncResource | null): boolean {
     const wasEmpty = this.incoming.length === 0 && this.pos >= this.draining.length;
     this.incoming.push(callback, args, scope);
     return wasEmpty;
@@ -56,7 +59,7 @@ export class CallbackQueue {
     if (pos >= draining.length) return undefined;
     const callback = draining[pos] as AnyCallback;
     this.args = draining[pos + 1] as unknown[];
-    this.scope = draining[pos + 2] as AsyncResource;
+    this.scope = draining[pos + 2] as AsyncResource | null;
     draining[pos] = undefined;
     draining[pos + 1] = undefined;
     draining[pos + 2] = undefined;

@@ -391,7 +391,7 @@ export class IOLoop {
     if (this.isClosed) return;
     // biome-ignore lint/complexity/noArguments: no array is allocated for a callback without arguments
     const args = arguments.length > 1 ? restOf(arguments, 1) : EMPTY_ARGS;
-    if (this.callbacks.push(fn, args, captureScope("TIOLoopCallback")) && this.isRunning) {
+    if (this.callbacks.push(fn, args, captureTimeoutScope("TIOLoopCallback")) && this.isRunning) {
       this.armImmediate();
     }
   }
@@ -403,7 +403,7 @@ export class IOLoop {
     if (this.isClosed) return;
     // biome-ignore lint/complexity/noArguments: no array is allocated for a callback without arguments
     const args = arguments.length > 1 ? restOf(arguments, 1) : EMPTY_ARGS;
-    if (this.callbacks.push(fn, args, captureScope("TIOLoopCallback")) && this.isRunning) {
+    if (this.callbacks.push(fn, args, captureTimeoutScope("TIOLoopCallback")) && this.isRunning) {
       this.armImmediate();
     }
   }
@@ -860,7 +860,7 @@ export class IOLoop {
       if (queue.size > 0) {
         queue.beginDrain();
         for (let fn = queue.next(); fn !== undefined; fn = queue.next()) {
-          this.runCallback(fn, queue.args, queue.scope as AsyncResource, "callback");
+          this.runCallback(fn, queue.args, queue.scope ?? uncapturedScope(), "callback");
           if (!this.isRunning) break;
         }
       }

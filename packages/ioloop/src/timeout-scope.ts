@@ -1,4 +1,4 @@
-// The async context of timeouts, captured only while something could observe it.
+// The async context of timeouts and callbacks, captured only while something could observe it.
 
 import { AsyncLocalStorage, AsyncResource } from "node:async_hooks";
 
@@ -55,11 +55,12 @@ export function contextObservable(): boolean {
 }
 
 /**
- * The async context a timeout scheduled now must run in: an AsyncResource carrying the caller's
- * stores, or `null` when no storage is enabled (then {@link uncapturedScope} gives a clean one).
+ * The async context a timeout or callback scheduled now must run in: an AsyncResource of type
+ * `type` carrying the caller's stores, or `null` when no storage is enabled (then
+ * {@link uncapturedScope} gives a clean one).
  */
-export function captureTimeoutScope(): AsyncResource | null {
-  if (contextObservable()) return new AsyncResource("TIOLoopTimeout");
+export function captureTimeoutScope(type = "TIOLoopTimeout"): AsyncResource | null {
+  if (contextObservable()) return new AsyncResource(type);
   if (pristineScope === null) {
     // Nothing observable now, so neither resource can carry a store.
     pristineScope = new AsyncResource("TIOLoopTimeout");

@@ -1,4 +1,4 @@
-// Timeouts capture their async context lazily: in a process where no AsyncLocalStorage was ever
+// Timeouts and callbacks capture their async context lazily: in a process where no AsyncLocalStorage was ever
 // enabled none is captured, and storages enabled later still see exactly what they would have.
 
 import { execFile } from "node:child_process";
@@ -86,5 +86,40 @@ describe("lazy async-context capture of timeouts", () => {
       out.seen = seen;
     `);
     expect(out).toEqual({ seen: [null, null, null] });
+  });
+
+  it("callbacks too: none captured before a storage, exact after, and no enterWith leaks", async () => {
+    const out = await inFreshProcess(`
+      const loop = new IOLoop();
+      const seen = [];
+      let als;
+      await loop.runSync(() => new Promise((resolve) => {
+        loop.addCallback(() => {
+          seen.push(["A", als.getStore() ?? null]);
+          als.enterWith("leaked");
+        });
+        loop.spawnCallback(() => seen.push(["B", als.getStore() ?? null]));
+        out.lazy = !contextObservable();
+        als = new AsyncLocalStorage();
+        als.run("x", () => loop.addCallback(() => seen.push(["C", als.getStore() ?? null])));
+        loop.addCallback(() => seen.push(["D", als.getStore() ?? null]));
+        loop.addCallback(() => loop.addCallback(() => {
+          seen.push(["E", als.getStore() ?? null]);
+          resolve();
+        }));
+      }));
+      loop.close();
+      out.seen = seen;
+    `);
+    expect(out).toEqual({
+      lazy: true,
+      seen: [
+        ["A", null],
+        ["B", null],
+        ["C", "x"],
+        ["D", null],
+        ["E", null],
+      ],
+    });
   });
 });

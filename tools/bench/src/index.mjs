@@ -82,7 +82,7 @@ function printMeasurement(section, name, sc, m) {
   const label = `${name.padEnd(24)} ${sc.id.padEnd(7)}`;
   if (section.kind === "ws") {
     console.log(
-      `${label} ${m.msgPerS.toFixed(0).padStart(8)} msg/s  ${m.cpuUsPerMsg.toFixed(2).padStart(7)} µs CPU/msg  ${m.msgPerCpuS.toFixed(0).padStart(8)} msg per CPU-s${m.errors ? `  (${m.errors} errors)` : ""}`,
+      `${label} ${m.msgPerS.toFixed(0).padStart(8)} msg/s  ${m.cpuUsPerMsg.toFixed(2).padStart(7)} µs CPU/msg  ${m.msgPerCpuS.toFixed(0).padStart(8)} msg per CPU-s  server ${m.serverCpuPct.toFixed(0)} %, load ${m.loadCpuPct.toFixed(0)} %${m.errors ? `  (${m.errors} errors)` : ""}`,
     );
   } else {
     console.log(
@@ -155,7 +155,16 @@ async function measureAll() {
     process.off("SIGINT", removeTls);
     tls?.remove();
   }
-  const keys = ["rps", "p99Ms", "cpuUsPerReq", "msgPerS", "cpuUsPerMsg", "msgPerCpuS"];
+  const keys = [
+    "rps",
+    "p99Ms",
+    "cpuUsPerReq",
+    "msgPerS",
+    "cpuUsPerMsg",
+    "msgPerCpuS",
+    "serverCpuPct",
+    "loadCpuPct",
+  ];
   const tables = sections.map(({ servers, ...section }) => ({
     ...section,
     rows: [...results.get(section.id)].map(([id, r]) => {

@@ -56,7 +56,7 @@ export function makeSections(found, tls) {
     id: "ws",
     title: "WebSocket echo",
     description:
-      "Each of 50 connections keeps a window of messages in flight and sends a new one per echo received; the server sends every message back. No compression. Load: `ws` clients in one process pinned like the HTTP load. Messages per CPU-second = echoed messages ÷ the server's CPU seconds over the same window.",
+      "Each of 50 connections keeps a window of messages in flight and sends a new one per echo received; the server sends every message back. No compression. Load: raw WebSocket clients in one process (frames masked once in advance, the echoes of one read answered with one write), pinned like the HTTP load. Messages per CPU-second = echoed messages ÷ the server's CPU seconds over the same window.",
     kind: "ws",
     base: { id: "ws", label: "ws" },
     anchors: [{ id: "uws", label: "uWS" }],
