@@ -10,9 +10,9 @@
 // `{ "received": n, "ms": t, "cpuUs": its own CPU over the run }`. Every server answers each
 // message with one unmasked frame.
 
-import { createHash, randomBytes } from "node:crypto";
-import * as net from "node:net";
 import { createInterface } from "node:readline";
+
+import { clientFrame, openRawWebSocket } from "./raw-client.mjs";
 
 const args = process.argv.slice(2).map(Number);
 const [port, conns, window, size, binary, warmupMs, durationMs, maxMessages] = args;
@@ -21,62 +21,11 @@ if (args.length !== 8 || args.some((n) => !Number.isFinite(n)) || conns < 1 || w
 }
 const DRAIN_LIMIT_MS = 10_000;
 
-/** One masked client frame carrying `size` bytes of 'a'. */
-function clientFrame() {
-  const header = size < 126 ? 2 : size < 0x10000 ? 4 : 10;
-  const frame = Buffer.alloc(header + 4 + size, 0x61);
-  frame[0] = 0x80 | (binary ? 0x2 : 0x1);
-  if (size < 126) frame[1] = 0x80 | size;
-  else if (size < 0x10000) {
-    frame[1] = 0x80 | 126;
-    frame.writeUInt16BE(size, 2);
-  } else {
-    frame[1] = 0x80 | 127;
-    frame.writeUInt32BE(0, 2);
-    frame.writeUInt32BE(size, 6);
-  }
-  const key = [0x12, 0x34, 0x56, 0x78];
-  frame.set(key, header);
-  for (let i = 0; i < size; i++) frame[header + 4 + i] ^= key[i & 3];
-  return frame;
-}
-const FRAME = clientFrame();
+const FRAME = clientFrame(size, binary === 1 ? 0x2 : 0x1);
 /** `window` frames back to back: a write of k frames is `FRAMES.subarray(0, k * FRAME.length)`. */
 const FRAMES = Buffer.concat(Array.from({ length: window }, () => FRAME));
 
-/** Connect and upgrade; resolves with the socket once the 101 arrived. */
-function open() {
-  return new Promise((resolve, reject) => {
-    const key = randomBytes(16).toString("base64");
-    const accept = createHash("sha1")
-      .update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
-      .digest("base64");
-    const socket = net.connect({ port, host: "127.0.0.1" }, () => {
-      socket.setNoDelay(true);
-      socket.write(
-        `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-      );
-    });
-    let head = Buffer.alloc(0);
-    const onData = (d) => {
-      head = Buffer.concat([head, d]);
-      const end = head.indexOf("\r\n\r\n");
-      if (end === -1) return;
-      socket.off("data", onData);
-      const text = head.toString("latin1", 0, end);
-      if (!text.startsWith("HTTP/1.1 101") || !text.includes(accept)) {
-        reject(new Error(`upgrade refused: ${text.split("\r\n")[0]}`));
-        return;
-      }
-      if (head.length > end + 4) reject(new Error("data before the first message"));
-      else resolve(socket);
-    };
-    socket.on("data", onData);
-    socket.once("error", reject);
-  });
-}
-
-const sockets = await Promise.all(Array.from({ length: conns }, open));
+const sockets = await Promise.all(Array.from({ length: conns }, () => openRawWebSocket(port)));
 
 /**
  * Count the complete server frames in each chunk (a header split across chunks is kept, at most
