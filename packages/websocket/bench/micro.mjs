@@ -8,6 +8,7 @@
 
 import { createHash } from "node:crypto";
 import { pathToFileURL } from "node:url";
+import { clientFrame } from "./raw-client.mjs";
 
 const dir = process.env.WEBSOCKET_DIR ?? new URL("..", import.meta.url).pathname;
 const load = (path) => import(pathToFileURL(`${dir}/${path}`).href);
@@ -71,20 +72,7 @@ if (!head.startsWith("HTTP/1.1 101") || !head.includes(accept.toString("base64")
   throw new Error(`no upgrade: ${head.split("\r\n")[0]}`);
 }
 
-const hsize = size < 126 ? 2 : size < 0x10000 ? 4 : 10;
-const frame = Buffer.alloc(hsize + 4 + size, 0x61);
-frame[0] = 0x80 | (binary ? 2 : 1);
-if (size < 126) frame[1] = 0x80 | size;
-else if (size < 0x10000) {
-  frame[1] = 0x80 | 126;
-  frame.writeUInt16BE(size, 2);
-} else {
-  frame[1] = 0x80 | 127;
-  frame.writeUInt32BE(0, 2);
-  frame.writeUInt32BE(size, 6);
-}
-frame.set([1, 2, 3, 4], hsize);
-for (let i = 0; i < size; i++) frame[hsize + 4 + i] ^= (i & 3) + 1;
+const frame = clientFrame(size, binary ? 2 : 1);
 const input = Buffer.concat(Array.from({ length: depth }, () => frame));
 const answer = (size < 126 ? 2 : size < 0x10000 ? 4 : 10) + size;
 const expected = answer * depth;
