@@ -76,14 +76,14 @@ export class ConnectionSweeper<T extends Sweepable = Sweepable> {
 
   /**
    * Track an item (starts the sweep if it is not running); tracking it again changes nothing.
-   * Throws an Error when another sweeper tracks it.
+   * Throws a TypeError when another sweeper tracks it.
    */
   add(item: T): void {
     if (this.slotOf(item) === -1) {
       const slot = item.sweepSlot;
       if (slot !== undefined && slot !== -1) {
-        throw new Error(
-          `this item is tracked by another ConnectionSweeper (sweepSlot ${slot}); delete it there first`,
+        throw new TypeError(
+          `expected an item no other ConnectionSweeper tracks (its sweepSlot is ${slot}); delete it there first`,
         );
       }
       item.sweepSlot = this.items.length;

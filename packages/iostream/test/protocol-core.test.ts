@@ -483,7 +483,8 @@ describe("ConnectionSweeper", () => {
     const b = new ConnectionSweeper(fx.loop, 1000);
     const item = { sweep() {} };
     a.add(item);
-    expect(() => b.add(item)).toThrow(/tracked by another ConnectionSweeper/);
+    expect(() => b.add(item)).toThrow(TypeError);
+    expect(() => b.add(item)).toThrow(/no other ConnectionSweeper tracks/);
     expect(b.size).toBe(0);
     a.delete(item);
     b.add(item);
