@@ -12,7 +12,7 @@
 
 import { createInterface } from "node:readline";
 
-import { clientFrame, openRawWebSocket } from "./raw-client.mjs";
+import { clientFrame, openRawWebSocket, serverFrameCounter } from "./raw-client.mjs";
 
 const args = process.argv.slice(2).map(Number);
 const [port, conns, window, size, binary, warmupMs, durationMs, maxMessages] = args;
@@ -32,41 +32,10 @@ const sockets = await Promise.all(Array.from({ length: conns }, () => openRawWeb
  * 10 bytes) and send as many new frames as came back while `sending()` says so.
  */
 function attach(socket, phase) {
-  let need = 0; // payload bytes of the current frame still to come
-  let head = Buffer.alloc(0); // an incomplete header
+  const count = serverFrameCounter();
   socket.removeAllListeners("data");
   socket.on("data", (d) => {
-    let pos = 0;
-    let done = 0;
-    if (head.length > 0) {
-      d = Buffer.concat([head, d]);
-      head = Buffer.alloc(0);
-    }
-    while (pos < d.length) {
-      if (need > 0) {
-        const n = Math.min(need, d.length - pos);
-        need -= n;
-        pos += n;
-        if (need === 0) done++;
-        continue;
-      }
-      const avail = d.length - pos;
-      if (avail < 2) {
-        head = Buffer.from(d.subarray(pos));
-        break;
-      }
-      const len7 = d[pos + 1] & 0x7f;
-      const hsize = len7 < 126 ? 2 : len7 === 126 ? 4 : 10;
-      if (avail < hsize) {
-        head = Buffer.from(d.subarray(pos));
-        break;
-      }
-      const length =
-        len7 < 126 ? len7 : len7 === 126 ? d.readUInt16BE(pos + 2) : d.readUInt32BE(pos + 6);
-      pos += hsize;
-      need = length;
-      if (need === 0) done++;
-    }
+    const done = count(d);
     if (done > 0) phase.echoed(socket, done);
   });
 }

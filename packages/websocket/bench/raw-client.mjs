@@ -59,3 +59,45 @@ export function openRawWebSocket(port) {
     socket.once("error", reject);
   });
 }
+
+/**
+ * A counter of the complete server frames in a stream of chunks: `feed(chunk)` returns how many
+ * frames ended in it; a header split across chunks is kept (at most 10 bytes). `checkHeader(b0,
+ * b1, length)`, when given, sees each frame's first two bytes and payload length.
+ */
+export function serverFrameCounter(checkHeader) {
+  let need = 0; // payload bytes of the current frame still to come
+  let head = Buffer.alloc(0); // an incomplete header
+  return (chunk) => {
+    let d = chunk;
+    let pos = 0;
+    let done = 0;
+    if (head.length > 0) {
+      d = Buffer.concat([head, d]);
+      head = Buffer.alloc(0);
+    }
+    while (pos < d.length) {
+      if (need > 0) {
+        const n = Math.min(need, d.length - pos);
+        need -= n;
+        pos += n;
+        if (need === 0) done++;
+        continue;
+      }
+      const avail = d.length - pos;
+      const len7 = avail < 2 ? 0 : d[pos + 1] & 0x7f;
+      const hsize = len7 < 126 ? 2 : len7 === 126 ? 4 : 10;
+      if (avail < 2 || avail < hsize) {
+        head = Buffer.from(d.subarray(pos));
+        break;
+      }
+      const length =
+        len7 < 126 ? len7 : len7 === 126 ? d.readUInt16BE(pos + 2) : d.readUInt32BE(pos + 6);
+      if (checkHeader !== undefined) checkHeader(d[pos], d[pos + 1], length);
+      pos += hsize;
+      need = length;
+      if (need === 0) done++;
+    }
+    return done;
+  };
+}

@@ -16,6 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { idleRss, measureHttp, tlsVersionOf } from "./http-measure.mjs";
 import { hasWrk } from "./load.mjs";
+import { median } from "./median.mjs";
 import { computeAims, renderAimsText, renderMarkdown, renderSvg } from "./report.mjs";
 import { makeSections } from "./sections.mjs";
 import { startServer } from "./server-process.mjs";
@@ -45,13 +46,6 @@ const wsMaxMessages = 50_000_000;
 /** Keeps hand-written text (e.g. "where the time goes") across regenerations of the report. */
 const notesMarker =
   "<!-- Hand-written notes below this line are kept when the harness regenerates the file. -->";
-
-const median = (xs) => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return Number.NaN;
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
 
 /** One scenario against a running server; a failed load is printed and recorded as failed. */
 async function measure(section, server, sc) {

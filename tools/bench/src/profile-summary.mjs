@@ -2,14 +2,8 @@
 // syscalls per request as the median of the runs.
 
 import path from "node:path";
+import { median } from "./median.mjs";
 import { shortJsName } from "./profile-classify.mjs";
-
-const median = (xs) => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return Number.NaN;
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
 
 /**
  * Folds the runs of one server (each { name, cpuUsPerUnit, unitsPerS, counts: Map("dso\tsym" →

@@ -16,7 +16,11 @@
 // the server, not the client, sets the pace. Once the server is the bottleneck, what it finds
 // per read is the messages queued for it (up to the window), whatever the client's writes were.
 
-import { clientFrame, openRawWebSocket } from "../../../packages/websocket/bench/raw-client.mjs";
+import {
+  clientFrame,
+  openRawWebSocket,
+  serverFrameCounter,
+} from "../../../packages/websocket/bench/raw-client.mjs";
 
 const args = process.argv.slice(2).map(Number);
 const [port, conns, window, size, binary, warmupMs, durationMs, maxMessages] = args;
@@ -70,38 +74,12 @@ function send(socket, k) {
  * most 10 bytes), checks their opcode, length and that they are unmasked, and answers them.
  */
 function attach(socket) {
-  let need = 0; // payload bytes of the current frame still to come
-  let head = Buffer.alloc(0); // an incomplete header
+  const count = serverFrameCounter((b0, b1, length) => {
+    if (b0 !== (0x80 | opcode) || (b1 & 0x80) !== 0 || length !== size) errors++;
+  });
   socket.on("data", (d) => {
     if (phase === "done") return;
-    let pos = 0;
-    let done = 0;
-    if (head.length > 0) {
-      d = Buffer.concat([head, d]);
-      head = Buffer.alloc(0);
-    }
-    while (pos < d.length) {
-      if (need > 0) {
-        const n = Math.min(need, d.length - pos);
-        need -= n;
-        pos += n;
-        if (need === 0) done++;
-        continue;
-      }
-      const avail = d.length - pos;
-      const len7 = avail < 2 ? 0 : d[pos + 1] & 0x7f;
-      const hsize = len7 < 126 ? 2 : len7 === 126 ? 4 : 10;
-      if (avail < 2 || avail < hsize) {
-        head = Buffer.from(d.subarray(pos));
-        break;
-      }
-      const length =
-        len7 < 126 ? len7 : len7 === 126 ? d.readUInt16BE(pos + 2) : d.readUInt32BE(pos + 6);
-      if (d[pos] !== (0x80 | opcode) || (d[pos + 1] & 0x80) !== 0 || length !== size) errors++;
-      pos += hsize;
-      need = length;
-      if (need === 0) done++;
-    }
+    const done = count(d);
     if (done === 0) return;
     received += done;
     if (phase === "measure" && received - startCount >= maxMessages) finish();
