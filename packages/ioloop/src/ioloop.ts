@@ -34,7 +34,7 @@ import {
   TimeoutEntry,
   TimeoutHeap,
 } from "./timeout-heap.js";
-import { captureTimeoutScope, uncapturedScope } from "./timeout-scope.js";
+import { captureScopeIfObservable, uncapturedScope } from "./timeout-scope.js";
 
 /**
  * Called with the descriptor and the ready event bits (READ, WRITE, ERROR). For a descriptor
@@ -391,7 +391,10 @@ export class IOLoop {
     if (this.isClosed) return;
     // biome-ignore lint/complexity/noArguments: no array is allocated for a callback without arguments
     const args = arguments.length > 1 ? restOf(arguments, 1) : EMPTY_ARGS;
-    if (this.callbacks.push(fn, args, captureTimeoutScope("TIOLoopCallback")) && this.isRunning) {
+    if (
+      this.callbacks.push(fn, args, captureScopeIfObservable("TIOLoopCallback")) &&
+      this.isRunning
+    ) {
       this.armImmediate();
     }
   }
@@ -403,7 +406,10 @@ export class IOLoop {
     if (this.isClosed) return;
     // biome-ignore lint/complexity/noArguments: no array is allocated for a callback without arguments
     const args = arguments.length > 1 ? restOf(arguments, 1) : EMPTY_ARGS;
-    if (this.callbacks.push(fn, args, captureTimeoutScope("TIOLoopCallback")) && this.isRunning) {
+    if (
+      this.callbacks.push(fn, args, captureScopeIfObservable("TIOLoopCallback")) &&
+      this.isRunning
+    ) {
       this.armImmediate();
     }
   }
@@ -749,7 +755,7 @@ export class IOLoop {
 
   private schedule(deadline: number, fn: AnyCallback, args: unknown[]): TimeoutEntry {
     if (this.isClosed) throw new LoopClosedError("callLater()/callAt()");
-    const entry = this.heap.add(deadline, fn, args, captureTimeoutScope());
+    const entry = this.heap.add(deadline, fn, args, captureScopeIfObservable());
     if (this.isRunning && deadline < this.armedDeadline) {
       if (deadline <= performance.now()) this.armImmediate();
       else this.armTimer(deadline);

@@ -59,7 +59,7 @@ export function contextObservable(): boolean {
  * `type` carrying the caller's stores, or `null` when no storage is enabled (then
  * {@link uncapturedScope} gives a clean one).
  */
-export function captureTimeoutScope(type = "TIOLoopTimeout"): AsyncResource | null {
+export function captureScopeIfObservable(type = "TIOLoopTimeout"): AsyncResource | null {
   if (contextObservable()) return new AsyncResource(type);
   if (pristineScope === null) {
     // Nothing observable now, so neither resource can carry a store.
